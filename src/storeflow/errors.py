@@ -1,0 +1,176 @@
+"""The exception tree: everything storeflow raises derives from :class:`StoreflowError`.
+
+```
+StoreflowError
+├── ValidationError        an argument was refused before anything was sent
+├── DecodeError            a response body is not what the schema says
+├── TransportError         no usable HTTP response
+│   ├── ConnectionError    the connection failed or was dropped
+│   └── TimeoutError       the request did not finish in time
+└── APIError               the server answered with an error status
+    ├── BadRequestError    400, 409, 422
+    ├── AuthenticationError 401, 403
+    ├── NotFoundError      404
+    ├── RateLimitError     429
+    └── ServerError        5xx
+```
+
+No message built here ever contains an API key: the transport redacts request data before it
+reaches an exception, and bodies are the server's words only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConnectionError",
+    "DecodeError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "StoreflowError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+]
+
+#: How much of a response body an exception keeps, in characters.
+BODY_EXCERPT_LIMIT = 500
+
+
+def excerpt(text: str, limit: int = BODY_EXCERPT_LIMIT) -> str:
+    """Return ``text`` cut to ``limit`` characters, marking the cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+class StoreflowError(Exception):
+    """Base class of every exception storeflow raises."""
+
+
+class ValidationError(StoreflowError, ValueError):
+    """An argument was refused before any request was sent.
+
+    ``argument`` names the offending argument (as the caller spelled it) and ``rule`` says what
+    it must satisfy.
+    """
+
+    def __init__(self, argument: str, rule: str) -> None:
+        self.argument = argument
+        self.rule = rule
+        super().__init__(f"{argument}: {rule}")
+
+
+class DecodeError(StoreflowError):
+    """A response body could not be decoded into what the schema promises.
+
+    Raised for HTML error pages where JSON was expected, truncated JSON, and values of the wrong
+    type. ``model`` and ``field`` say where decoding failed when that is known; ``body`` holds an
+    excerpt of what the server sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        field: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        body: str | None = None,
+    ) -> None:
+        self.model = model
+        self.field = field
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = None if body is None else excerpt(body)
+        where = f" ({method} {path} -> {status})" if method and path else ""
+        super().__init__(f"{message}{where}")
+
+
+class TransportError(StoreflowError):
+    """No usable HTTP response was received for ``method`` ``path``."""
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(f"{message} ({method} {path})")
+
+
+# Shadows the builtin on purpose: callers spell it `storeflow.errors.ConnectionError`.
+class ConnectionError(TransportError):
+    """The connection could not be made, or was dropped before a full response arrived."""
+
+
+# Shadows the builtin on purpose, like ConnectionError.
+class TimeoutError(TransportError):
+    """The request did not complete within the configured timeout."""
+
+
+class APIError(StoreflowError):
+    """The server answered with an error status.
+
+    Attributes: ``status`` (HTTP status), ``message`` (from the body's ``message`` or ``error``),
+    ``method`` and ``path`` of the request, ``body`` (an excerpt of the response body) and
+    ``request_id`` (from the response headers, when the server sends one).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        body: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.body = None if body is None else excerpt(body)
+        self.request_id = request_id
+        rid = f", request id {request_id}" if request_id else ""
+        super().__init__(f"{status} {message} ({method} {path}{rid})")
+
+
+class BadRequestError(APIError):
+    """400, 409 or 422: the server refused the request's parameters or body."""
+
+
+class AuthenticationError(APIError):
+    """401 or 403: the API key is missing, malformed, unknown, or lacks access."""
+
+
+class NotFoundError(APIError):
+    """404: the resource does not exist (or is hidden from this key)."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the pause the server asked for, in seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        body: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            message, status=status, method=method, path=path, body=body, request_id=request_id
+        )
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""

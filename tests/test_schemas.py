@@ -1,0 +1,183 @@
+"""The hand-written schemas are valid OpenAPI 3.1 and hold every endpoint of both references."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+# Every endpoint of the vendors' references: (method, path, operationId).
+POCKETSFLOW = {
+    ("GET", "/products", "products_list"),
+    ("GET", "/products/{id}", "products_get"),
+    ("POST", "/products", "products_create"),
+    ("POST", "/products/update/{id}", "products_update"),
+    ("DELETE", "/products/{id}", "products_delete"),
+    ("POST", "/products/variants", "variants_create"),
+    ("DELETE", "/products/variants/{id}", "variants_delete"),
+    ("GET", "/orders", "orders_list"),
+    ("GET", "/orders/{id}", "orders_get"),
+    ("GET", "/customers", "customers_list"),
+    ("GET", "/customers/{id}", "customers_get"),
+    ("GET", "/reviews", "reviews_list"),
+    ("GET", "/reviews/{productId}", "reviews_list_for_product"),
+    ("GET", "/discounts", "discounts_list"),
+    ("GET", "/discounts/{id}", "discounts_get"),
+    ("POST", "/discounts", "discounts_create"),
+    ("POST", "/discounts/{id}", "discounts_update"),
+    ("DELETE", "/discounts/{id}", "discounts_delete"),
+    ("GET", "/upsells", "upsells_list"),
+    ("GET", "/upsells/{id}", "upsells_get"),
+    ("POST", "/upsells", "upsells_create"),
+    ("POST", "/upsells/{id}", "upsells_update"),
+    ("DELETE", "/upsells/{id}", "upsells_delete"),
+    ("GET", "/users/me", "users_me"),
+    ("POST", "/users/update", "users_update"),
+    ("POST", "/orders/subscriptions", "subscriptions_list"),
+    ("GET", "/orders/subscriptions/{id}", "subscriptions_get"),
+    ("POST", "/orders/subscriptions/cancel/{subscriptionId}", "subscriptions_cancel"),
+    ("POST", "/orders/subscriptions/refund/{subscriptionId}", "subscriptions_refund"),
+}
+_P = "/projects/{projectId}"
+REFLOW = {
+    ("GET", f"{_P}/plans/", "plans_list"),
+    ("GET", f"{_P}/plans/{{planId}}", "plans_get"),
+    ("GET", f"{_P}/users/", "users_list"),
+    ("GET", f"{_P}/users/{{userId}}", "users_get"),
+    ("GET", f"{_P}/products/", "products_list"),
+    ("GET", f"{_P}/products/{{product}}", "products_get"),
+    ("POST", f"{_P}/products/{{product}}", "products_update"),
+    ("GET", f"{_P}/categories/", "categories_list"),
+    ("GET", f"{_P}/categories/{{category}}", "categories_get"),
+    ("GET", f"{_P}/orders/", "orders_list"),
+    ("GET", f"{_P}/orders/{{orderId}}", "orders_get"),
+    ("POST", f"{_P}/orders/{{orderId}}", "orders_update"),
+}
+EXPECTED = {"pocketsflow": POCKETSFLOW, "reflow": REFLOW}
+# Operations the references say need no API key (Reflow's public endpoints accept one).
+PUBLIC = {
+    "pocketsflow": {"reviews_list_for_product"},
+    "reflow": {"plans_list", "plans_get", "products_list", "products_get"}
+    | {"categories_list", "categories_get"},
+}
+
+
+def load(api: str) -> dict[str, Any]:
+    with (SCHEMAS / f"{api}.yaml").open(encoding="utf-8") as f:
+        document: dict[str, Any] = yaml.safe_load(f)
+    return document
+
+
+def operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """operationId -> (METHOD, path, operation object)."""
+    found: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                assert operation["operationId"] not in found, operation["operationId"]
+                found[operation["operationId"]] = (method.upper(), path, operation)
+    return found
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_schema_is_valid_openapi_3_1(api: str) -> None:
+    document = load(api)
+    assert document["openapi"].startswith("3.1")
+    validate(document)
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_every_documented_endpoint_is_present_and_nothing_else(api: str) -> None:
+    found = {(method, path, op_id) for op_id, (method, path, _) in operations(load(api)).items()}
+    assert found == EXPECTED[api]
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_operation_ids_name_resource_and_verb(api: str) -> None:
+    for op_id, (_, _, operation) in operations(load(api)).items():
+        assert re.fullmatch(r"[a-z]+_[a-z_]+", op_id), op_id
+        assert operation["tags"] == [op_id.split("_")[0]], op_id
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_every_operation_says_whether_it_is_idempotent(api: str) -> None:
+    for op_id, (method, _, operation) in operations(load(api)).items():
+        assert isinstance(operation.get("x-idempotent"), bool), op_id
+        if method in {"GET", "DELETE"}:
+            assert operation["x-idempotent"] is True, op_id
+        if op_id.endswith(("_create", "_refund")):
+            assert operation["x-idempotent"] is False, op_id
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_public_endpoints_are_marked_and_the_rest_need_the_key(api: str) -> None:
+    document = load(api)
+    assert document["security"] == [{"bearerAuth": []}]
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    public = {
+        op_id
+        for op_id, (_, _, operation) in operations(document).items()
+        # `security: []` (no auth at all) or an alternative `{}` (auth optional).
+        if not (security := operation.get("security", document["security"])) or {} in security
+    }
+    assert public == PUBLIC[api]
+
+
+@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+def test_documented_error_statuses_have_the_error_body(api: str) -> None:
+    document = load(api)
+    responses = document["components"]["responses"]
+    for name in ("BadRequest", "Unauthorized", "NotFound", "TooManyRequests", "ServerError"):
+        schema = responses[name]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}
+    assert "Retry-After" in responses["TooManyRequests"]["headers"]
+    for op_id, (_, _, operation) in operations(document).items():
+        assert {"429", "500"} <= operation["responses"].keys(), op_id
+
+
+def test_reflow_parameters_carry_the_documented_rules() -> None:
+    document = load("reflow")
+    params = document["components"]["parameters"]
+    assert params["PerPage"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 20,
+    }
+    products_list = operations(document)["products_list"][2]
+    by_name = {p.get("name"): p for p in products_list["parameters"] if "name" in p}
+    ids = re.compile(by_name["ids"]["schema"]["pattern"])
+    assert ids.fullmatch(",".join(["1"] * 100))
+    assert not ids.fullmatch(",".join(["1"] * 101))
+    order = re.compile(by_name["order"]["schema"]["pattern"])
+    assert order.fullmatch("custom_desc,name_asc")
+    assert not order.fullmatch("custom_desc,bogus_asc")
+    assert set(document["components"]["schemas"]["ProductOrder"]["enum"]) == {
+        f"{field}_{direction}"
+        for field in ("name", "price", "date", "custom")
+        for direction in ("asc", "desc")
+    }
+    update = document["components"]["schemas"]["ProductUpdate"]["properties"]
+    assert (update["name"]["minLength"], update["name"]["maxLength"]) == (1, 128)
+    assert update["price"]["type"] == "integer"
+    stock = update["stock_quantity"]
+    assert (stock["minimum"], stock["maximum"]) == (0, 100000)
+
+
+def test_pocketsflow_parameters_carry_the_documented_rules() -> None:
+    document = load("pocketsflow")
+    schemas = document["components"]["schemas"]
+    assert schemas["CustomerSortBy"]["enum"] == ["email", "country", "numberOfOrders", "createdAt"]
+    assert schemas["SortOrder"]["enum"] == ["asc", "desc"]
+    assert "percentage" in schemas["ValueType"]["enum"]
+    assert schemas["Money"]["format"] == "decimal"
+    assert schemas["ObjectId"]["pattern"] == "^[0-9a-f]{24}$"
+    page_size = document["components"]["parameters"]["PageSize"]["schema"]
+    assert page_size["default"] == 20
