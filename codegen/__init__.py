@@ -1,0 +1,234 @@
+"""Generate storeflow's models and operation tables from the OpenAPI schemas.
+
+For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces two committed modules:
+
+- ``src/storeflow/<api>/models.py``: one attrs class per object schema and one ``StrEnum`` per
+  string enum, written by datamodel-code-generator through the Jinja templates in
+  ``codegen/templates`` (which turn its dataclass output into ``@define(kw_only=True)`` classes
+  whose fields keep their JSON name in ``metadata["wire"]``);
+- ``src/storeflow/<api>/_operations.py``: ``OPERATIONS``, every path and method of the schema as
+  a :class:`storeflow._operation.Operation`, keyed by ``operationId``.
+
+Both are formatted with ruff under the project's own configuration, so the output depends only on
+the schemas, the templates and the pinned tool versions: the same input gives byte-identical
+files, which :func:`stale` compares with what is on disk.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datamodel_code_generator import (
+    DataModelType,
+    DatetimeClassType,
+    InputFileType,
+    LiteralType,
+    PythonVersion,
+    generate,
+)
+
+__all__ = [
+    "APIS",
+    "REPO",
+    "CodegenError",
+    "render",
+    "render_models",
+    "render_operations",
+    "stale",
+    "write",
+]
+
+#: The repository root; every default path is resolved from it, not from the working directory.
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: The APIs storeflow speaks: each has ``schemas/<api>.yaml`` and a ``storeflow.<api>`` package.
+APIS = ("pocketsflow", "reflow")
+
+#: datamodel-code-generator's options; the command line equivalent is ``datamodel-codegen
+#: --input schemas/<api>.yaml --input-file-type openapi --output-model-type dataclasses.dataclass
+#: --custom-template-dir codegen/templates --target-python-version 3.11 --snake-case-field
+#: --remove-special-field-name-prefix --capitalise-enum-members --use-specialized-enum
+#: --enum-field-as-literal none --output-datetime-class datetime --use-standard-collections
+#: --use-union-operator --use-schema-description --use-field-description --collapse-root-models
+#: --additional-imports attrs.define,attrs.field --disable-timestamp --no-formatters
+#: --custom-file-header <header>``.
+DATAMODEL_CODEGEN_OPTIONS: Mapping[str, Any] = {
+    "input_file_type": InputFileType.OpenAPI,
+    # Rendered by codegen/templates/dataclass.jinja2 as attrs classes, not dataclasses.
+    "output_model_type": DataModelType.DataclassesDataclass,
+    "custom_template_dir": TEMPLATES,
+    "target_python_version": PythonVersion.PY_311,
+    "snake_case_field": True,
+    "remove_special_field_name_prefix": True,  # `_id` becomes `id`
+    "capitalise_enum_members": True,
+    "use_specialized_enum": True,  # StrEnum
+    "enum_field_as_literal": LiteralType.Off,
+    "output_datetime_class": DatetimeClassType.Datetime,
+    "use_standard_collections": True,
+    "use_union_operator": True,
+    "use_schema_description": True,
+    "use_field_description": True,
+    "collapse_root_models": True,
+    # The templates use these; ruff's F401 fix then drops the unused dataclass import.
+    "additional_imports": ["attrs.define", "attrs.field"],
+    "disable_timestamp": True,
+    "formatters": [],  # ruff formats below, under the project's configuration
+}
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# RFC 9110 section 9.2.2: what a method promises when the operation carries no `x-idempotent`.
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+class CodegenError(Exception):
+    """A schema or a tool run made generation impossible; the message says which and why."""
+
+
+def _header(api: str, what: str) -> str:
+    return (
+        f"# Generated from schemas/{api}.yaml by `python -m codegen`. Do not edit by hand:\n"
+        f"# change the schema, then regenerate with `python -m codegen`.\n"
+        f'"""{what}"""\n'
+    )
+
+
+def _ruff(source: str, target: str) -> str:
+    """Fix and format ``source`` as if it were the file ``target`` (relative to the repository).
+
+    Naming the target keeps ruff on the project's configuration and per-file rules wherever the
+    output is finally written. The last, non-fixing check turns a lint error in generated code
+    into a generation error rather than a surprise in the lint session.
+    """
+    stdin = ["--quiet", "--stdin-filename", target, "-"]
+    for command in (["check", "--fix", "--exit-zero"], ["format"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, *stdin],
+            input=source,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise CodegenError(f"ruff {command[0]} failed on {target}:\n{result.stdout}")
+        if command != ["check"]:
+            source = result.stdout
+    return source
+
+
+def _load(schema: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CodegenError(f"cannot read {schema}: {exc}") from exc
+    if not isinstance(document, dict) or "openapi" not in document:
+        raise CodegenError(f"{schema} is not an OpenAPI document")
+    return document
+
+
+def render_models(api: str, schema: Path, title: str) -> str:
+    """Return the source of ``storeflow/<api>/models.py`` generated from ``schema``.
+
+    ``title`` names the API in the module docstring. Raises :class:`CodegenError` when
+    datamodel-code-generator or ruff fails.
+    """
+    header = _header(api, f"The {title} data models: one attrs class per object in the schema.")
+    try:
+        source = generate(schema, custom_file_header=header, **DATAMODEL_CODEGEN_OPTIONS)
+    except Exception as exc:  # the generator raises many types; all mean the schema is unusable
+        raise CodegenError(f"datamodel-code-generator failed on {schema}: {exc}") from exc
+    if not isinstance(source, str):
+        raise CodegenError(f"datamodel-code-generator wrote no single module for {schema}")
+    return _ruff(source, f"src/storeflow/{api}/models.py")
+
+
+def _auth(security: list[Mapping[str, Any]] | None) -> str:
+    """Map an OpenAPI security requirement list to ``required``, ``optional`` or ``none``."""
+    if not security:
+        return "none"
+    # An empty requirement object in the list means the operation also works without credentials.
+    return "optional" if any(not requirement for requirement in security) else "required"
+
+
+def render_operations(api: str, document: Mapping[str, Any]) -> str:
+    """Return the source of ``storeflow/<api>/_operations.py`` for the parsed schema ``document``.
+
+    Raises :class:`CodegenError` when an operation has no ``operationId``, an id is used twice,
+    or ``x-idempotent`` is not a boolean.
+    """
+    default_security = document.get("security")
+    entries: list[str] = []
+    seen: set[str] = set()
+    for path, item in document.get("paths", {}).items():
+        for method in _HTTP_METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            where = f"{method.upper()} {path} in schemas/{api}.yaml"
+            operation_id = operation.get("operationId")
+            if not operation_id:
+                raise CodegenError(f"{where} has no operationId")
+            if operation_id in seen:
+                raise CodegenError(f"{where} repeats operationId {operation_id!r}")
+            seen.add(operation_id)
+            idempotent = operation.get("x-idempotent", method.upper() in _IDEMPOTENT_METHODS)
+            if not isinstance(idempotent, bool):
+                raise CodegenError(f"{where}: x-idempotent must be a boolean")
+            auth = _auth(operation.get("security", default_security))
+            entries.append(
+                f"    {operation_id!r}: Operation(id={operation_id!r}, method={method.upper()!r},"
+                f" path={path!r}, idempotent={idempotent!r}, auth={auth!r}),"
+            )
+    title = document["info"]["title"]
+    source = "\n".join(
+        [
+            _header(api, f"Every operation of the {title}, keyed by operationId."),
+            "from collections.abc import Mapping",
+            "from types import MappingProxyType",
+            "from typing import Final",
+            "",
+            "from storeflow._operation import Operation",
+            "",
+            "OPERATIONS: Final[Mapping[str, Operation]] = MappingProxyType({",
+            *entries,
+            "})",
+            '"""Method, path template, idempotency and auth of each operation of the schema."""',
+            "",
+        ]
+    )
+    return _ruff(source, f"src/storeflow/{api}/_operations.py")
+
+
+def render(schema_dir: Path) -> dict[Path, str]:
+    """Return every generated file's source, keyed by its path relative to ``src/storeflow``.
+
+    Raises :class:`CodegenError` as :func:`render_models` and :func:`render_operations` do.
+    """
+    files: dict[Path, str] = {}
+    for api in APIS:
+        schema = schema_dir / f"{api}.yaml"
+        document = _load(schema)
+        files[Path(api, "models.py")] = render_models(api, schema, document["info"]["title"])
+        files[Path(api, "_operations.py")] = render_operations(api, document)
+    return files
+
+
+def stale(files: Mapping[Path, str], out_dir: Path) -> list[Path]:
+    """Return the paths in ``files`` whose copy under ``out_dir`` is missing or different."""
+    return [
+        path
+        for path, source in files.items()
+        if not (out_dir / path).is_file() or (out_dir / path).read_bytes() != source.encode()
+    ]
+
+
+def write(files: Mapping[Path, str], out_dir: Path) -> None:
+    """Write ``files`` under ``out_dir`` as UTF-8 with ``\\n`` line ends, creating folders."""
+    for path, source in files.items():
+        (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / path).write_bytes(source.encode())

@@ -1,0 +1,481 @@
+# Generated from schemas/pocketsflow.yaml by `python -m codegen`. Do not edit by hand:
+# change the schema, then regenerate with `python -m codegen`.
+"""The Pocketsflow HTTP API data models: one attrs class per object in the schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from attrs import define, field
+
+
+@define(kw_only=True)
+class Error:
+    """Documented. The error body of every failed request."""
+
+    message: str = field(metadata={"wire": "message"})
+    """Documented. What went wrong."""
+
+
+@define(kw_only=True)
+class Deleted:
+    """Inferred. The answer to a successful delete."""
+
+    message: str = field(metadata={"wire": "message"})
+    """Inferred. A confirmation."""
+
+
+class SortOrder(StrEnum):
+    """Documented. A sort direction."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+class CustomerSortBy(StrEnum):
+    """Documented. The fields customers can be sorted by."""
+
+    EMAIL = "email"
+    COUNTRY = "country"
+    NUMBER_OF_ORDERS = "numberOfOrders"
+    CREATED_AT = "createdAt"
+
+
+class ValueType(StrEnum):
+    """
+    Documented (`percentage`); `fixed` observed. How a discount's `value` applies: a
+    percentage off, or a fixed amount of money off.
+    """
+
+    PERCENTAGE = "percentage"
+    FIXED = "fixed"
+
+
+class SubscriptionStatus(StrEnum):
+    """Inferred. The state of a subscription."""
+
+    ACTIVE = "active"
+    CANCELED = "canceled"
+    REFUNDED = "refunded"
+
+
+class BillingInterval(StrEnum):
+    """Inferred. How often a subscription bills."""
+
+    MONTH = "month"
+    YEAR = "year"
+
+
+@define(kw_only=True)
+class ProductCreate:
+    """The body of `POST /products`."""
+
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    price: Decimal = field(metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    description: str | None = field(default=None, metadata={"wire": "description"})
+    """Documented."""
+    published: bool | None = field(default=None, metadata={"wire": "published"})
+    """Observed."""
+    show_sales: bool | None = field(default=None, metadata={"wire": "showSales"})
+    """Observed."""
+    show_reviews: bool | None = field(default=None, metadata={"wire": "showReviews"})
+    """Observed."""
+
+
+@define(kw_only=True)
+class ProductUpdate:
+    """The body of `POST /products/update/{id}`; at least one field."""
+
+    name: str | None = field(default=None, metadata={"wire": "name"})
+    """Documented."""
+    price: Decimal | None = field(default=None, metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    description: str | None = field(default=None, metadata={"wire": "description"})
+    """Observed."""
+    published: bool | None = field(default=None, metadata={"wire": "published"})
+    """Observed."""
+    show_sales: bool | None = field(default=None, metadata={"wire": "showSales"})
+    """Observed."""
+    show_reviews: bool | None = field(default=None, metadata={"wire": "showReviews"})
+    """Observed."""
+
+
+@define(kw_only=True)
+class Variant:
+    """A variant of a product (a different edition at its own price)."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    product_id: str = field(metadata={"wire": "productId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    price: Decimal = field(metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    created_at: datetime | None = field(default=None, metadata={"wire": "createdAt"})
+    """Inferred."""
+
+
+@define(kw_only=True)
+class VariantCreate:
+    """The body of `POST /products/variants`."""
+
+    product_id: str = field(metadata={"wire": "productId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    price: Decimal = field(metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+
+
+@define(kw_only=True)
+class OrderProduct:
+    """Documented. The product an order is for, as embedded in the order."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class Order:
+    """A sale of one product."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    buyer_email: str = field(metadata={"wire": "buyerEmail"})
+    """Documented."""
+    gross: Decimal = field(metadata={"wire": "gross"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    net: Decimal = field(metadata={"wire": "net"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    taxes: Decimal = field(metadata={"wire": "taxes"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    created_at: datetime = field(metadata={"wire": "createdAt"})
+    """Documented."""
+    product: OrderProduct = field(metadata={"wire": "product"})
+
+
+@define(kw_only=True)
+class Pagination:
+    """Documented. Where a page sits in the whole list."""
+
+    total_count: int = field(metadata={"wire": "totalCount"})
+    """Documented. Items in the whole list."""
+    total_pages: int = field(metadata={"wire": "totalPages"})
+    """Documented."""
+    current_page: int = field(metadata={"wire": "currentPage"})
+    """Documented."""
+    page_size: int = field(metadata={"wire": "pageSize"})
+    """Documented."""
+    has_more: bool = field(metadata={"wire": "hasMore"})
+    """Documented. Whether a later page exists."""
+
+
+@define(kw_only=True)
+class OrderPage:
+    """Documented. One page of orders."""
+
+    orders: list[Order] = field(metadata={"wire": "orders"})
+    pagination: Pagination = field(metadata={"wire": "pagination"})
+
+
+@define(kw_only=True)
+class Customer:
+    """Someone who bought from the store."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    buyer_email: str = field(metadata={"wire": "buyerEmail"})
+    """Documented."""
+    number_of_orders: int = field(metadata={"wire": "numberOfOrders"})
+    """Documented."""
+    created_at: datetime = field(metadata={"wire": "createdAt"})
+    """Documented."""
+    country: str | None = field(default=None, metadata={"wire": "country"})
+    """Documented. ISO 3166-1 alpha-2 code."""
+
+
+@define(kw_only=True)
+class Review:
+    """A buyer's review of a product."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    product_id: str = field(metadata={"wire": "productId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    buyer_email: str = field(metadata={"wire": "buyerEmail"})
+    """Documented."""
+    rating: int = field(metadata={"wire": "rating"})
+    """Documented. 1 to 5 stars."""
+    created_at: datetime = field(metadata={"wire": "createdAt"})
+    """Documented."""
+    review: str | None = field(default=None, metadata={"wire": "review"})
+    """Documented. The text of the review."""
+
+
+@define(kw_only=True)
+class Discount:
+    """A discount code."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    code: str = field(metadata={"wire": "code"})
+    """Documented. What buyers type at checkout."""
+    value: Decimal = field(metadata={"wire": "value"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    value_type: ValueType = field(metadata={"wire": "valueType"})
+    active: bool = field(metadata={"wire": "active"})
+    """Documented."""
+    used: int = field(metadata={"wire": "used"})
+    """Documented. How many orders used the code."""
+    main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
+    """Documented. The products the code applies to."""
+
+
+@define(kw_only=True)
+class DiscountCreate:
+    """The body of `POST /discounts`."""
+
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    code: str = field(metadata={"wire": "code"})
+    """Documented. Letters, digits, `_` and `-`."""
+    value: Decimal = field(metadata={"wire": "value"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    value_type: ValueType = field(metadata={"wire": "valueType"})
+    active: bool | None = field(default=None, metadata={"wire": "active"})
+    """Documented."""
+    main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class DiscountUpdate:
+    """The body of `POST /discounts/{id}`; at least one field."""
+
+    name: str | None = field(default=None, metadata={"wire": "name"})
+    """Documented."""
+    code: str | None = field(default=None, metadata={"wire": "code"})
+    """Documented."""
+    value: Decimal | None = field(default=None, metadata={"wire": "value"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    value_type: ValueType | None = field(default=None, metadata={"wire": "valueType"})
+    active: bool | None = field(default=None, metadata={"wire": "active"})
+    """Documented."""
+    main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class Upsell:
+    """An offer shown after checkout to buyers of the main products."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    upsell_product_id: str = field(metadata={"wire": "upsellProductId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    upsell_price: Decimal = field(metadata={"wire": "upsellPrice"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    active: bool = field(metadata={"wire": "active"})
+    """Documented."""
+    main_product_ids: list[str] = field(metadata={"wire": "mainProductIds"})
+    """Documented."""
+    upsell_description: str | None = field(default=None, metadata={"wire": "upsellDescription"})
+    """Documented."""
+    primary_button_text: str | None = field(default=None, metadata={"wire": "primaryButtonText"})
+    """Documented."""
+    secondary_button_text: str | None = field(
+        default=None, metadata={"wire": "secondaryButtonText"}
+    )
+    """Documented."""
+
+
+@define(kw_only=True)
+class UpsellList:
+    """Documented. Every upsell, and the sales made with one."""
+
+    upsells: list[Upsell] = field(metadata={"wire": "upsells"})
+    sales_with_upsells: list[dict[str, Any]] = field(metadata={"wire": "salesWithUpsells"})
+    """Documented; the shape of a sale is not."""
+
+
+@define(kw_only=True)
+class UpsellCreate:
+    """The body of `POST /upsells`."""
+
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    main_product_ids: list[str] = field(metadata={"wire": "mainProductIds"})
+    """Documented."""
+    upsell_product_id: str = field(metadata={"wire": "upsellProductId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    upsell_price: Decimal = field(metadata={"wire": "upsellPrice"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    upsell_description: str | None = field(default=None, metadata={"wire": "upsellDescription"})
+    """Documented."""
+    primary_button_text: str | None = field(default=None, metadata={"wire": "primaryButtonText"})
+    """Documented."""
+    secondary_button_text: str | None = field(
+        default=None, metadata={"wire": "secondaryButtonText"}
+    )
+    """Documented."""
+    active: bool | None = field(default=None, metadata={"wire": "active"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class UpsellUpdate:
+    """The body of `POST /upsells/{id}`; at least one field."""
+
+    name: str | None = field(default=None, metadata={"wire": "name"})
+    """Documented."""
+    main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
+    """Documented."""
+    upsell_product_id: str | None = field(default=None, metadata={"wire": "upsellProductId"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    upsell_price: Decimal | None = field(default=None, metadata={"wire": "upsellPrice"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    upsell_description: str | None = field(default=None, metadata={"wire": "upsellDescription"})
+    """Documented."""
+    primary_button_text: str | None = field(default=None, metadata={"wire": "primaryButtonText"})
+    """Documented."""
+    secondary_button_text: str | None = field(
+        default=None, metadata={"wire": "secondaryButtonText"}
+    )
+    """Documented."""
+    active: bool | None = field(default=None, metadata={"wire": "active"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class User:
+    """The authenticated user's profile."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    email: str = field(metadata={"wire": "email"})
+    """Observed."""
+    subdomain: str | None = field(default=None, metadata={"wire": "subdomain"})
+    """Observed. The store's subdomain."""
+    first_name: str | None = field(default=None, metadata={"wire": "firstName"})
+    """Documented (update body)."""
+    last_name: str | None = field(default=None, metadata={"wire": "lastName"})
+    """Documented (update body)."""
+    currency: str | None = field(default=None, metadata={"wire": "currency"})
+    """Documented (update body). ISO 4217 code."""
+    country: str | None = field(default=None, metadata={"wire": "country"})
+    """Documented (update body). ISO 3166-1 alpha-2 code."""
+
+
+@define(kw_only=True)
+class UserUpdate:
+    """The body of `POST /users/update`; at least one field."""
+
+    first_name: str | None = field(default=None, metadata={"wire": "firstName"})
+    """Documented."""
+    last_name: str | None = field(default=None, metadata={"wire": "lastName"})
+    """Documented."""
+    currency: str | None = field(default=None, metadata={"wire": "currency"})
+    """Documented. ISO 4217 code, e.g. USD."""
+    country: str | None = field(default=None, metadata={"wire": "country"})
+    """Documented. ISO 3166-1 alpha-2 code, e.g. US."""
+
+
+@define(kw_only=True)
+class SubscriptionQuery:
+    """Documented. The body of `POST /orders/subscriptions`."""
+
+    page: int | None = field(default=None, metadata={"wire": "page"})
+    """Documented."""
+    page_size: int | None = field(default=None, metadata={"wire": "pageSize"})
+    """Documented (default 20); the maximum is storeflow's, as for orders."""
+    start_date: date | None = field(default=None, metadata={"wire": "startDate"})
+    """Documented. Subscriptions started on or after this day."""
+    end_date: date | None = field(default=None, metadata={"wire": "endDate"})
+    """Documented. Subscriptions started on or before this day."""
+
+
+@define(kw_only=True)
+class Subscription:
+    """Inferred. A buyer's recurring subscription to a product."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    buyer_email: str = field(metadata={"wire": "buyerEmail"})
+    """Inferred."""
+    product: OrderProduct = field(metadata={"wire": "product"})
+    price: Decimal = field(metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    interval: BillingInterval = field(metadata={"wire": "interval"})
+    status: SubscriptionStatus = field(metadata={"wire": "status"})
+    created_at: datetime = field(metadata={"wire": "createdAt"})
+    """Inferred. When the subscription started."""
+    current_period_end: datetime | None = field(default=None, metadata={"wire": "currentPeriodEnd"})
+    """Inferred. When the current billing period ends."""
+    canceled_at: datetime | None = field(default=None, metadata={"wire": "canceledAt"})
+    """Inferred. When it was cancelled."""
+    refunded_at: datetime | None = field(default=None, metadata={"wire": "refundedAt"})
+    """Inferred. When it was refunded."""
+
+
+@define(kw_only=True)
+class SubscriptionPage:
+    """Inferred. One page of subscriptions, paged like orders."""
+
+    subscriptions: list[Subscription] = field(metadata={"wire": "subscriptions"})
+    pagination: Pagination = field(metadata={"wire": "pagination"})
+
+
+@define(kw_only=True)
+class Product:
+    """A digital product."""
+
+    id: str = field(metadata={"wire": "_id"})
+    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    name: str = field(metadata={"wire": "name"})
+    """Documented."""
+    price: Decimal = field(metadata={"wire": "price"})
+    """Observed. An amount in major units (29.99 means $29.99)."""
+    description: str | None = field(default=None, metadata={"wire": "description"})
+    """Documented (create body)."""
+    published: bool | None = field(default=None, metadata={"wire": "published"})
+    """Documented."""
+    show_sales: bool | None = field(default=None, metadata={"wire": "showSales"})
+    """Observed. Whether the product page shows its number of sales."""
+    show_reviews: bool | None = field(default=None, metadata={"wire": "showReviews"})
+    """Observed. Whether the product page shows reviews."""
+    variants: list[Variant] | None = field(default=None, metadata={"wire": "variants"})
+    """Inferred. The variants created with `POST /products/variants`."""
+    created_at: datetime | None = field(default=None, metadata={"wire": "createdAt"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class OrderDetail(Order):
+    """Documented. An order with its customer and, if one was left, its review."""
+
+    customer: Customer | None = field(default=None, metadata={"wire": "customer"})
+    """Documented."""
+    review: Review | None = field(default=None, metadata={"wire": "review"})
+    """Documented."""
+
+
+@define(kw_only=True)
+class CustomerDetail(Customer):
+    """Documented. A customer with their order history and reviews."""
+
+    orders: list[Order] | None = field(default=None, metadata={"wire": "orders"})
+    """Documented."""
+    reviews: list[Review] | None = field(default=None, metadata={"wire": "reviews"})
+    """Documented."""

@@ -1,0 +1,89 @@
+"""`python -m codegen`: the committed modules match the schemas, and generation follows them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATED = [
+    Path("pocketsflow/models.py"),
+    Path("pocketsflow/_operations.py"),
+    Path("reflow/models.py"),
+    Path("reflow/_operations.py"),
+]
+
+
+def _codegen(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def changed_schemas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the schemas where Pocketsflow's Order gained an optional `couponCode`."""
+    schemas = tmp_path_factory.mktemp("schemas")
+    shutil.copytree(REPO / "schemas", schemas, dirs_exist_ok=True)
+    schema = schemas / "pocketsflow.yaml"
+    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    document["components"]["schemas"]["Order"]["properties"]["couponCode"] = {
+        "type": ["string", "null"],
+        "description": "The discount code used.",
+    }
+    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    return schemas
+
+
+def test_committed_modules_are_current() -> None:
+    result = _codegen("--check")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_generated_modules_say_how_to_regenerate() -> None:
+    for path in GENERATED:
+        head = (REPO / "src" / "storeflow" / path).read_text(encoding="utf-8").splitlines()[:2]
+        assert head[0].startswith(
+            f"# Generated from schemas/{path.parts[0]}.yaml by `python -m codegen`"
+        )
+        assert "regenerate with `python -m codegen`" in head[1]
+
+
+def test_a_schema_change_changes_the_model(changed_schemas: Path, tmp_path: Path) -> None:
+    result = _codegen("--schema-dir", changed_schemas, "--out-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    models = (tmp_path / "pocketsflow" / "models.py").read_text(encoding="utf-8")
+    committed = (REPO / "src/storeflow/pocketsflow/models.py").read_text(encoding="utf-8")
+    added = 'coupon_code: str | None = field(default=None, metadata={"wire": "couponCode"})'
+    assert added in models
+    assert added not in committed
+    # Only Order (and what inherits it) gained the field; the other modules are unchanged.
+    for path in GENERATED[1:]:
+        assert (tmp_path / path).read_bytes() == (REPO / "src" / "storeflow" / path).read_bytes()
+
+
+def test_check_names_each_stale_file(changed_schemas: Path) -> None:
+    result = _codegen("--check", "--schema-dir", changed_schemas)
+    assert result.returncode == 1
+    stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
+    assert len(stale) == 1
+    assert str(Path("pocketsflow", "models.py")) in stale[0]
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    # The committed modules came from an earlier run: a fresh run must write the same bytes.
+    result = _codegen("--out-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    for path in GENERATED:
+        assert (tmp_path / path).read_bytes() == (REPO / "src" / "storeflow" / path).read_bytes()
