@@ -34,6 +34,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "ValidationError",
+    "api_error",
 ]
 
 #: How much of a response body an exception keeps, in characters.
@@ -174,3 +175,43 @@ class RateLimitError(APIError):
 
 class ServerError(APIError):
     """5xx: the server failed."""
+
+
+def api_error(
+    status: int,
+    message: str,
+    *,
+    method: str,
+    path: str,
+    body: str | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the :class:`APIError` subclass that stands for ``status``.
+
+    400, 409 and 422 give :class:`BadRequestError`; 401 and 403 :class:`AuthenticationError`;
+    404 :class:`NotFoundError`; 429 :class:`RateLimitError` (carrying ``retry_after``); any 5xx
+    :class:`ServerError`; anything else a plain :class:`APIError`.
+    """
+    if status == 429:
+        return RateLimitError(
+            message,
+            status=status,
+            method=method,
+            path=path,
+            body=body,
+            request_id=request_id,
+            retry_after=retry_after,
+        )
+    cls: type[APIError]
+    if status in (400, 409, 422):
+        cls = BadRequestError
+    elif status in (401, 403):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    elif 500 <= status <= 599:
+        cls = ServerError
+    else:
+        cls = APIError
+    return cls(message, status=status, method=method, path=path, body=body, request_id=request_id)

@@ -1,0 +1,119 @@
+"""The Reflow client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Final
+
+import aiohttp
+
+from storeflow._client import BaseClient
+from storeflow._transport import Timeout, Transport
+from storeflow.errors import ValidationError
+from storeflow.ratelimit import Limiter, RateLimit
+from storeflow.reflow._resources import Categories, Orders, Plans, Products, Users
+
+__all__ = ["Reflow"]
+
+LIVE_BASE_URL: Final = "https://api.reflowhq.com/v2"
+TEST_BASE_URL: Final = "https://test-api.reflowhq.com/v2"
+API_KEY_ENV: Final = "REFLOW_API_KEY"
+PROJECT_ID_ENV: Final = "REFLOW_PROJECT_ID"
+
+
+def _project_id(value: int | None) -> int:
+    if value is None:
+        raw = os.environ.get(PROJECT_ID_ENV)
+        if not raw:
+            raise ValidationError(
+                "project_id", f"is required: pass project_id or set {PROJECT_ID_ENV}"
+            )
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError(
+                "project_id", f"{PROJECT_ID_ENV} must be a positive integer, got {raw!r}"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("project_id", f"must be a positive integer, got {value!r}")
+    return value
+
+
+class Reflow(BaseClient):
+    """An async client for one Reflow project.
+
+    ``project_id`` defaults to ``REFLOW_PROJECT_ID``; ``api_key`` to ``REFLOW_API_KEY``. The key
+    is optional: public endpoints (plans, products, categories) work without it, and calling one
+    that needs it without a key raises :class:`~storeflow.errors.ValidationError` before
+    anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` overrides both.
+
+    The other options are those of :class:`~storeflow.Pocketsflow`: ``timeout``,
+    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``::
+
+        async with Reflow(267418190, test_mode=True) as rf:
+            plans = await rf.request("GET", f"/projects/{rf.project_id}/plans/")
+
+    Raises:
+        ValidationError: ``project_id`` is missing or not a positive integer, the key contains
+            whitespace (the message never repeats it), or another argument is invalid.
+    """
+
+    def __init__(
+        self,
+        project_id: int | None = None,
+        api_key: str | None = None,
+        *,
+        test_mode: bool = False,
+        base_url: str | None = None,
+        timeout: Timeout = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
+        max_retries: int = 2,
+        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen, as above
+        session: aiohttp.ClientSession | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_connections: int = 64,
+    ) -> None:
+        self._project_id = _project_id(project_id)
+        key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
+        if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
+            raise ValidationError("api_key", "must not contain whitespace or control characters")
+        self._test_mode = test_mode
+        if base_url is None:
+            base_url = TEST_BASE_URL if test_mode else LIVE_BASE_URL
+        super().__init__(
+            Transport(
+                api_key=key,
+                api_key_env=API_KEY_ENV,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                rate_limit=rate_limit,
+                session=session,
+                headers=headers,
+                max_connections=max_connections,
+                path_params={"projectId": self._project_id},
+            )
+        )
+        self.plans: Final = Plans(self._transport)
+        """Subscription plans (public)."""
+        self.users: Final = Users(self._transport)
+        """User accounts (paginated: ``list`` and ``iter``; needs the key)."""
+        self.products: Final = Products(self._transport)
+        """Products (paginated: ``list`` and ``iter``; public to read), and their updates."""
+        self.categories: Final = Categories(self._transport)
+        """Product categories (public)."""
+        self.orders: Final = Orders(self._transport)
+        """Orders (paginated: ``list`` and ``iter``; needs the key), and their updates."""
+
+    @property
+    def project_id(self) -> int:
+        """The Reflow project every request addresses."""
+        return self._project_id
+
+    @property
+    def test_mode(self) -> bool:
+        """Whether the client was created for the test API."""
+        return self._test_mode
+
+    def _repr_fields(self) -> dict[str, object]:
+        return {"project_id": self._project_id, **super()._repr_fields()}
