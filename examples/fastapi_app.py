@@ -1,0 +1,106 @@
+"""storeflow inside FastAPI: one Pocketsflow client for the whole application.
+
+The client is created in the application's ``lifespan`` and closed when it ends, so every
+request shares one connection pool and one rate limiter; handlers get it through a dependency.
+Storeflow's errors become JSON answers: a refused argument is a 400, a missing record a 404,
+anything else from the API a 502.
+
+Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
+another server, such as a local sandbox)::
+
+    POCKETSFLOW_API_KEY=pk_test_... python examples/fastapi_app.py
+    curl localhost:8000/products
+    curl 'localhost:8000/orders/recent?limit=5'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from storeflow import APIError, NotFoundError, Pocketsflow, ValidationError
+from storeflow.pocketsflow.models import Order, Product
+
+
+def pocketsflow(request: Request) -> Pocketsflow:
+    """The application's one client (a FastAPI dependency)."""
+    client: Pocketsflow = request.app.state.pocketsflow
+    return client
+
+
+Client = Annotated[Pocketsflow, Depends(pocketsflow)]
+
+
+def product_json(product: Product) -> dict[str, Any]:
+    # Money as a string keeps it exact: a JSON number would be read back as a float.
+    return {"id": product.id, "name": product.name, "price": str(product.price)}
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "buyer_email": order.buyer_email,
+        "gross": str(order.gross),
+        "created_at": order.created_at.isoformat(),
+        "product": order.product.name,
+    }
+
+
+def create_app(**client_options: Any) -> FastAPI:
+    """The application; ``client_options`` go to :class:`~storeflow.Pocketsflow`.
+
+    Without options the client reads its key from ``POCKETSFLOW_API_KEY`` and its base URL
+    from ``POCKETSFLOW_BASE_URL`` when that is set.
+    """
+    if "base_url" not in client_options and os.environ.get("POCKETSFLOW_BASE_URL"):
+        client_options["base_url"] = os.environ["POCKETSFLOW_BASE_URL"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Created inside the running loop at start-up, closed at shutdown.
+        async with Pocketsflow(**client_options) as client:
+            app.state.pocketsflow = client
+            yield
+
+    app = FastAPI(title="storeflow example", lifespan=lifespan)
+
+    @app.exception_handler(ValidationError)
+    async def refused(_: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=404)
+
+    @app.exception_handler(APIError)
+    async def upstream(_: Request, exc: APIError) -> JSONResponse:
+        return JSONResponse({"error": f"upstream: {exc.message}"}, status_code=502)
+
+    @app.get("/products")
+    async def list_products(pf: Client) -> list[dict[str, Any]]:
+        """Every product."""
+        return [product_json(p) for p in await pf.products.list()]
+
+    @app.get("/products/{product_id}")
+    async def get_product(product_id: str, pf: Client) -> dict[str, Any]:
+        """One product (404 when there is none)."""
+        return product_json(await pf.products.get(product_id))
+
+    @app.get("/orders/recent")
+    async def recent_orders(pf: Client, limit: int = 10) -> dict[str, Any]:
+        """The ``limit`` newest orders (default 10, at most 100)."""
+        page = await pf.orders.list(page_size=limit)
+        return {"total": page.total, "orders": [order_json(o) for o in page]}
+
+    return app
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(create_app(), port=int(os.environ.get("PORT", "8000")))

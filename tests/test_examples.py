@@ -1,0 +1,150 @@
+"""The web-framework examples, served over real loopback HTTP against the sandbox: their routes
+answer with the sandbox's data, storeflow's errors become 400/404 answers, and the one shared
+client is closed when the application stops (an unclosed session fails the test, see conftest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiohttp
+import pytest
+import uvicorn
+from aiohttp.test_utils import TestServer
+
+from _loopback import free_port
+from storeflow import Pocketsflow
+from storeflow._serde import structure
+from storeflow.pocketsflow.models import Order, Product
+from storeflow.sandbox import Sandbox
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` (the examples are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # FastAPI resolves the handlers' annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def client_options(sandbox: Sandbox) -> dict[str, Any]:
+    return {
+        "api_key": sandbox.pocketsflow_test_key,
+        "base_url": sandbox.pocketsflow_url,
+        "rate_limit": None,
+    }
+
+
+async def check_routes(base_url: str, sandbox: Sandbox) -> None:
+    """The routes every example serves, compared with the sandbox's records."""
+    products = [structure(p, Product) for p in sandbox.pocketsflow.dump("products")]
+    orders = [structure(o, Order) for o in sandbox.pocketsflow.dump("orders")]
+    async with aiohttp.ClientSession(base_url) as http:
+        async with http.get("/products") as response:
+            assert response.status == 200
+            listed = await response.json()
+        assert listed == [{"id": p.id, "name": p.name, "price": str(p.price)} for p in products]
+
+        async with http.get(f"/products/{products[1].id}") as response:
+            assert await response.json() == listed[1]
+
+        async with http.get("/orders/recent", params={"limit": "3"}) as response:
+            recent = await response.json()
+        assert recent["total"] == len(orders)
+        assert [o["id"] for o in recent["orders"]] == [o.id for o in orders[:3]]
+        assert recent["orders"][0]["gross"] == str(orders[0].gross)
+        assert recent["orders"][0]["created_at"] == orders[0].created_at.isoformat()
+
+        async with http.get("/products/" + "0" * 24) as response:
+            assert response.status == 404
+        async with http.get("/products/not-an-id") as response:
+            assert response.status == 400
+            assert (await response.json())["error"].startswith("product_id: ")
+        async with http.get("/orders/recent", params={"limit": "101"}) as response:
+            assert response.status == 400
+            assert (await response.json())["error"].startswith("page_size: ")
+
+
+@contextlib.asynccontextmanager
+async def aiohttp_serving(app: Any) -> AsyncIterator[str]:
+    """Serve the aiohttp ``app`` on a loopback port (its start-up and cleanup run)."""
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield str(server.make_url(""))
+
+
+@contextlib.asynccontextmanager
+async def uvicorn_serving(app: Any) -> AsyncIterator[str]:
+    """Serve the ASGI ``app`` with uvicorn in this event loop on a free loopback port."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", http="h11"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():  # it failed to start: raise why
+                await task
+            await asyncio.sleep(0.01)  # uvicorn sets a flag, not an event
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+Serving = Callable[[Any], contextlib.AbstractAsyncContextManager[str]]
+SERVERS: dict[str, tuple[Serving, Callable[[ModuleType, Any], Any]]] = {
+    "aiohttp_app": (aiohttp_serving, lambda example, app: app[example.POCKETSFLOW]),
+    "fastapi_app": (uvicorn_serving, lambda example, app: app.state.pocketsflow),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+async def test_example_serves_the_sandbox_s_data_through_one_client(
+    name: str, sandbox: Sandbox
+) -> None:
+    serving, shared_client = SERVERS[name]
+    example = load_example(name)
+    app = example.create_app(**client_options(sandbox))
+    async with serving(app) as base_url:
+        client = shared_client(example, app)
+        assert isinstance(client, Pocketsflow)
+        await check_routes(base_url, sandbox)
+    # Shut down with the application: the client refuses requests, its session is closed.
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.products.list()
+    # Every request went through the one client: the sandbox saw exactly the routes' calls.
+    assert sandbox.stats().pocketsflow.by_route == {
+        "GET /products": 1,
+        "GET /products/{id}": 2,
+        "GET /orders": 1,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+async def test_example_reads_its_settings_from_the_environment(
+    name: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POCKETSFLOW_API_KEY", sandbox.pocketsflow_test_key)
+    monkeypatch.setenv("POCKETSFLOW_BASE_URL", sandbox.pocketsflow_url)
+    serving, _ = SERVERS[name]
+    app = load_example(name).create_app(rate_limit=None)
+    async with (
+        serving(app) as base_url,
+        aiohttp.ClientSession(base_url) as http,
+        http.get("/products") as response,
+    ):
+        assert response.status == 200
+        assert len(await response.json()) == len(list(sandbox.pocketsflow.dump("products")))
