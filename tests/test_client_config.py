@@ -185,10 +185,13 @@ def test_timeouts_are_validated(options: dict[str, float], argument: str) -> Non
 
 
 def test_rate_limit_choices() -> None:
-    # The default budget is shared per host, across clients and APIs.
+    # The default budget is shared per API endpoint (host and port), across clients and APIs.
     a = Pocketsflow(KEY, base_url="http://127.0.0.1:1")
-    b = Reflow(1, base_url="http://127.0.0.1:2")
+    b = Reflow(1, base_url="http://127.0.0.1:1/v2")
     assert a._transport.limiter is b._transport.limiter
+    assert (
+        Reflow(1, base_url="http://127.0.0.1:2/v2")._transport.limiter is not a._transport.limiter
+    )
     assert isinstance(a._transport.limiter, ratelimit.WindowLimiter)
     assert a._transport.limiter.rate == RateLimit()
     other_host = Pocketsflow(KEY)

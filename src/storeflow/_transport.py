@@ -436,7 +436,9 @@ class Transport:
         self._client_timeout = timeout.to_aiohttp()
         self.max_retries: Final = max_retries
         self.limiter: Final[Limiter | None] = (
-            limiter_for(parts.hostname, rate_limit)
+            # Keyed by host and port: each is one API endpoint with its own budget (the sandbox
+            # serves the two APIs on two ports of one loopback host).
+            limiter_for(f"{self._origin[1]}:{self._origin[2]}", rate_limit)
             if isinstance(rate_limit, RateLimit)
             else rate_limit
         )

@@ -381,6 +381,8 @@ _registry_lock = threading.Lock()
 def limiter_for(host: str, rate: RateLimit) -> WindowLimiter | PacedLimiter:
     """Return the process-wide limiter for ``host`` at ``rate``, creating it on first use.
 
+    ``host`` names one API endpoint; the transport passes ``"name:port"``.
+
     Every client in the process that targets the same host with the same rate gets the same
     limiter, so together they stay within the one budget the vendor grants per IP. Host names
     are compared case-insensitively. The limiter follows ``rate.strategy``; a ``"paced"`` one
