@@ -1,0 +1,43 @@
+"""Local, stateful simulators of the Pocketsflow and Reflow APIs, for tests and offline work.
+
+```python
+from storeflow.sandbox import Sandbox, Scale, Faults
+
+async with Sandbox(seed=1, scale=Scale(orders=10_000), rate_limit="sliding") as sb:
+    sb.pocketsflow_url, sb.pocketsflow_test_key     # Pocketsflow base URL and test key
+    sb.reflow_url, sb.reflow_api_key, sb.reflow_project_id
+    sb.stats().pocketsflow.max_per_sliding_window   # what the server saw
+```
+
+Both simulators answer every endpoint of the schemas with seeded, deterministic data, keep
+state, check parameters and bodies, limit the request rate per client address (fixed or sliding
+windows, time-scalable) and can inject faults (:class:`Faults`). The pytest plugin
+(:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test.
+"""
+
+from storeflow.sandbox._common import Clock, Scale
+from storeflow.sandbox._faults import Faults
+from storeflow.sandbox._pocketsflow import PocketsflowStore
+from storeflow.sandbox._ratelimit import RateLimitMode
+from storeflow.sandbox._reflow import ReflowStore
+from storeflow.sandbox._server import (
+    DEFAULT_PROJECT_ID,
+    ApiStats,
+    Sandbox,
+    SandboxStats,
+    Validator,
+)
+
+__all__ = [
+    "DEFAULT_PROJECT_ID",
+    "ApiStats",
+    "Clock",
+    "Faults",
+    "PocketsflowStore",
+    "RateLimitMode",
+    "ReflowStore",
+    "Sandbox",
+    "SandboxStats",
+    "Scale",
+    "Validator",
+]

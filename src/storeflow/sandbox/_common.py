@@ -1,0 +1,563 @@
+"""Building blocks shared by the sandbox's API simulators: errors, JSON, input checks, time, scale.
+
+The simulators (``_pocketsflow`` and ``_reflow``) are aiohttp.web applications whose handlers
+use these pieces and nothing from each other:
+
+* :class:`HTTPFailure` — raise it anywhere in a handler to answer with a status and a JSON body;
+  the sandbox's server middleware turns it into the response (with its headers).
+* :func:`json_response` — the one way handlers answer with JSON (orjson-encoded).
+* :func:`message_body` / :func:`error_body` — the two APIs' error bodies (Pocketsflow answers
+  ``{"message": ...}``, Reflow ``{"error": ...}``); every checker below takes one of them (or any
+  other ``ErrorBody``) so its 400 answers speak the API's dialect.
+* :class:`Params` — checked access to query-string (or path) parameters.
+* :func:`read_json_object` and :class:`Body` — checked access to JSON request bodies.
+* :class:`Clock` — the sandbox's scaled time; every "now" of a simulator comes from it.
+* :class:`Scale` — how many records of each kind a seeded store holds.
+* :class:`Store` — the protocol each simulator's store class follows, so the server can reset it,
+  show its state and the export tests can compare against it.
+
+Realistic fake values (names, emails, countries, ObjectIds, ISO timestamps) live in
+:mod:`storeflow.sandbox._data`.
+
+Conventions for a simulator module (what :mod:`storeflow.sandbox._server` relies on):
+
+* Route templates use the schema's own placeholder names (``/products/{id}``,
+  ``/projects/{projectId}/plans/{planId}``) so a response can be matched to the schema's
+  operation by ``request.match_info.route.resource.canonical``.
+* Handlers never catch :class:`HTTPFailure`; the server's middleware also answers unknown paths
+  and wrong methods with the API's error body, and applies rate limits and faults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Final, Protocol, TypeAlias
+
+import orjson
+from aiohttp import web
+from attrs import evolve, field, frozen
+
+__all__ = [
+    "Body",
+    "Clock",
+    "ErrorBody",
+    "HTTPFailure",
+    "Params",
+    "Scale",
+    "Store",
+    "error_body",
+    "json_response",
+    "message_body",
+    "read_json_object",
+]
+
+ErrorBody: TypeAlias = Callable[[str], dict[str, Any]]
+"""Builds an API's JSON error body from a human-readable message."""
+
+
+def message_body(message: str) -> dict[str, Any]:
+    """Pocketsflow's error body: ``{"message": message}``."""
+    return {"message": message}
+
+
+def error_body(message: str) -> dict[str, Any]:
+    """Reflow's error body as public callers read it: ``{"error": message}``."""
+    return {"error": message}
+
+
+class HTTPFailure(Exception):
+    """Raised inside a handler to answer with ``status`` and the JSON ``body``.
+
+    ``headers`` (for example ``Retry-After``) are added to the response. The sandbox's server
+    middleware catches it; handlers let it propagate.
+    """
+
+    def __init__(
+        self, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(status, body)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """Return ``data`` encoded by orjson as an ``application/json`` response.
+
+    Raises ``TypeError`` (from orjson) if ``data`` holds something JSON cannot carry.
+    """
+    return web.Response(
+        body=orjson.dumps(data),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+_INTEGER_RE: Final = re.compile(r"-?[0-9]+")
+_MISSING: Final = object()
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" between {minimum} and {maximum}"
+    if minimum is not None:
+        return f" of at least {minimum}"
+    if maximum is not None:
+        return f" of at most {maximum}"
+    return ""
+
+
+def _length_rule(min_length: int | None, max_length: int | None) -> str:
+    if min_length is not None and max_length is not None:
+        return f"{min_length} to {max_length} characters long"
+    if min_length is not None:
+        return f"at least {min_length} character{'s' if min_length != 1 else ''} long"
+    return f"at most {max_length} characters long"
+
+
+def _parse_iso(text: str) -> dt.datetime | None:
+    # A "+hh:mm" offset sent unencoded in a query string arrives with the "+" decoded as a space.
+    for candidate in (text, text.replace(" ", "+")):
+        try:
+            value = dt.datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+class Params:
+    """Checked access to string parameters (a query string, or path parameters).
+
+    Every getter returns the parsed value, or ``default`` when the parameter is absent, and
+    raises ``HTTPFailure(400, error_body(message))`` when it is present but breaks its rule; the
+    message names the parameter and the rule (``"pageSize must be an integer between 1 and
+    100"``). An empty value (``?page=``) counts as present and is checked like any other.
+    Unknown parameters are ignored, as web APIs do.
+
+    The getters are named ``integer``/``string``/... rather than after the builtins so that the
+    builtins stay usable as types inside the class.
+    """
+
+    def __init__(self, query: Mapping[str, str], error_body: ErrorBody) -> None:
+        self._query = query
+        self._error_body = error_body
+
+    def fail(self, message: str) -> HTTPFailure:
+        """Return (for the caller to raise) a 400 failure with ``message`` in the API's body."""
+        return HTTPFailure(400, self._error_body(message))
+
+    def has(self, name: str) -> bool:
+        """Whether the parameter ``name`` was sent at all."""
+        return name in self._query
+
+    def raw(self, name: str) -> str | None:
+        """The parameter's text as sent, unchecked, or ``None`` when absent."""
+        return self._query.get(name)
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        """An integer in decimal digits (optional leading ``-``), within the bounds given.
+
+        Raises HTTPFailure(400) for anything else (``1.0``, ``+1``, ``abc``, out of bounds).
+        """
+        text = self._query.get(name)
+        if text is None:
+            return default
+        rule = f"{name} must be an integer{_bounds(minimum, maximum)}"
+        if not _INTEGER_RE.fullmatch(text) or len(text) > 19:
+            raise self.fail(rule)
+        value = int(text)
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise self.fail(rule)
+        return value
+
+    def string(
+        self,
+        name: str,
+        default: str | None = None,
+        *,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        rule: str | None = None,
+    ) -> str | None:
+        """A string within the length bounds that fully matches ``pattern`` (if given).
+
+        ``rule`` replaces the generic "must match pattern ..." in the error message, for a
+        friendlier one ("must be a 24-character hex ObjectId"). Raises HTTPFailure(400).
+        """
+        text = self._query.get(name)
+        if text is None:
+            return default
+        if (min_length is not None and len(text) < min_length) or (
+            max_length is not None and len(text) > max_length
+        ):
+            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
+        if pattern is not None and not re.fullmatch(pattern, text):
+            expected = pattern if isinstance(pattern, str) else pattern.pattern
+            raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
+        return text
+
+    def enum(self, name: str, values: Sequence[str], default: str | None = None) -> str | None:
+        """One of ``values`` exactly (case-sensitive). Raises HTTPFailure(400) otherwise."""
+        text = self._query.get(name)
+        if text is None:
+            return default
+        if text not in values:
+            raise self.fail(f"{name} must be one of {', '.join(values)}")
+        return text
+
+    def bool_string(self, name: str, default: bool | None = None) -> bool | None:
+        """``"true"`` or ``"false"`` as a bool. Raises HTTPFailure(400) for anything else."""
+        text = self.enum(name, ("true", "false"))
+        if text is None:
+            return default
+        return text == "true"
+
+    def datetime(self, name: str, default: dt.datetime | None = None) -> dt.datetime | None:
+        """An ISO 8601 date-time (or date) as an aware datetime; naive values are taken as UTC.
+
+        Raises HTTPFailure(400) when the text is not ISO 8601.
+        """
+        text = self._query.get(name)
+        if text is None:
+            return default
+        value = _parse_iso(text)
+        if value is None:
+            raise self.fail(f"{name} must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z")
+        return value
+
+
+async def read_json_object(
+    request: web.Request, error_body: ErrorBody, *, required: bool = True
+) -> dict[str, Any]:
+    """Read the request's body as one JSON object.
+
+    An absent (empty) body is ``{}`` when ``required`` is false. Raises
+    ``HTTPFailure(400, error_body(...))`` for an empty required body, invalid JSON, or JSON that
+    is not an object.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise HTTPFailure(400, error_body("the request body must be a JSON object"))
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise HTTPFailure(400, error_body("the request body is not valid JSON")) from None
+    if not isinstance(data, dict):
+        raise HTTPFailure(400, error_body("the request body must be a JSON object"))
+    return data
+
+
+class Body:
+    """Checked access to the fields of a JSON object body (see :func:`read_json_object`).
+
+    Getters return the value, or ``None`` when the field is absent and not ``required``; they
+    raise ``HTTPFailure(400, error_body(message))`` naming the field and its rule when the field
+    is missing but required, has the wrong JSON type (``null`` included, unless ``nullable``),
+    or breaks a bound. JSON booleans are never accepted as numbers.
+    """
+
+    def __init__(self, data: Mapping[str, Any], error_body: ErrorBody) -> None:
+        self.data = data
+        self._error_body = error_body
+
+    def fail(self, message: str) -> HTTPFailure:
+        """Return (for the caller to raise) a 400 failure with ``message`` in the API's body."""
+        return HTTPFailure(400, self._error_body(message))
+
+    def only(self, *names: str) -> None:
+        """Refuse fields other than ``names`` (``additionalProperties: false``)."""
+        unknown = sorted(set(self.data) - set(names))
+        if unknown:
+            raise self.fail(f"unknown field {unknown[0]!r}; allowed fields: {', '.join(names)}")
+
+    def not_empty(self) -> None:
+        """Refuse an empty object (``minProperties: 1``)."""
+        if not self.data:
+            raise self.fail("the request body must contain at least one field")
+
+    def has(self, name: str) -> bool:
+        """Whether the field ``name`` is present (even as ``null``)."""
+        return name in self.data
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING and required:
+            raise self.fail(f"{name} is required")
+        return value
+
+    def string(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        rule: str | None = None,
+    ) -> str | None:
+        """A JSON string within the length bounds fully matching ``pattern`` (if given).
+
+        ``rule`` replaces the generic pattern message. Raises HTTPFailure(400).
+        """
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{name} must be a string")
+        if (min_length is not None and len(value) < min_length) or (
+            max_length is not None and len(value) > max_length
+        ):
+            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            expected = pattern if isinstance(pattern, str) else pattern.pattern
+            raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
+        return value
+
+    def integer(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        """A JSON integer within the bounds. ``3.0`` counts as 3 (JSON Schema's rule); ``3.5``,
+        ``true`` and strings do not. Raises HTTPFailure(400)."""
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        rule = f"{name} must be an integer{_bounds(minimum, maximum)}"
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(rule)
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise self.fail(rule)
+        return value
+
+    def number(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> float | int | None:
+        """A finite JSON number within the bounds, returned as sent (int or float).
+
+        Raises HTTPFailure(400) for booleans, strings, non-finite values and out-of-bounds ones.
+        """
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        rule = f"{name} must be a number{_bounds(minimum, maximum)}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(rule)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(rule)
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise self.fail(rule)
+        return value
+
+    def boolean(self, name: str, *, required: bool = False) -> bool | None:
+        """A JSON ``true``/``false``. Raises HTTPFailure(400) for anything else."""
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, bool):
+            raise self.fail(f"{name} must be true or false")
+        return value
+
+    def enum(self, name: str, values: Sequence[str], *, required: bool = False) -> str | None:
+        """One of the strings ``values``. Raises HTTPFailure(400) otherwise."""
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, str) or value not in values:
+            raise self.fail(f"{name} must be one of {', '.join(values)}")
+        return value
+
+    def string_list(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        min_items: int | None = None,
+        max_items: int | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        rule: str | None = None,
+    ) -> list[str] | None:
+        """A JSON array of strings, each fully matching ``pattern`` (if given).
+
+        ``rule`` describes one item for the error message ("a 24-character hex ObjectId").
+        Raises HTTPFailure(400).
+        """
+        value = self._get(name, required)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, list):
+            raise self.fail(f"{name} must be an array")
+        if min_items is not None and len(value) < min_items:
+            raise self.fail(f"{name} must hold at least {min_items} item(s)")
+        if max_items is not None and len(value) > max_items:
+            raise self.fail(f"{name} must hold at most {max_items} item(s)")
+        for item in value:
+            if not isinstance(item, str) or (
+                pattern is not None and not re.fullmatch(pattern, item)
+            ):
+                what = rule or (f"a string matching {pattern}" if pattern else "a string")
+                raise self.fail(f"every item of {name} must be {what}")
+        return list(value)
+
+
+class Clock:
+    """The sandbox's time, optionally running faster than the wall clock.
+
+    ``now()`` is a unix timestamp: the wall time when the clock was made, plus the monotonic time
+    elapsed since, multiplied by ``time_scale``. With ``time_scale=60`` one real second is one
+    sandbox minute, so a rate-limit window of 60 s passes in one real second. The rate limiter's
+    windows and the creation time of records made through the API both read this clock.
+    Raises ``ValueError`` for a ``time_scale`` that is not a positive finite number.
+    """
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        if not (math.isfinite(time_scale) and time_scale > 0):
+            raise ValueError("time_scale must be a positive number")
+        self.time_scale = time_scale
+        self._base = time.time()
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        """The current sandbox time, in (scaled) seconds since the unix epoch."""
+        return self._base + (time.monotonic() - self._start) * self.time_scale
+
+    def to_real(self, seconds: float) -> float:
+        """How many real seconds ``seconds`` of sandbox time take."""
+        return seconds / self.time_scale
+
+
+def _non_negative(_instance: object, attribute: Any, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"Scale.{attribute.name} must be >= 0, got {value}")
+
+
+def _count(default: int) -> Any:
+    return field(default=default, validator=_non_negative)
+
+
+@frozen(kw_only=True)
+class Scale:
+    """How many records the seeded stores start with, per collection.
+
+    The defaults are small so tests start fast; :meth:`demo` gives a store worth exporting.
+    Pocketsflow orders are stored column-wise, so ``orders`` can be 1,000,000 or more. Every
+    count must be >= 0 (``ValueError`` otherwise). The live Pocketsflow dataset uses
+    :meth:`for_live` of the test dataset's scale.
+    """
+
+    products: int = _count(50)
+    customers: int = _count(200)
+    orders: int = _count(500)
+    reviews: int = _count(120)
+    discounts: int = _count(8)
+    upsells: int = _count(5)
+    subscriptions: int = _count(60)
+    reflow_products: int = _count(60)
+    reflow_categories: int = _count(8)
+    reflow_orders: int = _count(300)
+    reflow_users: int = _count(150)
+    reflow_plans: int = _count(4)
+
+    @classmethod
+    def demo(cls) -> Scale:
+        """A store worth exporting: 10,000 Pocketsflow orders and realistic other collections,
+        small enough that exporting everything at 200 requests a minute takes about a minute."""
+        return cls(
+            products=120,
+            customers=2_500,
+            orders=10_000,
+            reviews=1_500,
+            discounts=25,
+            upsells=12,
+            subscriptions=900,
+            reflow_products=450,
+            reflow_categories=16,
+            reflow_orders=5_000,
+            reflow_users=3_000,
+            reflow_plans=6,
+        )
+
+    @classmethod
+    def empty(cls) -> Scale:
+        """No records at all (for testing empty lists)."""
+        return cls(**dict.fromkeys(_COUNT_FIELDS, 0))
+
+    def for_live(self) -> Scale:
+        """A tenth of every count (at least one where this scale has any): the live dataset."""
+        return evolve(
+            self,
+            **{
+                name: max(getattr(self, name) // 10, min(getattr(self, name), 1))
+                for name in _COUNT_FIELDS
+            },
+        )
+
+
+_COUNT_FIELDS: Final = (
+    "products",
+    "customers",
+    "orders",
+    "reviews",
+    "discounts",
+    "upsells",
+    "subscriptions",
+    "reflow_products",
+    "reflow_categories",
+    "reflow_orders",
+    "reflow_users",
+    "reflow_plans",
+)
+
+
+class Store(Protocol):
+    """What the sandbox needs from a simulator's store (``PocketsflowStore``, ``ReflowStore``).
+
+    Constructed as ``StoreClass(seed=..., scale=..., clock=...)`` (keyword-only; a store may
+    take more keywords with defaults); the same seed and scale always give the same records.
+    """
+
+    def reset(self) -> None:
+        """Go back to the freshly seeded state (same records as at construction)."""
+
+    def state(self) -> dict[str, Any]:
+        """A small JSON-able summary for ``GET /_admin/state``: record counts per collection."""
+
+    def collections(self) -> tuple[str, ...]:
+        """The names :meth:`dump` accepts (``"orders"``, ``"products"``, ...)."""
+
+    def dump(self, collection: str) -> Iterator[dict[str, Any]]:
+        """Every record of ``collection`` exactly as the API's list sends it, in list order.
+
+        Raises ``KeyError`` for an unknown collection.
+        """
+
+    def add_orders(self, n: int) -> list[dict[str, Any]]:
+        """Create ``n`` orders timestamped "now" (the clock's time), as the wire shows them."""
