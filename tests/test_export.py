@@ -1,0 +1,368 @@
+"""The export engine end to end, over real loopback HTTP against the sandbox: exactness of every
+collection in both formats, stable CSV headers, faults, live inserts, 429 accounting, and resume
+after a failure or a cancellation (in-process; the killed-subprocess cases are in
+``test_export_cli.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from conftest import SandboxFactory
+from storeflow import Pocketsflow, Reflow
+from storeflow.errors import ValidationError
+from storeflow.export import (
+    COLLECTIONS,
+    FORMATS,
+    ExportError,
+    ExportProgress,
+    export,
+    export_all,
+)
+from storeflow.export._collections import get
+from storeflow.pocketsflow import models as pf_models
+from storeflow.reflow import models as rf_models
+from storeflow.sandbox import Faults, Sandbox, Scale
+
+# Every paginated collection spans several 100-record pages.
+SMALL = Scale(
+    products=12,
+    customers=40,
+    orders=250,
+    reviews=30,
+    discounts=4,
+    upsells=3,
+    subscriptions=130,
+    reflow_products=130,
+    reflow_categories=9,
+    reflow_orders=230,
+    reflow_users=120,
+    reflow_plans=4,
+)
+
+MODELS: dict[tuple[str, str], type] = {
+    ("pocketsflow", "products"): pf_models.Product,
+    ("pocketsflow", "orders"): pf_models.Order,
+    ("pocketsflow", "customers"): pf_models.Customer,
+    ("pocketsflow", "reviews"): pf_models.Review,
+    ("pocketsflow", "discounts"): pf_models.Discount,
+    ("pocketsflow", "upsells"): pf_models.Upsell,
+    ("pocketsflow", "subscriptions"): pf_models.Subscription,
+    ("reflow", "products"): rf_models.Product,
+    ("reflow", "categories"): rf_models.Category,
+    ("reflow", "orders"): rf_models.Order,
+    ("reflow", "users"): rf_models.User,
+    ("reflow", "plans"): rf_models.Plan,
+}
+
+
+@contextlib.asynccontextmanager
+async def clients(sb: Sandbox, **options: Any) -> AsyncIterator[tuple[Pocketsflow, Reflow]]:
+    """Clients of both sandbox sites; no client-side limiter unless given (tests share a host)."""
+    options.setdefault("rate_limit", None)
+    async with (
+        Pocketsflow(api_key=sb.pocketsflow_test_key, base_url=sb.pocketsflow_url, **options) as pf,
+        Reflow(
+            project_id=sb.reflow_project_id,
+            api_key=sb.reflow_api_key,
+            base_url=sb.reflow_url,
+            **options,
+        ) as rf,
+    ):
+        yield pf, rf
+
+
+def flat_tree(nodes: list[dict[str, Any]], parent: int | None = None) -> Iterator[dict[str, Any]]:
+    """The oracle for flattened categories: each node, then its subtree, with ``parent_id``."""
+    for node in nodes:
+        yield {**{k: v for k, v in node.items() if k != "subcategories"}, "parent_id": parent}
+        yield from flat_tree(node.get("subcategories") or [], node["id"])
+
+
+def expected(sb: Sandbox, api: str, collection: str) -> list[dict[str, Any]]:
+    """The records the store holds, as the export should write them."""
+    store = sb.pocketsflow if api == "pocketsflow" else sb.reflow
+    records = list(store.dump(collection))
+    return list(flat_tree(records)) if collection == "categories" else records
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    data = path.read_bytes()
+    assert data == b"" or data.endswith(b"\n"), "the last line is not complete"
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def at(record: dict[str, Any], column: str) -> Any:
+    value: Any = record
+    for key in column.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def check_cell(cell: str, value: Any, where: str) -> None:
+    """A CSV cell holds the value's exact JSON text form (strings as they are)."""
+    if value is None:
+        assert cell == "", where
+    elif isinstance(value, str):
+        assert cell == value, where
+    else:
+        parsed = json.loads(cell)
+        assert parsed == value, where
+        assert type(parsed) is type(value), where  # ints stay ints, floats stay floats
+
+
+def check_csv(path: Path, records: list[dict[str, Any]], model: type) -> None:
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(records)
+    # Every field the model declares has its column (or dotted columns under its name).
+    for field in attrs.fields(model):
+        wire = field.metadata["wire"]
+        if wire != "subcategories":
+            assert any(c == wire or c.startswith(f"{wire}.") for c in header), wire
+    for number, (row, record) in enumerate(zip(body, records, strict=True)):
+        for column, cell in zip(header, row, strict=True):
+            check_cell(cell, at(record, column), f"{path.name} row {number} {column}")
+
+
+@pytest.mark.parametrize("format", FORMATS)
+async def test_every_collection_of_both_apis_equals_the_store(
+    sandbox_factory: SandboxFactory, tmp_path: Path, format: str
+) -> None:
+    sb = await sandbox_factory(seed=3, scale=SMALL)
+    async with clients(sb) as (pf, rf):
+        summaries = [
+            *await export_all(pf, tmp_path, format=format),  # type: ignore[arg-type]
+            *await export_all(rf, tmp_path, format=format),  # type: ignore[arg-type]
+        ]
+    assert [(s.api, s.collection) for s in summaries] == [
+        (api, name) for api, names in COLLECTIONS.items() for name in names
+    ]
+    for s in summaries:
+        records = expected(sb, s.api, s.collection)
+        assert len(records) > 0, s.collection
+        assert s.path == tmp_path / f"{s.api}_{s.collection}.{format}"
+        assert s.records == s.expected_total == len(records)
+        assert not s.mismatch
+        assert s.duplicates == 0
+        pages = -(-len(records) // 100) if get(s.api, s.collection).paginated else 1
+        assert s.pages == s.requests == pages, s.collection
+        if format == "jsonl":
+            assert read_jsonl(s.path) == records, s.collection
+        else:
+            check_csv(s.path, records, MODELS[(s.api, s.collection)])
+    names = sorted(p.name for p in tmp_path.iterdir())  # noqa: ASYNC240 - a test's own tmp dir
+    assert names == sorted(s.path.name for s in summaries)
+
+
+async def test_csv_headers_do_not_depend_on_the_records(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    empty = await sandbox_factory(seed=1, scale=Scale.empty())
+    full = await sandbox_factory(seed=2, scale=SMALL)
+    headers: dict[str, dict[str, str]] = {}
+    for label, sb in (("empty", empty), ("full", full)):
+        async with clients(sb) as (pf, rf):
+            for client in (pf, rf):
+                for s in await export_all(client, tmp_path / label, format="csv"):
+                    lines = s.path.read_text(encoding="utf-8").splitlines()
+                    assert len(lines) >= 1
+                    headers.setdefault(s.path.name, {})[label] = lines[0]
+                    if label == "empty":
+                        assert s.records == 0
+    for name, seen in headers.items():
+        assert seen["empty"] == seen["full"], name
+
+
+async def test_faults_do_not_change_the_result(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    faults = Faults(seed=11, latency=0.001, jitter=0.01, error_rate=0.05, drop_rate=0.05)
+    sb = await sandbox_factory(seed=4, scale=SMALL, faults=faults)
+    async with clients(sb, max_retries=8) as (pf, rf):
+        summaries = [*await export_all(pf, tmp_path), *await export_all(rf, tmp_path)]
+    for s in summaries:
+        assert read_jsonl(s.path) == expected(sb, s.api, s.collection), s.collection
+        assert not s.mismatch
+    stats = sb.stats()
+    injected = sum(stats.pocketsflow.faults.values()) + sum(stats.reflow.faults.values())
+    assert injected > 0
+    # Every injected failure cost a retry, and the summaries counted them all.
+    assert sum(s.retries for s in summaries) == injected
+    assert sum(s.requests for s in summaries) == stats.pocketsflow.requests + stats.reflow.requests
+
+
+@pytest.mark.parametrize(("api", "id_field"), [("pocketsflow", "_id"), ("reflow", "id")])
+async def test_orders_created_during_the_export_neither_appear_nor_shift_pages(
+    sandbox_factory: SandboxFactory, tmp_path: Path, api: str, id_field: str
+) -> None:
+    # Jitter lets later pages be served before earlier ones, so an unpinned list would lose
+    # records at page boundaries when inserts shift it.
+    sb = await sandbox_factory(
+        seed=5,
+        scale=attrs.evolve(SMALL, orders=1200, reflow_orders=1200),
+        faults=Faults(jitter=0.02),
+    )
+    store = sb.pocketsflow if api == "pocketsflow" else sb.reflow
+    before = list(store.dump("orders"))
+    inserted: list[dict[str, Any]] = []
+
+    def sell(progress: ExportProgress) -> None:
+        if not progress.done:
+            inserted.extend(store.add_orders(9))
+
+    async with clients(sb) as (pf, rf):
+        summary = await export(
+            pf if api == "pocketsflow" else rf, "orders", tmp_path / "o.jsonl", progress=sell
+        )
+    assert len(inserted) >= 9 * 11
+    written = read_jsonl(summary.path)
+    assert written == before
+    assert len({r[id_field] for r in written}) == len(written)
+    assert summary.records == summary.expected_total == len(before)
+    assert len(list(store.dump("orders"))) == len(before) + len(inserted)
+
+
+async def test_rate_limited_answers_are_waited_out_and_counted(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    # One request per 0.1 real seconds: of the eight first pages, sent at once, some meet 429s.
+    sb = await sandbox_factory(
+        seed=6,
+        scale=attrs.evolve(SMALL, orders=2500),
+        rate_limit="fixed",
+        limit=1,
+        window=10.0,
+        time_scale=100,
+    )
+    async with clients(sb, max_retries=20) as (pf, _):
+        summary = await export(pf, "orders", tmp_path / "o.jsonl", concurrency=8)
+    stats = sb.stats().pocketsflow
+    assert stats.rate_limited > 0
+    assert summary.rate_limited == stats.rate_limited
+    assert summary.requests == stats.requests == 25 + stats.rate_limited
+    assert summary.retries == stats.rate_limited
+    assert read_jsonl(summary.path) == expected(sb, "pocketsflow", "orders")
+
+
+class Crash(Exception):
+    """Stands for a failure in the middle of an export."""
+
+
+async def test_an_export_that_failed_resumes_exactly(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = await sandbox_factory(seed=8, scale=attrs.evolve(SMALL, orders=1500))
+    path = tmp_path / "orders.csv"
+
+    def crash_at_page_6(progress: ExportProgress) -> None:
+        if progress.pages == 6:
+            raise Crash
+
+    async with clients(sb) as (pf, _):
+        with pytest.raises(Crash):
+            await export(
+                pf, "orders", path, format="csv", progress=crash_at_page_6, checkpoint_interval=0
+            )
+        part = path.with_name("orders.csv.part")
+        assert part.exists()
+        assert not path.exists()
+        with pytest.raises(ExportError, match="resume"):
+            await export(pf, "orders", path, format="csv")
+        with pytest.raises(ExportError, match="format"):
+            await export(pf, "orders", path, format="jsonl", resume=True)
+        resumed = await export(pf, "orders", path, format="csv", resume=True)
+    assert resumed.resumed
+    assert resumed.pages == 15
+    assert resumed.requests == 9  # pages 7 to 15 only
+    assert resumed.records == 1500
+    assert not part.exists()
+    assert not path.with_name("orders.csv.checkpoint.json").exists()
+    check_csv(path, expected(sb, "pocketsflow", "orders"), pf_models.Order)
+    assert path.read_text(encoding="utf-8").count("_id,buyerEmail") == 1  # one header
+
+
+async def test_a_cancelled_export_checkpoints_and_resumes_exactly(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = await sandbox_factory(
+        seed=9, scale=attrs.evolve(SMALL, reflow_users=1500), faults=Faults(latency=0.01)
+    )
+    path = tmp_path / "users.jsonl"
+    async with clients(sb) as (_, rf):
+        task: asyncio.Task[Any] | None = None
+
+        def cancel_at_page_4(progress: ExportProgress) -> None:
+            if progress.pages == 4 and task is not None:
+                task.cancel()  # what Ctrl-C does to the command's main task
+
+        # A long interval: only the commit made on cancellation can record page 4.
+        task = asyncio.create_task(
+            export(
+                rf,
+                "users",
+                path,
+                concurrency=2,
+                progress=cancel_at_page_4,
+                checkpoint_interval=3600,
+            )
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The cancellation lands at the export's next wait, a page or two later.
+        checkpoint = json.loads(path.with_name("users.jsonl.checkpoint.json").read_bytes())
+        assert 4 <= checkpoint["pages"] < 15
+        assert checkpoint["records"] == 100 * checkpoint["pages"]
+        assert not path.exists()
+        resumed = await export(rf, "users", path, resume=True)
+    assert resumed.requests == 15 - checkpoint["pages"]
+    assert read_jsonl(path) == expected(sb, "reflow", "users")
+
+
+async def test_export_all_resume_skips_finished_collections(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = await sandbox_factory(seed=10, scale=SMALL)
+
+    def crash_in_customers(progress: ExportProgress) -> None:
+        if progress.collection == "customers":
+            raise Crash
+
+    async with clients(sb) as (pf, _):
+        with pytest.raises(Crash):
+            await export_all(pf, tmp_path, progress=crash_in_customers)
+        summaries = await export_all(pf, tmp_path, resume=True)
+    by_name = {s.collection: s for s in summaries}
+    assert by_name["products"].requests == by_name["orders"].requests == 0
+    assert by_name["orders"].records == 250
+    for s in summaries:
+        assert read_jsonl(s.path) == expected(sb, "pocketsflow", s.collection)
+
+
+async def test_arguments_are_checked_before_anything_is_sent(
+    sandbox_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    sb = await sandbox_factory(seed=1, scale=Scale.empty())
+    async with clients(sb) as (pf, rf):
+        with pytest.raises(ValidationError, match="choose one of"):
+            await export(pf, "widgets", tmp_path / "x")
+        with pytest.raises(ValidationError, match="format"):
+            await export(pf, "orders", tmp_path / "x", format="xml")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="concurrency"):
+            await export(rf, "orders", tmp_path / "x", concurrency=0)
+        with pytest.raises(ValidationError, match="cannot be filtered by date"):
+            await export(rf, "users", tmp_path / "x", start_date=dt.date(2024, 1, 1))
+        with pytest.raises(ValidationError, match="client"):
+            await export(object(), "orders", tmp_path / "x")  # type: ignore[arg-type]
+    assert sb.stats().pocketsflow.requests == sb.stats().reflow.requests == 0
+    assert not list(tmp_path.iterdir())  # noqa: ASYNC240 - a test's own tmp dir

@@ -1,0 +1,271 @@
+"""The ``storeflow export`` command: a subprocess killed (SIGKILL) or interrupted (SIGINT) at a
+random point resumes to exactly the full set; exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storeflow.cli import main
+from storeflow.pocketsflow import models as pf_models
+from storeflow.sandbox import Faults, Sandbox, Scale
+from test_export import check_csv, expected, read_jsonl
+
+CLI = [sys.executable, "-c", "import sys; from storeflow.cli import main; sys.exit(main())"]
+
+STORE = Scale(
+    products=10,
+    customers=50,
+    orders=4000,
+    reviews=10,
+    discounts=2,
+    upsells=2,
+    subscriptions=10,
+    reflow_products=10,
+    reflow_categories=4,
+    reflow_orders=150,
+    reflow_users=150,
+    reflow_plans=2,
+)
+
+
+def _pages_done(checkpoint: Path) -> int:
+    try:
+        return int(json.loads(checkpoint.read_bytes())["pages"])
+    except (OSError, ValueError, KeyError):
+        return 0  # not written yet, or being replaced
+
+
+@pytest.mark.parametrize(
+    ("signum", "format", "seed"),
+    [(signal.SIGKILL, "jsonl", 1), (signal.SIGKILL, "csv", 2), (signal.SIGINT, "jsonl", 3)],
+    ids=["sigkill-jsonl", "sigkill-csv", "sigint-jsonl"],
+)
+async def test_a_killed_export_resumes_to_exactly_the_full_set(
+    tmp_path: Path, signum: int, format: str, seed: int
+) -> None:
+    rng = random.Random(seed)
+    # 40 pages, two at a time, each ~20-40 ms late: the export runs for about a second. (Not
+    # the schema-checking sandbox of the other tests: checking every page would triple that.)
+    async with Sandbox(
+        seed=seed, scale=STORE, rate_limit="off", faults=Faults(latency=0.02, jitter=0.02)
+    ) as sb:
+        await _kill_and_resume(sb, tmp_path, rng, signum, format)
+
+
+async def _kill_and_resume(
+    sb: Sandbox, tmp_path: Path, rng: random.Random, signum: int, format: str
+) -> None:
+    out = tmp_path / f"orders.{format}"
+    checkpoint = tmp_path / f"orders.{format}.checkpoint.json"
+    command = [
+        *CLI,
+        "export",
+        "pocketsflow",
+        "orders",
+        "--out",
+        str(out),
+        "--format",
+        format,
+        "--base-url",
+        sb.pocketsflow_url,
+        "--concurrency",
+        "2",
+        "--checkpoint-interval",
+        "0",
+    ]
+    env = {**os.environ, "POCKETSFLOW_API_KEY": sb.pocketsflow_test_key}
+
+    first = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    target = rng.randint(3, 30)
+    while _pages_done(checkpoint) < target:
+        assert first.returncode is None, "the export ended before it could be stopped"
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(rng.uniform(0, 0.03))
+    first.send_signal(signum)
+    _, err = await first.communicate()
+    stderr = err.decode()
+    assert not out.exists(), "stopped too late: the export had finished"
+    assert "Traceback" not in stderr
+    if signum == signal.SIGKILL:
+        assert first.returncode == -signal.SIGKILL
+    else:
+        assert first.returncode == 130
+        assert stderr.splitlines()[-1].startswith("interrupted: ")
+        assert "--resume" in stderr.splitlines()[-1]
+    stopped_at = _pages_done(checkpoint)
+    assert target <= stopped_at < 40
+
+    second = await asyncio.create_subprocess_exec(
+        *command,
+        "--resume",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, err = await second.communicate()
+    assert second.returncode == 0, err.decode()
+    assert "(resumed)" in stdout.decode()
+    assert f"{40 - stopped_at} requests" in stdout.decode()
+    records = expected(sb, "pocketsflow", "orders")
+    if format == "jsonl":
+        assert read_jsonl(out) == records
+    else:
+        check_csv(out, records, pf_models.Order)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # noqa: ASYNC240
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[Sandbox]:
+    """A small sandbox in a thread, for the synchronous command tests (state never changed)."""
+    with Sandbox(seed=12, scale=STORE, rate_limit="off").running_in_thread() as sb:
+        yield sb
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch, running: Sandbox) -> Sandbox:
+    monkeypatch.setenv("POCKETSFLOW_API_KEY", running.pocketsflow_test_key)
+    monkeypatch.setenv("REFLOW_API_KEY", running.reflow_api_key)
+    monkeypatch.setenv("REFLOW_PROJECT_ID", str(running.reflow_project_id))
+    return running
+
+
+def test_export_all_of_an_api_to_a_directory(
+    keys: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            *("export", "reflow", "all", "--out", str(tmp_path / "out"), "--format", "csv"),
+            *("--base-url", keys.reflow_url),
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    names = ["products", "categories", "orders", "users", "plans"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"reflow_{n}.csv" for n in names
+    )
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"reflow {n}" for n in names]
+    assert "reflow users: 150 records in 2 pages" in out
+    assert "Traceback" not in err
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert out == ""
+    return lines[0]
+
+
+def test_a_bad_key_fails_with_one_line(
+    keys: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "pk_test_" + "Wrong0Key1Nobody2Has3" * 2
+    code = main(
+        [
+            *("export", "pocketsflow", "orders", "--out", str(tmp_path / "o.jsonl")),
+            *("--api-key", secret, "--base-url", keys.pocketsflow_url),
+        ]
+    )
+    line = _one_line_error(capsys)
+    assert code == 1
+    assert "401" in line
+    assert secret not in line
+    assert secret[8:] not in line
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_unreachable_host_fails_with_one_line(
+    keys: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = main(
+        [
+            *("export", "reflow", "plans", "--out", str(tmp_path / "p.jsonl")),
+            *("--base-url", f"http://127.0.0.1:{port}/v2"),
+        ]
+    )
+    line = _one_line_error(capsys)
+    assert code == 1
+    assert "connect" in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["export", "pocketsflow", "widgets"], "no collection 'widgets'"),
+        (["export", "reflow", "users", "--start-date", "2024-01-01"], "cannot be filtered"),
+        (["export", "pocketsflow", "orders", "--project-id", "5"], "reflow only"),
+    ],
+)
+def test_bad_arguments_fail_with_one_line(
+    keys: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    needle: str,
+) -> None:
+    code = main([*argv, "--out", str(tmp_path / "x"), "--base-url", keys.pocketsflow_url])
+    line = _one_line_error(capsys)
+    assert code == 2
+    assert needle in line
+
+
+def test_a_missing_key_fails_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("POCKETSFLOW_API_KEY", raising=False)
+    code = main(["export", "pocketsflow", "orders", "--out", str(tmp_path / "o.jsonl")])
+    line = _one_line_error(capsys)
+    assert code == 2
+    assert "POCKETSFLOW_API_KEY" in line
+
+
+@pytest.mark.parametrize("argv", [["--start-date", "yesterday"], ["--concurrency", "0"]])
+def test_malformed_options_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "pocketsflow", "orders", "--out", str(tmp_path / "o"), *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1].startswith("storeflow export: error: ")
+
+
+def test_an_existing_output_is_kept_unless_overwrite(
+    keys: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plans.jsonl"
+    out.write_text("keep me\n")
+    argv = ["export", "reflow", "plans", "--out", str(out), "--base-url", keys.reflow_url]
+    assert main(argv) == 1
+    assert "--overwrite" in _one_line_error(capsys)
+    assert out.read_text() == "keep me\n"
+    assert main([*argv, "--overwrite"]) == 0
+    assert read_jsonl(out) == expected(keys, "reflow", "plans")
+
+
+def test_a_directory_as_out_gets_the_default_file_name(
+    keys: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["export", "reflow", "users", "--out", str(tmp_path), "--base-url", keys.reflow_url]
+    assert main(argv) == 0
+    assert f"-> {tmp_path / 'reflow_users.jsonl'}" in capsys.readouterr().out
+    assert read_jsonl(tmp_path / "reflow_users.jsonl") == expected(keys, "reflow", "users")
