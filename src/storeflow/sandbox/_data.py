@@ -98,6 +98,8 @@ def slug(text: str) -> str:
     out: list[str] = []
     # Decomposing first keeps "é" as "e" instead of dropping the letter.
     for char in unicodedata.normalize("NFKD", text).lower():
+        if unicodedata.combining(char):
+            continue
         if char.isascii() and char.isalnum():
             out.append(char)
         elif out and out[-1] != "-":
