@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import random
 import re
 import signal
 import socket
@@ -907,6 +908,14 @@ def test_same_seed_same_data_different_seed_different_data() -> None:
     assert Sandbox(seed=3).pocketsflow_test_key == Sandbox(seed=3).pocketsflow_test_key
     assert Sandbox(seed=3).pocketsflow_test_key != Sandbox(seed=4).pocketsflow_test_key
     assert Sandbox(seed=3).reflow_api_key != Sandbox(seed=4).reflow_api_key
+
+
+def test_names_become_ascii_slugs_and_emails() -> None:
+    from storeflow.sandbox._data import email, slug
+
+    assert slug("Sofía Núñez") == "sofia-nunez"
+    assert slug("Nikolai O'Brien") == "nikolai-o-brien"
+    assert email("Tomás Kowalski", 7, random.Random(0)).startswith("tomas.kowalski7@")
 
 
 def test_seeded_values_look_real() -> None:
