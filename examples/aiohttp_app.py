@@ -2,7 +2,7 @@
 
 The client is created when the application starts and closed when it stops (``cleanup_ctx``),
 so every request shares one connection pool and one rate limiter. Storeflow's errors become JSON
-answers: a refused argument is a 400, a missing record a 404, anything else from the API a 502.
+answers: a refused argument is a 400, a missing record a 404, any other failure upstream a 502.
 
 Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
 another server, such as a local sandbox)::
@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from storeflow import APIError, NotFoundError, Pocketsflow, ValidationError
+from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
 from storeflow.pocketsflow.models import Order, Product
 
 POCKETSFLOW = web.AppKey("pocketsflow", Pocketsflow)
@@ -77,6 +77,10 @@ async def storeflow_errors(
         return web.json_response({"error": exc.message}, status=404)
     except APIError as exc:
         return web.json_response({"error": f"upstream: {exc.message}"}, status=502)
+    except StoreflowError:
+        # No usable answer (timed out, unreachable, undecodable); the details name internal
+        # hosts and paths, which are not the caller's business.
+        return web.json_response({"error": "upstream unavailable"}, status=502)
 
 
 def create_app(**client_options: Any) -> web.Application:

@@ -3,7 +3,7 @@
 The client is created in the application's ``lifespan`` and closed when it ends, so every
 request shares one connection pool and one rate limiter; handlers get it through a dependency.
 Storeflow's errors become JSON answers: a refused argument is a 400, a missing record a 404,
-anything else from the API a 502.
+any other failure upstream a 502.
 
 Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
 another server, such as a local sandbox)::
@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from storeflow import APIError, NotFoundError, Pocketsflow, ValidationError
+from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
 from storeflow.pocketsflow.models import Order, Product
 
 
@@ -80,6 +80,12 @@ def create_app(**client_options: Any) -> FastAPI:
     @app.exception_handler(APIError)
     async def upstream(_: Request, exc: APIError) -> JSONResponse:
         return JSONResponse({"error": f"upstream: {exc.message}"}, status_code=502)
+
+    @app.exception_handler(StoreflowError)
+    async def unavailable(_: Request, exc: StoreflowError) -> JSONResponse:
+        # No usable answer (timed out, unreachable, undecodable); the details name internal
+        # hosts and paths, which are not the caller's business.
+        return JSONResponse({"error": "upstream unavailable"}, status_code=502)
 
     @app.get("/products")
     async def list_products(pf: Client) -> list[dict[str, Any]]:

@@ -269,11 +269,18 @@ async def test_escape_hatch_returns_json_through_the_error_mapping() -> None:
     assert server.seen[0].method == "POST"
 
 
-async def test_a_caller_session_s_connector_limit_caps_concurrency() -> None:
-    connector = aiohttp.TCPConnector(limit=4)
+@pytest.mark.parametrize(
+    ("limit", "limit_per_host", "expected"), [(4, 0, 4), (100, 3, 3), (0, 0, 64), (0, 80, 64)]
+)
+async def test_a_caller_session_s_connector_limits_cap_concurrency(
+    limit: int, limit_per_host: int, expected: int
+) -> None:
+    # Every request goes to one host: more permits than either limit would let requests queue
+    # for a connection after the limiter admitted them.
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit_per_host)
     async with aiohttp.ClientSession(connector=connector) as session:
         pf = Pocketsflow(KEY, session=session, max_connections=64)
-        assert pf._transport.max_connections == 4
+        assert pf._transport.max_connections == expected
         await pf.aclose()
         assert not session.closed
 

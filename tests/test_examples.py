@@ -148,3 +148,21 @@ async def test_example_reads_its_settings_from_the_environment(
     ):
         assert response.status == 200
         assert len(await response.json()) == len(list(sandbox.pocketsflow.dump("products")))
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+async def test_example_answers_502_when_the_api_is_unreachable(name: str) -> None:
+    serving, _ = SERVERS[name]
+    app = load_example(name).create_app(
+        api_key="pk_test_Unreachable0123456789",
+        base_url=f"http://127.0.0.1:{free_port()}",
+        rate_limit=None,
+        max_retries=0,
+    )
+    async with (
+        serving(app) as base_url,
+        aiohttp.ClientSession(base_url) as http,
+        http.get("/products") as response,
+    ):
+        assert response.status == 502
+        assert await response.json() == {"error": "upstream unavailable"}

@@ -181,15 +181,23 @@ async def test_an_empty_range_fetches_nothing() -> None:
     assert source.started == []
 
 
-@pytest.mark.parametrize(("concurrency", "window"), [(0, None), (4, 3)])
-async def test_bounds_are_validated(concurrency: int, window: int | None) -> None:
+@pytest.mark.parametrize(
+    ("concurrency", "window", "argument"),
+    [(0, None, "concurrency"), (2.5, None, "concurrency"), (True, None, "concurrency"),
+     (4, 3, "window"), (4, 4.5, "window")],
+)  # fmt: skip
+async def test_bounds_are_refused_when_called_not_when_iterated(
+    concurrency: int, window: int | None, argument: str
+) -> None:
     source = Source(pages=3)
-    with pytest.raises(ValidationError):
-        async for _ in fetch_pages(source.fetch, last=3, concurrency=concurrency, window=window):
-            pass
-    with pytest.raises(ValidationError):
-        async for _ in iterate(source.fetch, concurrency=0):
-            pass
+    with pytest.raises(ValidationError) as caught:
+        fetch_pages(source.fetch, last=3, concurrency=concurrency, window=window)
+    assert caught.value.argument == argument
+    if argument == "concurrency":
+        with pytest.raises(ValidationError) as caught:
+            iterate(source.fetch, concurrency=concurrency)
+        assert caught.value.argument == argument
+    assert source.started == []
 
 
 async def test_iterate_yields_every_item_in_order() -> None:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from _loopback import KEY, drop, free_port, make_transport, serve
 from storeflow import Pocketsflow, Reflow, Timeout, errors
+from storeflow.pocketsflow.models import Deleted
 
 pytestmark = pytest.mark.looptime
 
@@ -90,6 +91,46 @@ async def test_the_key_never_shows_in_errors_logs_or_reprs(
     everything = "\n".join(texts)
     assert KEY not in everything
     assert REFLOW_KEY not in everything
+
+
+async def echo_key_with_200(request: web.Request) -> web.Response:
+    """A misbehaving server that answers 200 and quotes the request's headers."""
+    if request.path == "/page":
+        return web.Response(text=f"<pre>{dict(request.headers)}</pre>", content_type="text/html")
+    authorization = request.headers.get("Authorization", "")
+    return web.json_response({"message": [f"{'x' * 40} {authorization}"]})
+
+
+async def test_a_2xx_body_quoting_the_key_does_not_leak_through_decode_errors() -> None:
+    async with serve(echo_key_with_200) as server, make_transport(server.url) as transport:
+        page = await transport.request("GET", "/page")
+        shape = await transport.request("GET", "/shape")
+    failures = []
+    for attempt in (page.json, lambda: page.decode(Deleted), lambda: shape.decode(Deleted)):
+        with pytest.raises(errors.DecodeError) as caught:
+            attempt()
+        failures.append(caught.value)
+    assert failures[0].body is not None
+    assert "pk_test_…6789" in failures[0].body  # the body is kept, masked
+    assert failures[2].field == "message"
+    for exc, path in zip(failures, ["/page", "/page", "/shape"], strict=True):
+        assert (exc.method, exc.path, exc.status) == ("GET", path, 200)
+        assert exc.__cause__ is None
+        assert exc.__context__ is None
+        assert KEY not in everything_about(exc)
+        assert KEY[:20] not in everything_about(exc)  # not even a value cut short
+
+
+async def test_decode_errors_keep_their_cause_when_the_body_is_clean() -> None:
+    async def wrong_shape(request: web.Request) -> web.Response:
+        return web.json_response({"message": 5})
+
+    async with serve(wrong_shape) as server, make_transport(server.url) as transport:
+        response = await transport.request("GET", "/x")
+    with pytest.raises(errors.DecodeError) as caught:
+        response.decode(Deleted)
+    assert isinstance(caught.value.__cause__, errors.DecodeError)
+    assert "got 5" in str(caught.value)
 
 
 async def test_responses_and_transports_do_not_show_the_key() -> None:

@@ -7,6 +7,7 @@ store holds, filters and sort orders do what they say, updates round-trip, pagin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 from collections.abc import AsyncIterator, Callable
@@ -15,9 +16,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from conftest import SandboxFactory
 from storeflow import Reflow
 from storeflow._serde import structure
-from storeflow.errors import AuthenticationError, NotFoundError, ValidationError
+from storeflow.errors import NotFoundError, ValidationError
 from storeflow.reflow.models import (
     Category,
     FulfillmentStatus,
@@ -29,7 +31,7 @@ from storeflow.reflow.models import (
     ProductOrder,
     User,
 )
-from storeflow.sandbox import Sandbox
+from storeflow.sandbox import Clock, Sandbox
 
 T = TypeVar("T")
 
@@ -121,10 +123,19 @@ async def test_hidden_products_need_fetch_hidden_and_the_key(
 
     async with connect(shared_sandbox, key=False) as anonymous:
         assert await collect(anonymous.products.iter()) == visible
-        with pytest.raises(AuthenticationError):
-            await anonymous.products.get(hidden[0].id, fetch_hidden=True)
-        with pytest.raises(AuthenticationError):
-            await anonymous.products.list(fetch_hidden=True)
+        # Without the key the server could only answer 401: refused before sending.
+        sent_before = shared_sandbox.stats().reflow.requests
+        refused: list[Callable[[Reflow], Any]] = [
+            lambda rf: rf.products.get(hidden[0].id, fetch_hidden=True),
+            lambda rf: rf.products.list(fetch_hidden=True),
+            lambda rf: rf.products.iter(fetch_hidden=True),
+        ]
+        for call in refused:
+            with pytest.raises(ValidationError) as caught:
+                await invoke(call, anonymous)
+            assert caught.value.argument == "fetch_hidden"
+            assert "REFLOW_API_KEY" in caught.value.rule
+        assert shared_sandbox.stats().reflow.requests == sent_before
 
 
 async def test_product_filters_and_sort_orders(rf_shared: Reflow, shared_sandbox: Sandbox) -> None:
@@ -177,6 +188,39 @@ async def test_pages_and_iter_agree(rf_shared: Reflow, shared_sandbox: Sandbox) 
 
     orders = await rf_shared.orders.list(page=3, per_page=11)
     assert orders.items == records(shared_sandbox, "orders", Order)[22:33]
+
+
+class SteppedClock(Clock):
+    """The sandbox's clock, which a test can move ``ahead`` of the wall clock."""
+
+    ahead = 0.0
+
+    def now(self) -> float:
+        return super().now() + self.ahead
+
+
+async def test_orders_iter_is_not_shifted_by_orders_created_during_the_walk(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    clock = SteppedClock()
+    sandbox = await sandbox_factory(clock=clock)
+    before = records(sandbox, "orders", Order)
+
+    async def walk_while_orders_arrive(rf: Reflow, **options: Any) -> list[Order]:
+        walk = rf.orders.iter(per_page=10, concurrency=1, **options)
+        async with contextlib.aclosing(walk):
+            seen = [await anext(walk)]  # page 1 is in; no later page is fetched yet
+            clock.ahead += 2  # new orders are stamped past the second iter() was called in
+            sandbox.reflow.add_orders(25)
+            seen += [order async for order in walk]
+        return seen
+
+    async with connect(sandbox) as rf:
+        assert await walk_while_orders_arrive(rf) == before
+        # Without the pin, the 25 new orders push every later page down: the walk repeats orders.
+        future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        unpinned = await walk_while_orders_arrive(rf, created_before=future)
+    assert len({order.id for order in unpinned}) < len(unpinned)
 
 
 async def test_order_filters(rf_shared: Reflow, shared_sandbox: Sandbox) -> None:
@@ -279,6 +323,8 @@ INVALID: list[tuple[str, Callable[[Reflow], Any], str]] = [
     ("per_page 101", lambda rf: rf.products.list(per_page=101), "per_page"),
     ("float page", lambda rf: rf.products.list(page=2.0), "page"),
     ("iter per_page", lambda rf: rf.users.iter(per_page=101), "per_page"),
+    ("iter concurrency 0", lambda rf: rf.products.iter(concurrency=0), "concurrency"),
+    ("orders iter concurrency", lambda rf: rf.orders.iter(concurrency=-1), "concurrency"),
     ("101 ids", lambda rf: rf.products.list(ids=list(range(1, 102))), "ids"),
     ("no ids", lambda rf: rf.products.list(ids=[]), "ids"),
     ("ids as a str", lambda rf: rf.products.list(ids="1,2"), "ids"),

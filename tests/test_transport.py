@@ -308,6 +308,32 @@ async def test_retry_after_as_an_http_date() -> None:
     assert 8 <= now() - start <= 10
 
 
+@pytest.mark.parametrize(
+    ("header", "wait", "retry_after"),
+    [
+        ("2.5", 2.5, 2.5),
+        ("0", 0, 0),
+        ("-3", 0, 0),  # a negative delay means "now"
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0),  # a date in the past, likewise
+        ("soon", 0.5, None),  # unusable: the ordinary backoff instead
+        ("nan", 0.5, None),
+        ("inf", 0.5, None),
+        ("", 0.5, None),
+    ],
+)
+async def test_retry_after_values(header: str, wait: float, retry_after: float | None) -> None:
+    async with (
+        serve({"/things": failing(429, Retry_After=header)}) as server,
+        make_transport(server.url, max_retries=1) as transport,
+    ):
+        start = now()
+        with pytest.raises(errors.RateLimitError) as caught:
+            await transport.call(op("GET"))
+    assert server.hits() == 2
+    assert now() - start == pytest.approx(wait, abs=0.05)
+    assert caught.value.retry_after == retry_after
+
+
 async def test_exhausted_429_raises_rate_limit_error_with_retry_after() -> None:
     async with (
         serve({"/things": failing(429, Retry_After="1.5")}) as server,
@@ -318,6 +344,8 @@ async def test_exhausted_429_raises_rate_limit_error_with_retry_after() -> None:
     assert server.hits() == 3
     assert caught.value.retry_after == 1.5
     assert caught.value.status == 429
+    assert (transport.stats.requests, transport.stats.retries) == (3, 2)
+    assert transport.stats.rate_limited == 3
 
 
 async def test_an_hour_long_retry_after_is_not_waited_out() -> None:
@@ -504,14 +532,14 @@ async def test_path_params_are_quoted_and_validated() -> None:
         make_transport(server.url, path_params={"projectId": 7}) as transport,
     ):
         template = op("GET", "/projects/{projectId}/things/{id}")
-        await transport.call(template, path_params={"id": "a/b c?"})
+        await transport.call(template, path_params={"id": "a/b c?%41é"})
         for bad in ("", ".", ".."):
             with pytest.raises(errors.ValidationError) as caught:
                 await transport.call(template, path_params={"id": bad})
             assert caught.value.argument == "id"
         with pytest.raises(errors.ValidationError):
             await transport.call(template)
-    assert [s.raw_path for s in server.seen] == ["/projects/7/things/a%2Fb%20c%3F"]
+    assert [s.raw_path for s in server.seen] == ["/projects/7/things/a%2Fb%20c%3F%2541%C3%A9"]
 
 
 async def test_same_origin_redirects_are_followed_with_the_key() -> None:
@@ -570,6 +598,7 @@ async def test_each_exchange_takes_a_limiter_slot() -> None:
         await transport.call(op("GET"))
     assert server.hits() == 4  # /things, /elsewhere (503), /things, /elsewhere
     assert admitted == 4
+    assert (transport.stats.requests, transport.stats.retries) == (4, 1)  # hops are not retries
 
 
 async def test_one_debug_line_per_attempt_without_values(

@@ -25,7 +25,7 @@ import logging
 import math
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import Enum
 from http import HTTPStatus
@@ -108,6 +108,9 @@ class Response:
     path: str
     elapsed: float
     attempts: int
+    _redact: Callable[[str], str] = attrs.field(default=str, repr=False, eq=False, alias="redact")
+    """Masks the API key in text from the body, for the errors :meth:`json` and :meth:`decode`
+    raise (a server may echo the request's headers); leaves text unchanged by default."""
 
     def json(self) -> Any:
         """The body parsed as JSON; ``None`` for an empty body.
@@ -116,12 +119,7 @@ class Response:
             DecodeError: the body is not JSON (an HTML page, a truncated document), with the
                 request's method, path and status and an excerpt of the body.
         """
-        if not self.body:
-            return None
-        try:
-            return _serde.loads(self.body)
-        except errors.DecodeError as exc:
-            raise self._with_context(exc) from exc
+        return self._parse(_serde.loads) if self.body else None
 
     def decode(self, cls: type[T]) -> T:
         """The body decoded into ``cls`` (a model, or e.g. ``list[Model]``).
@@ -130,21 +128,33 @@ class Response:
             DecodeError: the body is not JSON or does not match ``cls``; it names the model and
                 field when known and carries the request's method, path and status.
         """
-        try:
-            return _serde.decode(self.body, cls)
-        except errors.DecodeError as exc:
-            raise self._with_context(exc) from exc
+        return self._parse(lambda body: _serde.decode(body, cls))
 
-    def _with_context(self, exc: errors.DecodeError) -> errors.DecodeError:
-        return errors.DecodeError(
-            str(exc),
-            model=exc.model,
-            field=exc.field,
+    def _parse(self, parse: Callable[[bytes], T]) -> T:
+        try:
+            return parse(self.body)
+        except errors.DecodeError as exc:
+            failure = exc
+        # Raised outside the except clause, so an error that must not chain `failure` does not
+        # carry it as its context either.
+        text = _text(self.body)
+        body = self._redact(text)
+        if body == text:
+            message, cause = str(failure), failure
+        else:
+            # The body quotes the API key, and so may the parser's words (a value cut short) and
+            # the exceptions they chain: keep only where decoding failed.
+            where = ".".join(filter(None, (failure.model, failure.field))) or "the body"
+            message, cause = f"{where}: cannot be decoded (the body quotes the API key)", None
+        raise errors.DecodeError(
+            message,
+            model=failure.model,
+            field=failure.field,
             method=self.method,
             path=self.path,
             status=self.status,
-            body=_text(self.body),
-        )
+            body=body,
+        ) from cause
 
 
 @attrs.frozen
@@ -366,8 +376,8 @@ class Transport:
     - ``timeout``: per attempt (:class:`Timeout`).
     - ``max_retries``: further attempts after the first (see :meth:`call` for which failures).
     - ``rate_limit``: a :class:`~storeflow.ratelimit.RateLimit` (the process-wide limiter for the
-      base URL's host at that rate), any :class:`~storeflow.ratelimit.Limiter` (used as is), or
-      ``None`` (no limiter).
+      base URL's host and port at that rate), any :class:`~storeflow.ratelimit.Limiter` (used as
+      is), or ``None`` (no limiter).
     - ``session``: a caller-owned :class:`aiohttp.ClientSession`.
     - ``headers``: extra headers for every request (not ``Authorization``).
     - ``max_connections``: requests in flight at once (and the owned connector's limit).
@@ -452,9 +462,12 @@ class Transport:
 
         self._session = session
         self._owns_session = session is None
-        if session is not None and session.connector is not None and session.connector.limit:
+        if session is not None and session.connector is not None:
             # Fewer permits than pooled connections keep the semaphore-before-slot rule true.
-            max_connections = min(max_connections, session.connector.limit)
+            # Every request goes to one host, so the per-host limit caps them too (0: none).
+            connector = session.connector
+            caps = [n for n in (connector.limit, connector.limit_per_host) if n]
+            max_connections = min([max_connections, *caps])
         self.max_connections: Final = max_connections
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -535,7 +548,8 @@ class Transport:
         server asked for, through the shared limiter when it can pause); a failure to connect;
         and, only when ``op.idempotent``, failures after the request may have reached the server
         (dropped connection, timeout, 502/503/504). So a non-idempotent request is never sent
-        twice.
+        twice. A ``Retry-After`` of more than two minutes is not waited out: the error is raised
+        at once, with the ``retry_after`` the server asked for.
 
         Raises:
             ValidationError: ``op`` needs the API key and none is set; a path parameter is
@@ -659,6 +673,7 @@ class Transport:
                     path=path,
                     elapsed=loop.time() - started,
                     attempts=attempt,
+                    redact=self._redact,
                 )
             retry_after = _retry_after(outcome.headers)
             waitable = retry_after is None or retry_after <= _MAX_RETRY_AFTER

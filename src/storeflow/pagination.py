@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from storeflow.errors import ValidationError
+from storeflow._validate import integer
 
 __all__ = ["Page", "fetch_pages", "iterate"]
 
@@ -58,7 +58,7 @@ class Page(Generic[T]):
         return len(self.items)
 
 
-async def fetch_pages(
+def fetch_pages(
     fetch: Callable[[int], Awaitable[P]],
     *,
     first: int = 1,
@@ -71,22 +71,26 @@ async def fetch_pages(
     At most ``concurrency`` fetches run at once, and at most ``window`` pages (default
     ``2 * concurrency``) are started but not yet yielded, so a slow page lets the next ones
     proceed while memory stays bounded however many pages there are. Nothing is fetched when
-    ``last < first``.
+    ``last < first``, nor before the iteration starts.
 
     If a fetch fails, the pages before it are yielded first, then its exception propagates. When
     the consumer stops (``break``, an exception, ``aclose()``) or a fetch fails, every
     outstanding fetch is cancelled and awaited before the generator finishes.
 
     Raises:
-        ValidationError: ``concurrency`` is below 1 or ``window`` below ``concurrency``.
-        Exception: whatever ``fetch`` raised, for the first failing page reached in order.
+        ValidationError: at once (not on the first ``anext``), when ``concurrency`` is not an
+            integer of at least 1 or ``window`` not an integer of at least ``concurrency``.
+        Exception: while iterating, whatever ``fetch`` raised, for the first failing page
+            reached in order.
     """
-    if concurrency < 1:
-        raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
-    window = 2 * concurrency if window is None else window
-    if window < concurrency:
-        raise ValidationError("window", f"must be at least concurrency ({concurrency})")
+    concurrency = _concurrency(concurrency)
+    window = 2 * concurrency if window is None else integer("window", window, minimum=concurrency)
+    return _fetch_pages(fetch, first, last, concurrency, window)
 
+
+async def _fetch_pages(
+    fetch: Callable[[int], Awaitable[P]], first: int, last: int, concurrency: int, window: int
+) -> AsyncGenerator[P, None]:
     pending: deque[asyncio.Future[P]] = deque()
     next_page = first
     try:
@@ -109,7 +113,7 @@ async def fetch_pages(
         await asyncio.gather(*pending, return_exceptions=True)
 
 
-async def iterate(
+def iterate(
     fetch_page: Callable[[int], Awaitable[Page[T]]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
@@ -118,13 +122,19 @@ async def iterate(
 
     Fetches page 1, yields its items, then fetches pages 2 to ``total_pages`` (as page 1
     reported it) through :func:`fetch_pages` with ``concurrency`` and yields their items.
+    Nothing is fetched before the iteration starts.
 
     Raises:
-        ValidationError: ``concurrency`` is below 1.
-        Exception: whatever ``fetch_page`` raised.
+        ValidationError: at once (not on the first ``anext``), when ``concurrency`` is not an
+            integer of at least 1.
+        Exception: while iterating, whatever ``fetch_page`` raised.
     """
-    if concurrency < 1:
-        raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
+    return _items(fetch_page, _concurrency(concurrency))
+
+
+async def _items(
+    fetch_page: Callable[[int], Awaitable[Page[T]]], concurrency: int
+) -> AsyncGenerator[T, None]:
     page = await fetch_page(1)
     for item in page.items:
         yield item
@@ -133,3 +143,7 @@ async def iterate(
         async for later in rest:
             for item in later.items:
                 yield item
+
+
+def _concurrency(concurrency: object) -> int:
+    return integer("concurrency", concurrency, minimum=1)

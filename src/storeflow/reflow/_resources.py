@@ -20,7 +20,8 @@ Every method may also raise what :meth:`storeflow._transport.Transport.call` rai
 :class:`~storeflow.errors.AuthenticationError` (401), :class:`~storeflow.errors.NotFoundError`
 (404), other :class:`~storeflow.errors.APIError` subclasses, ``ConnectionError`` and
 ``TimeoutError`` from :mod:`storeflow.errors`, and :class:`~storeflow.errors.DecodeError`;
-and ValidationError when an endpoint that needs the key is called by a client without one.
+and ValidationError when an endpoint that needs the key (or ``fetch_hidden=True``) is called by a
+client without one.
 """
 
 from __future__ import annotations
@@ -110,11 +111,6 @@ def _sort(argument: str, order: object) -> str:
     return ",".join(check.items(argument, order, _clause, min_items=1))
 
 
-def _fetch_hidden(fetch_hidden: object) -> bool | None:
-    # Only `true` changes anything; leaving `false` out keeps the URL the public one.
-    return True if check.boolean("fetch_hidden", fetch_hidden) else None
-
-
 def _inventory_rules(
     inventory_type: InventoryType | None, in_stock: bool | None, stock_quantity: int | None
 ) -> None:
@@ -199,6 +195,20 @@ class Users(_Resource):
 class Products(_Resource):
     """Products of the store (``rf.products``). Reading is public; updating needs the key."""
 
+    def _fetch_hidden(self, fetch_hidden: object) -> bool | None:
+        """``True``, or ``None`` to leave the parameter out (``false`` would change nothing).
+
+        Raises ValidationError for a non-bool, and for ``True`` on a client without the key: the
+        API shows hidden products only to the project's key, so the request could only fail.
+        """
+        if not check.boolean("fetch_hidden", fetch_hidden):
+            return None
+        if not self._transport.has_api_key:
+            raise ValidationError(
+                "fetch_hidden", "needs the API key: pass api_key or set REFLOW_API_KEY"
+            )
+        return True
+
     @operation("products_list")
     async def list(
         self,
@@ -220,9 +230,10 @@ class Products(_Resource):
         returns products hidden from the store, and needs the API key.
 
         Raises ValidationError for ``page`` below 1, ``per_page`` outside 1-100, ``category``
-        below 1, an empty or too long ``ids`` or an id below 1, or an unknown sort clause.
+        below 1, an empty or too long ``ids`` or an id below 1, an unknown sort clause, or
+        ``fetch_hidden=True`` on a client without the key.
         """
-        filters = _product_filters(category, search, ids, order, fetch_hidden)
+        filters = _product_filters(category, search, ids, order, self._fetch_hidden(fetch_hidden))
         return await self._fetch(_page_number(page), _per_page(per_page), filters)
 
     def iter(
@@ -241,7 +252,7 @@ class Products(_Resource):
         Filters as :meth:`list`; they are checked at once (ValidationError).
         """
         size = _per_page(per_page)
-        filters = _product_filters(category, search, ids, order, fetch_hidden)
+        filters = _product_filters(category, search, ids, order, self._fetch_hidden(fetch_hidden))
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
 
     async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Product]:
@@ -256,13 +267,13 @@ class Products(_Resource):
         """Return the product with this id (``int``) or handle (``str``).
 
         A hidden product is found only with ``fetch_hidden=True``, which needs the API key.
-        Raises ValidationError for an id below 1 or an empty handle; NotFoundError when there
-        is no such product (or it is hidden).
+        Raises ValidationError for an id below 1, an empty handle, or ``fetch_hidden=True`` on
+        a client without the key; NotFoundError when there is no such product (or it is hidden).
         """
         response = await self._call(
             "products_get",
             path_params={"product": check.id_or_handle("product", product)},
-            params={"fetch_hidden": _fetch_hidden(fetch_hidden)},
+            params={"fetch_hidden": self._fetch_hidden(fetch_hidden)},
         )
         return response.decode(Product)
 
@@ -380,7 +391,12 @@ class Orders(_Resource):
     ) -> AsyncGenerator[Order, None]:
         """Iterate over every matching order, newest first, fetching pages concurrently.
 
-        Filters as :meth:`list`; they are checked at once (ValidationError).
+        Filters as :meth:`list`; they are checked at once (ValidationError). When
+        ``created_before`` is not given it is pinned to the moment ``iter()`` is called: orders
+        are listed newest first, so an order created during the walk would otherwise push every
+        later order one place down, and the walk would see one order twice. The API counts in
+        whole seconds, so the pin takes in the rest of the current second; orders created after
+        that are not part of this walk.
         """
         size = _per_page(per_page)
         filters = _order_filters(
@@ -390,7 +406,7 @@ class Orders(_Resource):
             is_archived,
             customer_email,
             created_after,
-            created_before,
+            dt.datetime.now(dt.UTC) if created_before is None else created_before,
         )
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
 
@@ -447,15 +463,16 @@ class Orders(_Resource):
 
 
 def _product_filters(
-    category: object, search: object, ids: object, order: object, fetch_hidden: object
+    category: object, search: object, ids: object, order: object, fetch_hidden: bool | None
 ) -> Filters:
-    """The checked query filters of ``GET /products/`` (``None`` for those not given)."""
+    """The checked query filters of ``GET /products/`` (``None`` for those not given);
+    ``fetch_hidden`` comes checked (see :meth:`Products._fetch_hidden`)."""
     return {
         "category": check.optional(_positive, "category", category),
         "search": check.optional(check.text, "search", search),
         "ids": check.optional(check.items, "ids", ids, _positive, min_items=1, max_items=IDS_MAX),
         "order": check.optional(_sort, "order", order),
-        "fetch_hidden": _fetch_hidden(fetch_hidden),
+        "fetch_hidden": fetch_hidden,
     }
 
 
