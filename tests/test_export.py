@@ -10,16 +10,25 @@ import contextlib
 import csv
 import datetime as dt
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from aiohttp import web
 
+from _loopback import KEY, Handler, json_response, serve
 from conftest import SandboxFactory
 from storeflow import Pocketsflow, Reflow
-from storeflow.errors import ValidationError
+from storeflow.errors import (
+    AuthenticationError,
+    DecodeError,
+    NotFoundError,
+    RateLimitError,
+    ValidationError,
+)
 from storeflow.export import (
     COLLECTIONS,
     FORMATS,
@@ -189,7 +198,8 @@ async def test_faults_do_not_change_the_result(
 ) -> None:
     faults = Faults(seed=11, latency=0.001, jitter=0.01, error_rate=0.05, drop_rate=0.05)
     sb = await sandbox_factory(seed=4, scale=SMALL, faults=faults)
-    async with clients(sb, max_retries=8) as (pf, rf):
+    # The clients' default retries: the transport's (not 500s) and the engine's page retries.
+    async with clients(sb) as (pf, rf):
         summaries = [*await export_all(pf, tmp_path), *await export_all(rf, tmp_path)]
     for s in summaries:
         assert read_jsonl(s.path) == expected(sb, s.api, s.collection), s.collection
@@ -281,6 +291,13 @@ async def test_an_export_that_failed_resumes_exactly(
             await export(pf, "orders", path, format="csv")
         with pytest.raises(ExportError, match="format"):
             await export(pf, "orders", path, format="jsonl", resume=True)
+    # The same collection of another store (here the live data set) must not be mixed in.
+    async with Pocketsflow(
+        api_key=sb.pocketsflow_live_key, base_url=sb.pocketsflow_url, rate_limit=None
+    ) as live:
+        with pytest.raises(ExportError, match=r"has source .*\(test data\).*\(live data\)"):
+            await export(live, "orders", path, format="csv", resume=True)
+    async with clients(sb) as (pf, _):
         resumed = await export(pf, "orders", path, format="csv", resume=True)
     assert resumed.resumed
     assert resumed.pages == 15
@@ -290,6 +307,146 @@ async def test_an_export_that_failed_resumes_exactly(
     assert not path.with_name("orders.csv.checkpoint.json").exists()
     check_csv(path, expected(sb, "pocketsflow", "orders"), pf_models.Order)
     assert path.read_text(encoding="utf-8").count("_id,buyerEmail") == 1  # one header
+
+
+async def test_a_crash_between_rename_and_checkpoint_removal_resumes_as_complete(
+    sandbox_factory: SandboxFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sb = await sandbox_factory(seed=8, scale=SMALL)
+    path = tmp_path / "orders.jsonl"
+    replace = os.replace
+
+    def crash_after_the_rename(source: Any, target: Any) -> None:
+        replace(source, target)
+        if Path(target) == path:
+            raise Crash
+
+    async with clients(sb) as (pf, _):
+        monkeypatch.setattr(os, "replace", crash_after_the_rename)
+        with pytest.raises(Crash):
+            # A long interval: only the commit made on finishing can count the whole file.
+            await export(pf, "orders", path, checkpoint_interval=3600)
+        monkeypatch.undo()
+        assert path.exists()
+        assert path.with_name("orders.jsonl.checkpoint.json").exists()
+        resumed = await export(pf, "orders", path, resume=True)
+    assert resumed.resumed
+    assert resumed.requests == 0
+    assert (resumed.records, resumed.pages, resumed.expected_total) == (250, 3, 250)
+    assert not resumed.mismatch
+    assert read_jsonl(path) == expected(sb, "pocketsflow", "orders")
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # noqa: ASYNC240 - own tmp dir
+
+
+def orders_pages(
+    total: int, failures: dict[int, list[tuple[int, dict[str, str]]]], *, claimed: int | None = None
+) -> Handler:
+    """Pocketsflow's ``GET /orders`` over ``total`` orders; page ``n`` first answers each
+    ``(status, headers)`` of ``failures[n]`` in turn (a JSON error), then its orders. The
+    pagination block counts ``claimed`` orders (default ``total``)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        number = int(request.query["page"])
+        if failures.get(number):
+            status, headers = failures[number].pop(0)
+            return json_response({"message": f"status {status}"}, status, headers=headers)
+        ids = range((number - 1) * 100, min(number * 100, total))
+        pages = -(-total // 100)
+        return json_response(
+            {
+                "orders": [{"_id": f"{i:024x}"} for i in ids],
+                "pagination": {
+                    "currentPage": number,
+                    "pageSize": 100,
+                    "totalCount": total if claimed is None else claimed,
+                    "totalPages": pages,
+                    "hasMore": number < pages,
+                },
+            }
+        )
+
+    return handler
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize(
+    ("answers", "retries", "rate_limited"),
+    [
+        ([(500, {})], 1, 0),  # the client does not retry a 500; the engine does
+        ([(429, {"Retry-After": "5"})] * 3, 3, 3),  # the client retries twice, the engine once
+        ([(503, {})] * 3, 3, 0),
+    ],
+    ids=["500", "429", "503"],
+)
+async def test_a_page_that_still_fails_after_the_client_retries_is_fetched_again(
+    tmp_path: Path, answers: list[tuple[int, dict[str, str]]], retries: int, rate_limited: int
+) -> None:
+    async with (
+        serve(orders_pages(250, {2: list(answers)})) as server,
+        Pocketsflow(api_key=KEY, base_url=server.url, rate_limit=None) as pf,
+    ):
+        summary = await export(pf, "orders", tmp_path / "o.jsonl", concurrency=1)
+    assert [r["_id"] for r in read_jsonl(summary.path)] == [f"{i:024x}" for i in range(250)]
+    assert server.hits("/orders") == 3 + len(answers)
+    assert (summary.retries, summary.rate_limited) == (retries, rate_limited)
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("field", ["orders", "totalCount"])
+async def test_a_misshapen_page_that_quotes_the_key_does_not_leak_it(
+    tmp_path: Path, field: str
+) -> None:
+    async def echo(request: web.Request) -> web.Response:
+        quoted = request.headers["Authorization"]
+        pagination = {"totalCount": 1, "totalPages": 1, field: quoted}
+        return json_response({"orders": [], "pagination": pagination, field: quoted})
+
+    async with (
+        serve(echo) as server,
+        Pocketsflow(api_key=KEY, base_url=server.url, rate_limit=None) as pf,
+    ):
+        with pytest.raises(DecodeError, match="not shaped as expected") as caught:
+            await export(pf, "orders", tmp_path / "o.jsonl")
+    error = caught.value
+    assert KEY not in f"{error} {error!r} {error.body} {error.__cause__!r} {error.__context__!r}"
+    assert list(tmp_path.iterdir()) == []  # noqa: ASYNC240 - nothing written, nothing left
+
+
+@pytest.mark.looptime
+async def test_a_count_that_differs_from_the_api_total_is_flagged(tmp_path: Path) -> None:
+    async with (
+        serve(orders_pages(250, {}, claimed=251)) as server,
+        Pocketsflow(api_key=KEY, base_url=server.url, rate_limit=None) as pf,
+    ):
+        summary = await export(pf, "orders", tmp_path / "o.jsonl")
+    assert (summary.records, summary.expected_total) == (250, 251)
+    assert summary.mismatch
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (401, {}, AuthenticationError),
+        (404, {}, NotFoundError),
+        # Longer than the client waits out: not waited out by the engine either.
+        (429, {"Retry-After": "3600"}, RateLimitError),
+    ],
+    ids=["401", "404", "429-for-an-hour"],
+)
+async def test_a_page_is_not_fetched_again_when_that_cannot_help(
+    tmp_path: Path, status: int, headers: dict[str, str], error: type[Exception]
+) -> None:
+    path = tmp_path / "o.jsonl"
+    async with (
+        serve(orders_pages(250, {2: [(status, headers)] * 10})) as server,
+        Pocketsflow(api_key=KEY, base_url=server.url, rate_limit=None) as pf,
+    ):
+        with pytest.raises(error):
+            await export(pf, "orders", path, concurrency=1)
+    assert server.hits("/orders") == 2
+    checkpoint = json.loads(path.with_name("o.jsonl.checkpoint.json").read_bytes())
+    assert (checkpoint["pages"], checkpoint["records"]) == (1, 100)  # resumable
 
 
 async def test_a_cancelled_export_checkpoints_and_resumes_exactly(
@@ -360,6 +517,8 @@ async def test_arguments_are_checked_before_anything_is_sent(
             await export(pf, "orders", tmp_path / "x", format="xml")  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="concurrency"):
             await export(rf, "orders", tmp_path / "x", concurrency=0)
+        with pytest.raises(ValidationError, match="resume"):
+            await export(rf, "orders", tmp_path / "x", resume=True, overwrite=True)
         with pytest.raises(ValidationError, match="cannot be filtered by date"):
             await export(rf, "users", tmp_path / "x", start_date=dt.date(2024, 1, 1))
         with pytest.raises(ValidationError, match="client"):

@@ -4,9 +4,11 @@ random point resumes to exactly the full set; exit codes and one-line errors."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from storeflow.cli import main
+from storeflow.export import COLLECTIONS
 from storeflow.pocketsflow import models as pf_models
 from storeflow.sandbox import Faults, Sandbox, Scale
 from test_export import check_csv, expected, read_jsonl
@@ -159,7 +162,53 @@ def test_export_all_of_an_api_to_a_directory(
     lines = out.splitlines()
     assert [line.split(":")[0] for line in lines] == [f"reflow {n}" for n in names]
     assert "reflow users: 150 records in 2 pages" in out
+    # Off a terminal, progress is plain log lines on stderr, a last one per collection.
+    done = [line for line in err.splitlines() if line.endswith(" - done")]
+    assert [line.split(":")[0] for line in done] == [f"reflow {n}" for n in names]
+    assert "reflow users: 150/150 records, 2/2 pages, " in err
     assert "Traceback" not in err
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_a_live_display(
+    keys: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    for overriding in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(overriding, raising=False)  # let rich ask the stream
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "users.jsonl"
+    assert (
+        main(["export", "reflow", "users", "--out", str(out), "--base-url", keys.reflow_url]) == 0
+    )
+    shown = terminal.getvalue()
+    assert "\x1b[" in shown  # drawn and redrawn in place
+    assert "reflow users" in shown
+    assert "150/150" in shown
+    assert "2/2 pages" in shown
+    assert "retries 0  429s 0" in shown
+    assert "records/s" not in shown  # none of the plain log lines
+    assert "reflow users: 150 records in 2 pages" in capsys.readouterr().out
+
+
+def test_the_base_url_can_come_from_the_environment(
+    keys: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFLOW_BASE_URL", keys.reflow_url)
+    out = tmp_path / "plans.jsonl"
+    assert main(["export", "reflow", "plans", "--out", str(out)]) == 0
+    assert read_jsonl(out) == expected(keys, "reflow", "plans")
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -237,7 +286,10 @@ def test_a_missing_key_fails_with_one_line(
     assert "POCKETSFLOW_API_KEY" in line
 
 
-@pytest.mark.parametrize("argv", [["--start-date", "yesterday"], ["--concurrency", "0"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--start-date", "yesterday"], ["--concurrency", "0"], ["--resume", "--overwrite"]],
+)
 def test_malformed_options_are_usage_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
@@ -269,3 +321,35 @@ def test_a_directory_as_out_gets_the_default_file_name(
     assert main(argv) == 0
     assert f"-> {tmp_path / 'reflow_users.jsonl'}" in capsys.readouterr().out
     assert read_jsonl(tmp_path / "reflow_users.jsonl") == expected(keys, "reflow", "users")
+
+
+def test_the_demo_exports_every_collection_and_prints_a_summary_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for overriding in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(overriding, raising=False)  # plain text, not a terminal's
+    out = tmp_path / "exports"
+    # Few orders: every API stays within one window's 200 requests, so nothing waits.
+    assert main(["demo", "--out", str(out), "--orders", "350"]) == 0
+    stdout, stderr = capsys.readouterr()
+    assert "Traceback" not in stderr
+    rows = [  # the table's rows: the header's cells are ruled with ┃, the others with │
+        [cell.strip() for cell in re.split("[│┃]", line)[1:-1]]
+        for line in stdout.splitlines()
+        if line.startswith(("│", "┃"))
+    ]
+    assert rows[0] == ["API", "collection", "records", "requests", "elapsed", "429s", "file"]
+    table = {(row[0], row[1]): row for row in rows[1:]}
+    assert list(table)[:-1] == [(api, name) for api, names in COLLECTIONS.items() for name in names]
+    total = 0
+    for (api, name), row in list(table.items())[:-1]:
+        written = read_jsonl(out / row[6])
+        id_field = "_id" if api == "pocketsflow" else "id"
+        assert len({r[id_field] for r in written}) == len(written) == int(row[2].replace(",", ""))
+        assert written, name
+        assert row[5] == "0"  # no 429: the limiter kept within the sandbox's window
+        total += len(written)
+    assert int(table[("pocketsflow", "orders")][2].replace(",", "")) == 350
+    assert table[("all", "")][2] == f"{total:,}"
+    assert sorted(p.name for p in out.iterdir()) == sorted(row[6] for row in rows[1:-1])
+    assert f"{total:,} records exported to {out}/ in " in stdout

@@ -54,7 +54,10 @@ EXIT_INTERRUPTED: Final = 130
 _LOG_EVERY: Final = 2.0  # seconds between plain progress lines per collection
 _IDLE: Final = 2.0  # seconds without a page before the live display says "waiting"
 _DEMO_SEED: Final = 2024
+# Enough orders that their pages outrun one window's 200 requests, so the demo shows the
+# limiter waiting for the next window rather than drawing 429s.
 _DEMO_ORDERS: Final = 20_000
+_BASE_URL_ENV: Final = {"pocketsflow": "POCKETSFLOW_BASE_URL", "reflow": "REFLOW_BASE_URL"}
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -122,8 +125,12 @@ def add_export_command(subparsers: Any) -> None:
     parser.add_argument(
         "--concurrency", type=_positive, default=8, help="pages fetched at once (default 8)"
     )
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         "--resume", action="store_true", help="continue an export that was interrupted"
+    )
+    start.add_argument(
+        "--overwrite", action="store_true", help="start over, replacing what is there"
     )
     parser.add_argument(
         "--checkpoint-interval",
@@ -133,9 +140,10 @@ def add_export_command(subparsers: Any) -> None:
         help="how often progress is made durable, i.e. the most work a crash can cost (default 1)",
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="start over, replacing what is there"
+        "--base-url",
+        help="the API's base URL, e.g. a sandbox's (default: $POCKETSFLOW_BASE_URL or "
+        "$REFLOW_BASE_URL, else the API's own)",
     )
-    parser.add_argument("--base-url", help="the API's base URL (e.g. a sandbox's)")
     parser.add_argument(
         "--api-key",
         help="the API key (default: $POCKETSFLOW_API_KEY or $REFLOW_API_KEY); prefer the "
@@ -154,10 +162,17 @@ def add_demo_command(subparsers: Any) -> None:
         "demo",
         help="export everything from a local sandbox store, under the real rate limit",
         description=(
-            f"Start the sandbox in this process ({_DEMO_ORDERS:,} Pocketsflow orders and "
-            "realistic other collections, the 200-requests-a-minute limit on), export every "
-            "collection of both APIs into --out, and print a summary."
+            "Start the sandbox in this process (Pocketsflow orders and realistic other "
+            "collections, the 200-requests-a-minute limit on), export every collection of both "
+            "APIs into --out, and print a summary."
         ),
+    )
+    demo.add_argument(
+        "--orders",
+        type=_positive,
+        default=_DEMO_ORDERS,
+        help=f"Pocketsflow orders in the store (default {_DEMO_ORDERS:,}: more pages than one "
+        "minute's 200 requests, so the limiter has to wait for the next window)",
     )
     demo.add_argument("--out", type=Path, default=Path("exports"), help="default: ./exports")
     demo.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
@@ -316,18 +331,19 @@ def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUM
 
 
 def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
+    base_url = args.base_url or os.environ.get(_BASE_URL_ENV[args.api]) or None
     if args.api == "pocketsflow":
         if args.project_id is not None or args.test_mode:
             raise ValidationError(
                 "--project-id/--test-mode", "apply to reflow only (the key selects test mode)"
             )
-        options: dict[str, Any] = {} if args.base_url is None else {"base_url": args.base_url}
+        options: dict[str, Any] = {} if base_url is None else {"base_url": base_url}
         return Pocketsflow(api_key=args.api_key, **options)
     return Reflow(
         project_id=args.project_id,
         api_key=args.api_key,
         test_mode=args.test_mode,
-        base_url=args.base_url,
+        base_url=base_url,
     )
 
 
@@ -388,7 +404,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from storeflow.sandbox import Sandbox, Scale
 
     out: Path = args.out
-    scale = attrs.evolve(Scale.demo(), orders=max(Scale.demo().orders, _DEMO_ORDERS))
+    scale = attrs.evolve(Scale.demo(), orders=args.orders)
     display = _Display(sys.stderr)
     console = _console(sys.stdout)
     console.print(

@@ -30,12 +30,16 @@ async with Pocketsflow() as pf:
   ``<path>.checkpoint.json`` beside it; ``<path>`` appears only when the export is complete.
   After a crash, kill or Ctrl-C, call again with ``resume=True``: the export continues from its
   last checkpoint and the final file holds every record once, with no half-written line.
-  Without ``resume``, an unfinished export in the way is an :class:`ExportError`; pass
+  The checkpoint records the collection, format, date range and store (base URL, and the
+  Pocketsflow key's mode or the Reflow project): a resume that differs in any of them is
+  refused. Without ``resume``, an unfinished export in the way is an :class:`ExportError`; pass
   ``overwrite=True`` to start over (it also allows replacing an existing ``<path>``). An export
   that fails before writing its first page (a refused key, an unreachable host) leaves nothing.
 - **Failures**: besides the client's own retries, a page that still fails with a 5xx, a 429, a
-  dropped connection, a timeout or an unreadable body is fetched again, up to three times.
-  Anything else (a 401, a 404) stops the export at once, resumable.
+  dropped connection, a timeout or an unreadable body is fetched again, up to three times
+  (reading a page is idempotent, so repeating it is safe). Anything else (a 401, a 404, a host
+  refusing connections, a 429 asking for a longer pause than the client waits out) stops the
+  export at once, resumable.
 """
 
 from __future__ import annotations
@@ -99,6 +103,13 @@ def _transport(client: Pocketsflow | Reflow) -> Transport:
     return client._transport  # the export runs on the client's own transport and limiter
 
 
+def _source(client: Pocketsflow | Reflow) -> str:
+    """Which store ``client`` reads: a resume must read the same one."""
+    if isinstance(client, Pocketsflow):
+        return f"{client.base_url} ({client.mode} data)"
+    return f"{client.base_url} project {client.project_id}"
+
+
 async def export(
     client: Pocketsflow | Reflow,
     collection: str,
@@ -117,18 +128,21 @@ async def export(
 
     ``format`` is ``"jsonl"`` or ``"csv"``; ``concurrency`` the pages fetched at once (the
     client's rate limiter still bounds the request rate); ``resume`` continues an unfinished
-    export of the same collection into the same path; ``overwrite`` discards one (and allows
-    replacing an existing ``path``). ``start_date``/``end_date`` (a ``date``, or a
-    timezone-aware ``datetime``; both inclusive) restrict collections the API can filter by
-    date: Pocketsflow orders and subscriptions, Reflow orders. ``progress`` is called after
-    every page with an :class:`ExportProgress`. ``checkpoint_interval`` is the most seconds
-    of work a crash can cost (the export makes its state durable that often).
+    export of the same collection, from the same store, into the same path; ``overwrite``
+    discards one (and allows replacing an existing ``path``); the two exclude each other.
+    ``start_date``/``end_date`` (a ``date``, or a timezone-aware ``datetime``; both inclusive)
+    restrict collections the API can filter by date: Pocketsflow orders and subscriptions,
+    Reflow orders. ``progress`` is called after every page with an :class:`ExportProgress`.
+    ``checkpoint_interval`` is the most seconds of work a crash can cost (the export makes its
+    state durable that often).
 
     Raises:
-        ValidationError: unknown collection or format, ``concurrency`` below 1, a date range
-            for a collection that cannot be filtered by date, a naive datetime, a missing key.
+        ValidationError: unknown collection or format, ``concurrency`` below 1, both
+            ``resume`` and ``overwrite``, a date range for a collection that cannot be filtered
+            by date, a naive datetime, a missing key.
         ExportError: an unfinished export is in the way (pass ``resume`` or ``overwrite``),
-            ``path`` exists (pass ``overwrite``), or a checkpoint is corrupt or does not match.
+            ``path`` exists (pass ``overwrite``) or is a directory, or a checkpoint is corrupt
+            or belongs to another export (collection, format, dates or store).
         AuthenticationError, APIError, ConnectionError, TimeoutError, DecodeError: a page
             could not be fetched after the client's retries; the export can be resumed.
         OSError: the file cannot be written.
@@ -138,6 +152,7 @@ async def export(
         _transport(client),
         target,
         path,
+        source=_source(client),
         format=_check_format(format),
         concurrency=concurrency,
         resume=resume,
@@ -175,20 +190,18 @@ async def export_all(
         before it are complete).
     """
     api = api_name(client)
-    fmt = _check_format(format)
     folder = Path(directory)
+    _check_format(format)  # before the directory is made
     folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - one quick metadata call
     summaries = []
     for name in COLLECTIONS[api]:
-        target = get(api, name)
-        dated = target.dates != "none"
-        path = folder / output_name(api, name, fmt)
+        dated = get(api, name).dates != "none"
         summaries.append(
-            await run(
-                _transport(client),
-                target,
-                path,
-                format=fmt,
+            await export(
+                client,
+                name,
+                folder / output_name(api, name, format),
+                format=format,
                 concurrency=concurrency,
                 resume=resume,
                 overwrite=overwrite,

@@ -1,10 +1,10 @@
 """Where an export stands, kept beside its output so that a later run can resume it.
 
 An export to ``orders.jsonl`` writes ``orders.jsonl.part`` and, next to it,
-``orders.jsonl.checkpoint.json``. The checkpoint says which query the export runs (its
-parameters, including the time bound pinned at the start), how many pages and records are
-complete, and how many bytes of the ``.part`` file hold them — measured after an ``fsync`` of
-the ``.part`` file, so those bytes are on disk before the checkpoint that counts them is.
+``orders.jsonl.checkpoint.json``. The checkpoint says which store and query the export reads
+(the query's parameters include the time bound pinned at the start), how many pages and records
+are complete, and how many bytes of the ``.part`` file hold them — measured after an ``fsync``
+of the ``.part`` file, so those bytes are on disk before the checkpoint that counts them is.
 Anything after that length (a page written since, a half-written line) is cut off on resume.
 
 The checkpoint file itself is replaced atomically: written to a temporary file, flushed to
@@ -46,7 +46,8 @@ class ExportError(StoreflowError):
 class Checkpoint:
     """The progress of one export (one collection into one file).
 
-    ``filters`` are the date range as the caller gave it (a resume must give the same);
+    ``source`` names the store read (base URL and data set) and ``filters`` the date range as
+    the caller gave it (a resume must give the same of both);
     ``params`` the query the export sends on every page, pinned when it started (a resume
     sends the same). ``pages`` is the number of the last page completely written, ``records``
     the number of records written up to it and ``offset`` the length of the ``.part`` file that
@@ -58,6 +59,7 @@ class Checkpoint:
     api: str
     collection: str
     format: str
+    source: str
     filters: dict[str, str | None]
     params: dict[str, Any]
     started_at: str
@@ -156,10 +158,13 @@ class Output:
 
         Raises:
             ExportError: an unfinished export is there and neither ``resume`` nor ``overwrite``
-                was given; the final file exists and ``overwrite`` was not given; the checkpoint
-                belongs to a different export or its ``.part`` file is shorter than it says.
+                was given; the final file exists and ``overwrite`` was not given, or is a
+                directory; the checkpoint belongs to a different export or its ``.part`` file is
+                shorter than it says.
             OSError: a file cannot be read or written.
         """
+        if self.final.is_dir():
+            raise ExportError(f"{self.final} is a directory: give the path of a file")
         stored = None if overwrite else load(self.checkpoint_path)
         if stored is not None and resume:
             self._check_same(stored, fresh)
@@ -202,7 +207,7 @@ class Output:
 
     @staticmethod
     def _check_same(stored: Checkpoint, fresh: Checkpoint) -> None:
-        for name in ("api", "collection", "format", "filters"):
+        for name in ("api", "collection", "format", "source", "filters"):
             if getattr(stored, name) != getattr(fresh, name):
                 raise ExportError(
                     f"the unfinished export there has {name} {getattr(stored, name)!r}, not "
@@ -235,15 +240,17 @@ class Output:
         checkpoint.offset = file.tell()
         save(self.checkpoint_path, checkpoint)
 
-    def finish(self) -> None:
-        """Sync the ``.part`` file, rename it to the final name, and remove the checkpoint.
+    def finish(self, checkpoint: Checkpoint) -> None:
+        """:meth:`commit` ``checkpoint`` (the complete export), rename the ``.part`` file to the
+        final name, sync the directory, and remove the checkpoint.
+
+        Committing first means a crash between the rename and the removal leaves a checkpoint
+        that counts the whole file, which :meth:`open` with ``resume`` then reports as complete.
 
         Raises ``OSError`` if a step fails (the checkpoint then still allows a resume),
         ``RuntimeError`` if the output is not open.
         """
-        file = self._require_file()
-        file.flush()
-        os.fsync(file.fileno())
+        self.commit(checkpoint)
         self.close()
         os.replace(self.part, self.final)
         fsync_directory(self.final.parent)

@@ -72,11 +72,15 @@ class Collection:
     or ``"none"`` (not filterable). ``pin`` marks collections whose upper time bound the export
     pins at its start. ``flatten_tree`` turns a nested tree (``subcategories``) into one record
     per node with a ``parent_id``. ``csv_exclude``/``csv_extra`` adjust the model's CSV columns.
+
+    Raises:
+        ValueError: ``operation`` is not idempotent. The engine fetches a page again after a
+            failure that may have reached the server, which only an idempotent read allows.
     """
 
     api: ApiName
     name: str
-    operation: Operation
+    operation: Operation = attrs.field()
     model: type
     id_field: str
     items: str | None = None
@@ -88,6 +92,11 @@ class Collection:
     flatten_tree: str | None = None
     csv_exclude: tuple[str, ...] = ()
     csv_extra: tuple[str, ...] = ()
+
+    @operation.validator
+    def _check_idempotent(self, _: attrs.Attribute[Operation], operation: Operation) -> None:
+        if not operation.idempotent:
+            raise ValueError(f"{operation.method} {operation.path} is not marked idempotent")
 
     @property
     def paginated(self) -> bool:
@@ -169,7 +178,8 @@ class Collection:
 
         Raises:
             APIError, ConnectionError, TimeoutError: as :meth:`Transport.call`.
-            DecodeError: the response is not JSON or lacks the expected list or paging data.
+            DecodeError: the response is not JSON, or lacks the expected list or paging data
+                (then the error names what is wrong but quotes nothing of the body).
         """
         query: dict[str, Any] = dict(params)
         if self.paging == "pocketsflow":
@@ -195,15 +205,23 @@ class Collection:
                 total, total_pages = int(meta["total"]), int(meta["last_page"])
             else:
                 total, total_pages = len(records), 1
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DecodeError(
-                f"the {self.api} {self.name} list is not shaped as expected ({exc!r})",
-                method=response.method,
-                path=response.path,
-                status=response.status,
-                body=response.body[:500].decode("utf-8", "replace"),
-            ) from None
-        return Page(records=records, number=number, total=total, total_pages=total_pages)
+        except KeyError as exc:
+            problem = f"no {exc}"
+        except TypeError as exc:
+            problem = str(exc)
+        except ValueError:
+            problem = "a count is not a whole number"
+        else:
+            return Page(records=records, number=number, total=total, total_pages=total_pages)
+        # Name what is missing or of the wrong type, never a value, and quote nothing of the body;
+        # raised outside the except clauses so that it chains nothing either: a misbehaving server
+        # may quote the request's API key.
+        raise DecodeError(
+            f"the {self.api} {self.name} list is not shaped as expected: {problem}",
+            method=response.method,
+            path=response.path,
+            status=response.status,
+        )
 
 
 def flatten(nodes: list[Record], children: str, id_field: str) -> list[Record]:

@@ -22,14 +22,21 @@ How one export runs:
    On cancellation (Ctrl-C) or an error the engine records a last checkpoint before it stops;
    a run that fails before writing any page (a refused key, an unreachable host) removes its
    files instead, so the next attempt needs no ``resume``.
-5. When every page is written: fsync, rename ``.part`` to the final name, remove the
-   checkpoint. The final name appears only when the export is complete.
+5. When every page is written: a last checkpoint (fsync included) that counts the whole file,
+   rename ``.part`` to the final name, sync the directory, remove the checkpoint. The final name
+   appears only when the export is complete; a crash between the rename and the removal leaves
+   a checkpoint that a resume recognises as complete, with the true totals.
 
-A page that fails after the transport's own retries (a 500, a dropped connection, a body cut
-short) is fetched again, up to :data:`PAGE_RETRIES` times: reading a page is always safe to
-repeat, and a long export should not fail for one bad answer. The summary's ``retries`` count
-both kinds. The engine writes and fsyncs on the event loop: each page is one ``write`` of a few
-tens of kilobytes, and a checkpoint (two fsyncs and a rename) happens about once a second.
+A page that fails after the transport's own retries (a 500, which the transport does not
+retry, a dropped connection, a body cut short, a 429 storm) is fetched again, up to
+:data:`PAGE_RETRIES` times: a long export should not fail for one bad answer, and reading a page
+is safe to repeat (every list operation is idempotent — Pocketsflow subscriptions are listed
+with a POST the schema marks so — and :class:`~storeflow.export._collections.Collection` refuses
+one that is not). Not retried: a host refusing connections, and a 429 asking for a longer pause
+than the transport waits out. The summary's ``retries`` count both kinds.
+
+The engine writes and fsyncs on the event loop: each page is one ``write`` of a few tens of
+kilobytes, and a checkpoint (two fsyncs and a rename) happens about once a second.
 
 The summary compares the records written with the API's own count for the (pinned) query and
 flags a difference.
@@ -50,7 +57,7 @@ from typing import Any, Final
 import aiohttp
 import attrs
 
-from storeflow._transport import Transport
+from storeflow._transport import _MAX_RETRY_AFTER, Transport
 from storeflow.errors import (
     DecodeError,
     RateLimitError,
@@ -178,6 +185,19 @@ class _RecentIds:
         return [list(ids) for ids in self._pages]
 
 
+def _worth_another_try(exc: Exception) -> bool:
+    """Whether fetching a page again, after the transport gave up on it with ``exc``, can help."""
+    if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+        return False  # a host that refuses connections has had all the retries it deserves
+    # A server that asks for a longer pause than the transport waits out gets its error now,
+    # not a silent wait of an hour per retry.
+    return not (
+        isinstance(exc, RateLimitError)
+        and exc.retry_after is not None
+        and exc.retry_after > _MAX_RETRY_AFTER
+    )
+
+
 def _counters(transport: Transport) -> tuple[int, int, int]:
     stats = transport.stats
     return stats.requests, stats.retries, stats.rate_limited
@@ -294,17 +314,14 @@ class _Run:
                 try:
                     return await collection.fetch(self.transport, number, params)
                 except (ServerError, RateLimitError, TransportError, DecodeError) as exc:
-                    # The transport has already retried what it may; a page read is always
-                    # safe to repeat, and one failed page should not sink a long export. A host
-                    # that refuses connections, though, has had all the retries it deserves.
-                    if failures == PAGE_RETRIES or isinstance(
-                        exc.__cause__, aiohttp.ClientConnectorError
-                    ):
+                    # The transport has already retried what it may; a page read is idempotent
+                    # (Collection checks it), and one failed page should not sink a long export.
+                    if failures == PAGE_RETRIES or not _worth_another_try(exc):
                         raise
                     failures += 1
                     self.page_retries += 1
-                    pause = getattr(exc, "retry_after", None) or 0.0
-                    await asyncio.sleep(max(pause, self.transport._backoff(failures)))
+                    pause = exc.retry_after if isinstance(exc, RateLimitError) else None
+                    await asyncio.sleep(max(pause or 0.0, self.transport._backoff(failures)))
 
         while not self.finished():
             first = self.checkpoint.pages + 1
@@ -346,6 +363,7 @@ async def run(
     collection: Collection,
     path: str | os.PathLike[str],
     *,
+    source: str,
     format: Format = "jsonl",
     concurrency: int = 8,
     resume: bool = False,
@@ -357,8 +375,11 @@ async def run(
 ) -> ExportSummary:
     """Export ``collection`` through ``transport`` into ``path``; see the module docstring.
 
+    ``source`` names the store ``transport`` reads (recorded in the checkpoint: a resume must
+    give the same).
+
     Raises:
-        ValidationError: a bad argument (format, concurrency, dates).
+        ValidationError: a bad argument (format, concurrency, dates, both resume and overwrite).
         ExportError: the files at ``path`` do not allow this run (see :class:`Output`).
         APIError, ConnectionError, TimeoutError, DecodeError: a page could not be fetched
             after the transport's retries; the state is left resumable.
@@ -366,6 +387,8 @@ async def run(
     """
     if concurrency < 1:
         raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
+    if resume and overwrite:
+        raise ValidationError("overwrite", "cannot be combined with resume: choose one")
     final = Path(path)
     writer = make_writer(
         format, collection.model, exclude=collection.csv_exclude, extra=collection.csv_extra
@@ -382,6 +405,7 @@ async def run(
         api=collection.api,
         collection=collection.name,
         format=format,
+        source=source,
         filters={
             "start_date": None if start_date is None else start_date.isoformat(),
             "end_date": None if end_date is None else end_date.isoformat(),
@@ -419,7 +443,7 @@ async def run(
             if wait > 0:
                 await asyncio.sleep(wait + _PIN_MARGIN)
         await state.pages()
-        output.finish()
+        output.finish(checkpoint)
     except BaseException:
         if checkpoint.pages == 0:
             # Nothing written (a refused key, an unreachable host): leave nothing in the way.

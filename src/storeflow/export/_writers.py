@@ -55,9 +55,6 @@ Column: TypeAlias = tuple[str, ...]
 class Writer(Protocol):
     """Turns records into the bytes of one output format."""
 
-    extension: str
-    """The file name extension of the format, without the dot."""
-
     def header(self) -> bytes:
         """The bytes that start a new file (empty when the format has none)."""
 
@@ -67,8 +64,6 @@ class Writer(Protocol):
 
 class JsonlWriter:
     """JSON Lines: each record as one line of compact JSON under its wire field names."""
-
-    extension = "jsonl"
 
     def header(self) -> bytes:
         """JSON Lines has no header: ``b""``."""
@@ -114,8 +109,6 @@ class CsvWriter:
 
     ``columns`` decide the header and which value lands in which cell (see :func:`cell`).
     """
-
-    extension = "csv"
 
     def __init__(self, columns: Sequence[Column]) -> None:
         self.columns: tuple[Column, ...] = tuple(columns)
