@@ -40,7 +40,15 @@ from storeflow._operation import Operation
 from storeflow._version import __version__
 from storeflow.ratelimit import Limiter, PausableLimiter, RateLimit, limiter_for
 
-__all__ = ["Response", "Timeout", "Transport", "TransportStats", "encode_query", "mask_key"]
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "Response",
+    "Timeout",
+    "Transport",
+    "TransportStats",
+    "encode_query",
+    "mask_key",
+]
 
 T = TypeVar("T")
 
@@ -58,7 +66,7 @@ _BACKOFF_BASE: Final = 0.5
 _BACKOFF_CAP: Final = 8.0
 #: A 429 asking for a longer pause than this is not waited out: the caller gets the
 #: RateLimitError (with ``retry_after``) at once rather than a call that hangs for an hour.
-_MAX_RETRY_AFTER: Final = 120.0
+MAX_RETRY_AFTER: Final = 120.0
 _MESSAGE_LIMIT: Final = 200
 _PLACEHOLDER: Final = re.compile(r"\{([^{}]+)\}")
 _POCKETSFLOW_KEY_PREFIX: Final = re.compile(r"^pk_(?:test|live)_")
@@ -623,8 +631,12 @@ class Transport:
         except TypeError as exc:
             raise errors.ValidationError("json", str(exc)) from None
 
-    def _backoff(self, retry: int) -> float:
-        """Full jitter: uniform in ``[0, min(cap, base * 2**retry)]``."""
+    def backoff(self, retry: int) -> float:
+        """The pause before retry number ``retry`` (from 0), in seconds.
+
+        Full jitter: uniform in ``[0, min(8, 0.5 * 2**retry)]``. The export engine paces its own
+        page retries with it, so both layers back off alike.
+        """
         return self._rng.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**retry))
 
     async def _send(
@@ -661,7 +673,7 @@ class Transport:
             retries_left = attempt <= self.max_retries
             if isinstance(outcome, _Failure):
                 if retries_left and outcome.retryable and (outcome.unsent or idempotent):
-                    await asyncio.sleep(self._backoff(attempt - 1))
+                    await asyncio.sleep(self.backoff(attempt - 1))
                     continue
                 raise outcome.error from outcome.cause
             if 200 <= outcome.status < 300:
@@ -676,8 +688,8 @@ class Transport:
                     redact=self._redact,
                 )
             retry_after = _retry_after(outcome.headers)
-            waitable = retry_after is None or retry_after <= _MAX_RETRY_AFTER
-            delay = self._backoff(attempt - 1) if retry_after is None else retry_after
+            waitable = retry_after is None or retry_after <= MAX_RETRY_AFTER
+            delay = self.backoff(attempt - 1) if retry_after is None else retry_after
             if outcome.status == 429 and waitable:
                 # Pause the shared limiter even on the last attempt: every other request to this
                 # host would be refused too until the server's window turns.

@@ -57,7 +57,7 @@ from typing import Any, Final
 import aiohttp
 import attrs
 
-from storeflow._transport import _MAX_RETRY_AFTER, Transport
+from storeflow._transport import MAX_RETRY_AFTER, Transport
 from storeflow.errors import (
     DecodeError,
     RateLimitError,
@@ -194,7 +194,7 @@ def _worth_another_try(exc: Exception) -> bool:
     return not (
         isinstance(exc, RateLimitError)
         and exc.retry_after is not None
-        and exc.retry_after > _MAX_RETRY_AFTER
+        and exc.retry_after > MAX_RETRY_AFTER
     )
 
 
@@ -321,7 +321,7 @@ class _Run:
                     failures += 1
                     self.page_retries += 1
                     pause = exc.retry_after if isinstance(exc, RateLimitError) else None
-                    await asyncio.sleep(max(pause or 0.0, self.transport._backoff(failures)))
+                    await asyncio.sleep(max(pause or 0.0, self.transport.backoff(failures)))
 
         while not self.finished():
             first = self.checkpoint.pages + 1
