@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
-* Every sandbox the suite starts checks each JSON answer against ``schemas/<api>.yaml`` and fails
-  the test (at teardown) if any answer broke its schema.
+* Every sandbox these fixtures start checks each JSON answer against ``schemas/<api>.yaml`` and
+  fails the test (at teardown) if any answer broke its schema or a handler crashed.
 * Any "Unclosed client session" / "Unclosed connector" that aiohttp reports — as a warning or
   through the event loop's exception handler (which logs) — fails the test that leaked it.
 """
@@ -168,6 +168,12 @@ def response_log(schema_checker: SchemaChecker) -> Iterator[ResponseLog]:
 SandboxFactory = Callable[..., Awaitable[Sandbox]]
 
 
+def internal_errors(sandbox: Sandbox) -> int:
+    """How many requests a handler of ``sandbox`` failed on (answered 500): sandbox bugs."""
+    stats = sandbox.stats()
+    return stats.pocketsflow.internal_errors + stats.reflow.internal_errors
+
+
 @pytest.fixture
 async def sandbox_factory(response_log: ResponseLog) -> AsyncIterator[SandboxFactory]:
     """``await sandbox_factory(**options)`` starts a schema-checked Sandbox (rate limit off unless
@@ -185,10 +191,9 @@ async def sandbox_factory(response_log: ResponseLog) -> AsyncIterator[SandboxFac
     for sandbox in started:
         if not sandbox.running:
             continue
-        stats = sandbox.stats()
+        errors = internal_errors(sandbox)
         await sandbox.stop()
-        for api_stats in (stats.pocketsflow, stats.reflow):
-            assert api_stats.internal_errors == 0, "a sandbox handler raised (see the log)"
+        assert errors == 0, "a sandbox handler raised (see the log)"
 
 
 @pytest.fixture
@@ -209,9 +214,10 @@ def shared_sandbox(_shared_sandbox: tuple[Sandbox, ResponseLog]) -> Iterator[San
     """One schema-checked sandbox for the whole session, in a background thread: only for tests
     that never change its state (seed 7, rate limit off)."""
     sandbox, log = _shared_sandbox
-    before = len(log.violations)
+    before, errors = len(log.violations), internal_errors(sandbox)
     yield sandbox
     log.fail_if_violated(before)
+    assert internal_errors(sandbox) == errors, "a sandbox handler raised (see the log)"
 
 
 class _LeakCatcher(logging.Handler):

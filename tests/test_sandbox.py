@@ -1,6 +1,7 @@
 """The sandbox core and the Pocketsflow simulator, over real loopback HTTP.
 
-Every sandbox here validates its answers against the schemas (see conftest).
+The sandboxes the conftest fixtures start validate every answer against the schemas; the few
+started directly (threads, subprocesses, the CLI) are about starting and stopping.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pytest
 from attrs import frozen
 
 from storeflow.sandbox import Clock, Faults, Sandbox, Scale
+from storeflow.sandbox._common import newest_first
 from storeflow.sandbox._data import iso
 
 SandboxFactory = Callable[..., Awaitable[Sandbox]]
@@ -211,6 +213,20 @@ def test_running_in_thread_reports_a_failed_start() -> None:
     assert not sandbox.running
 
 
+async def test_a_taken_port_is_named(sandbox_factory: SandboxFactory) -> None:
+    for _attempt in range(5):  # port - 1 may be taken by another process too
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            with pytest.raises(OSError, match=r"cannot listen on 127\.0\.0\.1:") as failure:
+                await sandbox_factory(port=port - 1)  # Reflow's port, port, is the taken one
+        if f"127.0.0.1:{port}:" in str(failure.value):
+            assert "in use" in str(failure.value)
+            return
+    pytest.fail("no free port below a taken one")
+
+
 def test_scale() -> None:
     assert Scale.demo().orders == 10_000
     assert Scale.empty() == Scale(**dict.fromkeys(attrs.asdict(Scale()), 0))
@@ -236,7 +252,9 @@ async def test_admin_routes(sandbox: Sandbox, pf: Http, session: aiohttp.ClientS
     assert (await admin.ok("GET", "/_admin/stats"))["requests"] == 1
     reflow_admin = Http(session, sandbox.reflow_url.removesuffix("/v2"), None)
     assert (await reflow_admin.ok("GET", "/_admin/stats"))["requests"] == 0
-    assert isinstance(await reflow_admin.ok("GET", "/_admin/state"), dict)
+    reflow_state = await reflow_admin.ok("GET", "/_admin/state")
+    assert reflow_state == sandbox.reflow.state()
+    assert reflow_state["orders"] == Scale().reflow_orders
     assert await reflow_admin.ok("POST", "/_admin/reset") == {"reset": True}
 
 
@@ -248,6 +266,117 @@ async def test_unknown_route_and_wrong_method_answer_json(pf: Http) -> None:
     assert wrong.status == 405
     assert wrong.json["message"]
     assert "GET" in wrong.headers["Allow"]
+
+
+# -- every answer is checked against the schemas -------------------------------------------------
+
+ORDER = {
+    "_id": "65abc1230000000000000001",
+    "buyerEmail": "customer@example.com",
+    "gross": 49.99,
+    "net": 45.99,
+    "taxes": 0,
+    "createdAt": "2024-01-20T14:30:00Z",
+    "product": {"_id": "65abc1230000000000000002", "name": "My Product"},
+}
+PAGINATION = {"totalCount": 1, "totalPages": 1, "currentPage": 1, "pageSize": 20, "hasMore": False}
+LINKS = {"first": None, "last": None}
+META = {"current_page": 1, "last_page": 1, "per_page": 20, "total": 1}
+
+
+async def test_every_json_answer_is_checked(
+    sandbox_factory: SandboxFactory, response_log: Any, session: aiohttp.ClientSession
+) -> None:
+    sandbox = await sandbox_factory(rate_limit="fixed", limit=5, clock=ManualClock(start=1.0))
+    pf = pf_of(sandbox, session)
+    reflow = Http(session, sandbox.reflow_url, None)
+    plans = f"/projects/{sandbox.reflow_project_id}/plans/"
+    statuses = [
+        (await pf("GET", "/users/me")).status,
+        (await pf("GET", "/users/me", key=None)).status,
+        (await pf("GET", f"/products/{UNKNOWN_ID}")).status,
+        (await pf("GET", "/orders", params={"page": "0"})).status,
+        (await pf("POST", "/products", json={"name": "Kit", "price": 5})).status,
+        (await pf("GET", "/users/me")).status,
+        (await reflow("GET", plans)).status,
+    ]
+    assert statuses == [200, 401, 404, 400, 200, 429, 200]
+    sandbox.faults = Faults(error_rate=1.0)
+    assert (await reflow("GET", plans)).status in {500, 502, 503}
+    sandbox.faults = Faults(html_rate=1.0)
+    assert (await reflow("GET", plans)).status == 502  # HTML: nothing to check
+    assert (await pf("GET", "/nowhere")).status == 429  # no route, no schema: not checked
+    assert response_log.checked == len(statuses) + 1
+    assert response_log.violations == []
+
+
+@pytest.mark.parametrize(
+    ("api", "method", "route", "status", "body", "problem"),
+    [
+        ("pocketsflow", "GET", "/orders", 200, {"orders": [ORDER], "pagination": PAGINATION}, None),
+        ("pocketsflow", "GET", "/orders/{id}", 404, {"message": "Order not found"}, None),
+        ("reflow", "GET", "/projects/{projectId}/plans", 503, {"error": "down"}, None),
+        (
+            "pocketsflow",
+            "GET",
+            "/orders",
+            200,
+            {"orders": [{**ORDER, "createdAt": "yesterday"}], "pagination": PAGINATION},
+            "at orders/0/createdAt: 'yesterday' is not a 'date-time'",
+        ),
+        (
+            "pocketsflow",
+            "GET",
+            "/orders",
+            200,
+            {"orders": []},
+            "at (root): 'pagination' is a required property",
+        ),
+        (
+            "pocketsflow",
+            "GET",
+            "/reviews",
+            200,
+            [{**ORDER, "productId": ORDER["_id"], "rating": 6}],
+            "at 0/rating: 6 is greater than the maximum of 5",
+        ),
+        (
+            "reflow",
+            "GET",
+            "/projects/{projectId}/products",
+            200,
+            {"data": [{"id": 1, "name": "P", "price": "10"}], "links": LINKS, "meta": META},
+            "at data/0/price: '10' is not of type 'integer'",
+        ),
+        ("pocketsflow", "GET", "/users/me", 418, {"message": "x"}, "which pocketsflow.yaml does"),
+        ("pocketsflow", "GET", "/nowhere", 200, {}, "no operation GET /nowhere"),
+    ],
+)
+def test_the_schema_check_names_what_is_wrong(
+    schema_checker: Any,
+    api: str,
+    method: str,
+    route: str,
+    status: int,
+    body: Any,
+    problem: str | None,
+) -> None:
+    found = schema_checker.check(api, method, route, status, orjson.dumps(body))
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
+
+
+def test_a_broken_answer_fails_the_test(new_response_log: Callable[[], Any]) -> None:
+    log = new_response_log()
+    log("pocketsflow", "GET", "/users/me", 200, b"{not json")
+    log("pocketsflow", "GET", "/users/me", 200, b'{"email": "a@example.com"}')
+    assert log.checked == 2
+    with pytest.raises(pytest.fail.Exception, match="2 sandbox answer"):
+        log.fail_if_violated()
+    log.fail_if_violated(since=2)
 
 
 # -- auth ---------------------------------------------------------------------------------------
@@ -383,7 +512,10 @@ async def test_upsell_of_unknown_product_is_404(shared_sandbox: Sandbox, shared_
         ({"page": "one"}, "page must be an integer"),
         ({"page": "1.5"}, "page must be an integer"),
         ({"page": ""}, "page must be an integer"),
-        ({"page": "9" * 30}, "page must be an integer"),
+        ({"page": "9" * 30}, "page must be an integer between 1 and 9223372036854775807"),
+        ({"page": "9223372036854775808"}, "page must be an integer between 1 and 9223"),
+        ({"pageSize": "9" * 30}, "pageSize must be an integer between 1 and 100"),
+        ({"page": "-" + "9" * 30}, "page must be an integer of at least 1"),
         ({"pageSize": "0"}, "pageSize must be an integer between 1 and 100"),
         ({"pageSize": "101"}, "pageSize must be an integer between 1 and 100"),
         ({"startDate": "yesterday"}, "startDate must be an ISO 8601 date-time"),
@@ -543,6 +675,8 @@ async def test_user_update_body_is_checked(
     [
         ({"page": 0}, "page must be an integer of at least 1"),
         ({"page": 1.5}, "page must be an integer"),
+        ({"page": 1e20}, "page must be an integer between 1 and 9223372036854775807"),
+        ({"page": 2**64}, "page must be an integer between 1 and 9223372036854775807"),
         ({"pageSize": 101}, "pageSize must be an integer between 1 and 100"),
         ({"startDate": "2024/01/01"}, "startDate must be a date such as 2024-01-31"),
         ({"endDate": "2024-02-30"}, "endDate must be a date such as 2024-01-31"),
@@ -600,6 +734,23 @@ async def test_pagination_block_and_edges(shared_pf: Http) -> None:
     assert past["pagination"]["hasMore"] is False
     assert past["pagination"]["currentPage"] == last_page + 1
     assert past["pagination"]["totalCount"] == total
+
+
+async def test_integers_up_to_64_bits_are_taken_as_sent(shared_pf: Http) -> None:
+    padded = await shared_pf.ok("GET", "/orders", params={"page": "0" * 30 + "2"})
+    assert padded["pagination"]["currentPage"] == 2
+    largest = await shared_pf.ok("GET", "/orders", params={"page": str(2**63 - 1)})
+    assert largest["orders"] == []
+    assert largest["pagination"]["currentPage"] == 2**63 - 1
+    body = {"page": 2**63 - 1}
+    assert (await shared_pf.ok("POST", "/orders/subscriptions", json=body))["subscriptions"] == []
+
+
+def test_newest_first_pages_from_the_end() -> None:
+    for rows in (range(5), [0, 1, 2, 3, 4]):
+        pages = [list(newest_first(rows, page, 2)) for page in (1, 2, 3, 4)]
+        assert pages == [[4, 3], [2, 1], [0], []]
+    assert list(newest_first(range(0), 1, 20)) == []
 
 
 async def test_empty_store(sandbox_factory: SandboxFactory, session: aiohttp.ClientSession) -> None:
@@ -880,6 +1031,21 @@ async def test_add_orders_arrive_first_and_update_counts(sandbox: Sandbox, pf: H
     assert by_product["orders"][0] == newest
 
 
+async def test_an_order_of_a_huge_price_is_clamped(
+    sandbox_factory: SandboxFactory, session: aiohttp.ClientSession
+) -> None:
+    sandbox = await sandbox_factory(scale=Scale.empty())
+    http = pf_of(sandbox, session)
+    await http.ok("POST", "/products", json={"name": "Priceless", "price": 1e307})
+    (order,) = sandbox.pocketsflow.add_orders(1)
+    assert order["gross"] == 2**62 / 100
+    assert await http.ok("GET", f"/orders/{order['_id']}") == {
+        **order,
+        "customer": sandbox.pocketsflow.list_customers(None, "createdAt", "desc")[0],
+        "review": None,
+    }
+
+
 async def test_reset_restores_the_seeded_state(sandbox: Sandbox, pf: Http) -> None:
     before = {c: list(sandbox.pocketsflow.dump(c)) for c in sandbox.pocketsflow.collections()}
     await pf.ok("POST", "/products", json={"name": "Temp", "price": 1})
@@ -934,6 +1100,49 @@ def test_seeded_values_look_real() -> None:
     years = Counter(o["createdAt"][:4] for o in orders)
     assert set(years) == {"2023", "2024"}
     assert len({o["product"]["_id"] for o in orders}) > 10
+
+
+MILLION_ORDERS = """
+import asyncio, json, resource, sys
+import aiohttp
+from storeflow.sandbox import Sandbox, Scale
+
+async def main():
+    scale = Scale(orders=1_000_000, reflow_orders=1_000_000)
+    async with Sandbox(scale=scale, rate_limit="off") as sb, aiohttp.ClientSession() as session:
+        last = {"page": "50000"}
+        headers = {"Authorization": f"Bearer {sb.pocketsflow_test_key}"}
+        async with session.get(f"{sb.pocketsflow_url}/orders", params=last, headers=headers) as r:
+            pocketsflow = await r.json()
+        headers = {"Authorization": f"Bearer {sb.reflow_api_key}"}
+        url = f"{sb.reflow_url}/projects/{sb.reflow_project_id}/orders/"
+        async with session.get(url, params=last, headers=headers) as r:
+            reflow = await r.json()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB (bytes on macOS)
+    print(json.dumps({
+        "pocketsflow": [pocketsflow["pagination"]["totalCount"], len(pocketsflow["orders"])],
+        "reflow": [reflow["meta"]["total"], len(reflow["data"])],
+        "peak": peak if sys.platform == "darwin" else peak * 1024,
+    }))
+
+asyncio.run(main())
+"""
+
+
+def test_a_million_orders_of_each_api_fit_in_a_gibibyte() -> None:
+    # In its own process, so that the peak memory is the sandbox's alone.
+    done = subprocess.run(
+        [sys.executable, "-c", MILLION_ORDERS],
+        capture_output=True,
+        text=True,
+        env=_env_with_src(),
+        timeout=120,
+        check=True,
+    )
+    seen = orjson.loads(done.stdout)
+    assert seen["pocketsflow"] == [1_000_000, 20]
+    assert seen["reflow"] == [1_000_000, 20]
+    assert seen["peak"] < 2**30
 
 
 # -- rate limiting ------------------------------------------------------------------------------
@@ -1059,6 +1268,22 @@ async def test_stats_measure_the_busiest_sliding_interval(
     assert stats.max_per_window == 7
     assert stats.max_per_sliding_window == 12
     assert stats.by_route == {"GET /users/me": 14}
+
+
+async def test_stats_keep_windows_shorter_than_a_second_apart(
+    sandbox_factory: SandboxFactory, session: aiohttp.ClientSession
+) -> None:
+    clock = ManualClock(start=10.1)
+    sandbox = await sandbox_factory(rate_limit="fixed", limit=1, window=0.5, clock=clock)
+    http = pf_of(sandbox, session)
+    assert (await http("GET", "/users/me")).status == 200
+    clock.t = 10.6  # the next half-second window
+    assert (await http("GET", "/users/me")).status == 200
+    stats = sandbox.stats().pocketsflow
+    assert stats.per_window == {10.0: 1, 10.5: 1}
+    assert stats.max_per_window == 1
+    admin = Http(session, sandbox.pocketsflow_url, None)
+    assert (await admin.ok("GET", "/_admin/stats"))["per_window"] == {"10": 1, "10.5": 1}
 
 
 # -- faults -------------------------------------------------------------------------------------
@@ -1210,6 +1435,29 @@ def test_cli_sandbox_serves_until_ctrl_c() -> None:
                 stream.close()
 
 
+async def test_cli_sandbox_serves_where_the_loop_cannot_handle_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from storeflow.cli import _serve
+
+    def unsupported(*_args: Any) -> None:
+        raise NotImplementedError  # as on Windows, where Ctrl-C is a KeyboardInterrupt instead
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "add_signal_handler", unsupported)
+    sandbox = Sandbox(rate_limit="off", scale=Scale.empty())
+    ready = asyncio.Event()
+    serving = asyncio.create_task(_serve(sandbox, lambda _sandbox: ready.set()))
+    started = asyncio.create_task(ready.wait())
+    await asyncio.wait({serving, started}, return_when=asyncio.FIRST_COMPLETED)
+    assert started.done()
+    assert not serving.done(), serving.exception()
+    assert sandbox.running
+    serving.cancel()  # what asyncio.run does with the main task on Ctrl-C
+    with pytest.raises(asyncio.CancelledError):
+        await serving
+    assert not sandbox.running
+
+
 def test_cli_without_rich_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1252,7 +1500,7 @@ def test_cli_reports_a_taken_port() -> None:
             check=False,
         )
     assert done.returncode == 1
-    assert f"error: cannot serve on 127.0.0.1:{port}" in done.stdout
+    assert done.stdout.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
 
 
 # -- the pytest plugin --------------------------------------------------------------------------
@@ -1294,12 +1542,36 @@ def test_pytest_plugin_fixtures(pytester: pytest.Pytester, monkeypatch: pytest.M
         def test_all_stopped():
             assert len(started) == 3
             assert not any(sandbox.running for sandbox in started)
+
+        def test_loaded_through_the_entry_point(request):
+            plugin = request.config.pluginmanager.get_plugin("storeflow_sandbox")
+            assert plugin is not None
+            assert plugin.__name__ == "storeflow.sandbox.pytest_plugin"
         """
     )
     monkeypatch.setenv("PYTHONPATH", _env_with_src()["PYTHONPATH"])
+    # The installed package's pytest11 entry point must load the plugin by itself. (The slow
+    # plugins this suite has installed are left out: they take seconds to load.)
     result = pytester.runpytest_subprocess(
-        *("-p", "no:storeflow_sandbox", "-p", "storeflow.sandbox.pytest_plugin"),
         *("-o", "asyncio_mode=strict", "-o", "asyncio_default_fixture_loop_scope=function"),
         *("-W", "error", "-p", "no:cacheprovider"),
+        *("-p", "no:schemathesis", "-p", "no:hypothesispytest"),
     )
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
+
+
+def test_pytest_plugin_without_pytest_asyncio_says_so(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        # Shadows the installed package, as if it were not there.
+        pytest_asyncio="raise ImportError('pytest-asyncio is not installed')",
+        test_fixture="def test_fixture(storeflow_sandbox):\n    pass\n",
+    )
+    monkeypatch.setenv("PYTHONPATH", _env_with_src()["PYTHONPATH"])
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-p", "storeflow.sandbox.pytest_plugin")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*the storeflow_sandbox fixture runs on the test's event loop and needs pytest-asyncio*"]
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import signal
 import sys
@@ -94,7 +95,9 @@ def add_sandbox_command(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     parser.add_argument(
-        "--orders", type=_non_negative_int, help="Pocketsflow orders in the store (default 500)"
+        "--orders",
+        type=_non_negative_int,
+        help="Pocketsflow orders in the store (default 500, or 10,000 with --demo)",
     )
     parser.add_argument(
         "--demo",
@@ -155,7 +158,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_serve(sandbox, lambda sb: _print_ready(console, sb, args)))
     except OSError as exc:
-        console.print(f"error: cannot serve on {args.host}:{args.port}: {exc}", style="red")
+        console.print(f"error: {exc.strerror or exc}", style="red")
         return EXIT_FAILED
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
@@ -168,9 +171,12 @@ async def _serve(sandbox: Sandbox, ready: Callable[[Sandbox], None]) -> None:
     task = asyncio.current_task()
     if task is not None:
         # Ctrl-C and SIGTERM cancel the serving task, so the sandbox stops cleanly. SIGINT is
-        # set here too because a shell starts background jobs with it ignored.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
+        # set here too because a shell starts background jobs with it ignored. Where the loop
+        # cannot (Windows), Ctrl-C still arrives as KeyboardInterrupt, which asyncio.run turns
+        # into the same cancellation.
+        with contextlib.suppress(NotImplementedError):
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, task.cancel)
     async with sandbox:
         ready(sandbox)
         await asyncio.Event().wait()

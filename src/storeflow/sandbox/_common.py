@@ -4,13 +4,14 @@ The simulators (``_pocketsflow`` and ``_reflow``) are aiohttp.web applications w
 use these pieces and nothing from each other:
 
 * :class:`HTTPFailure` — raise it anywhere in a handler to answer with a status and a JSON body;
-  the sandbox's server middleware turns it into the response (with its headers).
+  the sandbox's server middleware turns it into the response.
 * :func:`json_response` — the one way handlers answer with JSON (orjson-encoded).
 * :func:`message_body` / :func:`error_body` — the two APIs' error bodies (Pocketsflow answers
   ``{"message": ...}``, Reflow ``{"error": ...}``); every checker below takes one of them (or any
   other ``ErrorBody``) so its 400 answers speak the API's dialect.
-* :class:`Params` — checked access to query-string (or path) parameters.
+* :class:`Params` — checked access to query-string parameters.
 * :func:`read_json_object` and :class:`Body` — checked access to JSON request bodies.
+* :func:`newest_first` — one page of a list stored oldest first, as both APIs page it.
 * :class:`Clock` — the sandbox's scaled time; every "now" of a simulator comes from it.
 * :class:`Scale` — how many records of each kind a seeded store holds.
 * :class:`Store` — the protocol each simulator's store class follows, so the server can reset it,
@@ -39,7 +40,7 @@ from typing import Any, Final, Protocol, TypeAlias
 
 import orjson
 from aiohttp import web
-from attrs import evolve, field, frozen
+from attrs import evolve, field, fields, frozen
 
 __all__ = [
     "Body",
@@ -52,6 +53,7 @@ __all__ = [
     "error_body",
     "json_response",
     "message_body",
+    "newest_first",
     "read_json_object",
 ]
 
@@ -72,16 +74,12 @@ def error_body(message: str) -> dict[str, Any]:
 class HTTPFailure(Exception):
     """Raised inside a handler to answer with ``status`` and the JSON ``body``.
 
-    ``headers`` (for example ``Retry-After``) are added to the response. The sandbox's server
-    middleware catches it; handlers let it propagate.
+    The sandbox's server middleware catches it; handlers let it propagate.
     """
 
-    def __init__(
-        self, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
         self.status = status
         self.body = body
-        self.headers: dict[str, str] = dict(headers or {})
         super().__init__(status, body)
 
 
@@ -101,6 +99,8 @@ def json_response(
 
 
 _INTEGER_RE: Final = re.compile(r"-?[0-9]+")
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
 _MISSING: Final = object()
 
 
@@ -112,6 +112,10 @@ def _bounds(minimum: float | None, maximum: float | None) -> str:
     if maximum is not None:
         return f" of at most {maximum}"
     return ""
+
+
+def _integer_rule(name: str, minimum: int | None, maximum: int | None) -> str:
+    return f"{name} must be an integer{_bounds(minimum, maximum)}"
 
 
 def _length_rule(min_length: int | None, max_length: int | None) -> str:
@@ -133,8 +137,53 @@ def _parse_iso(text: str) -> dt.datetime | None:
     return None
 
 
-class Params:
-    """Checked access to string parameters (a query string, or path parameters).
+class _Checker:
+    """What :class:`Params` and :class:`Body` share: the API's error body and the rules that
+    apply to a parameter and a body field alike."""
+
+    def __init__(self, error_body: ErrorBody) -> None:
+        self._error_body = error_body
+
+    def fail(self, message: str) -> HTTPFailure:
+        """Return (for the caller to raise) a 400 failure with ``message`` in the API's body."""
+        return HTTPFailure(400, self._error_body(message))
+
+    def _bounded(self, name: str, value: int, minimum: int | None, maximum: int | None) -> int:
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise self.fail(_integer_rule(name, minimum, maximum))
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            # Past 64 bits the APIs' servers (and the JSON encoder) give up; the message says
+            # so instead of repeating a documented bound the value meets.
+            raise self.fail(
+                _integer_rule(
+                    name,
+                    _INT64_MIN if minimum is None else minimum,
+                    _INT64_MAX if maximum is None else maximum,
+                )
+            )
+        return value
+
+    def _matching(
+        self,
+        name: str,
+        text: str,
+        min_length: int | None,
+        max_length: int | None,
+        pattern: str | re.Pattern[str] | None,
+        rule: str | None,
+    ) -> str:
+        if (min_length is not None and len(text) < min_length) or (
+            max_length is not None and len(text) > max_length
+        ):
+            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
+        if pattern is not None and not re.fullmatch(pattern, text):
+            expected = pattern if isinstance(pattern, str) else pattern.pattern
+            raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
+        return text
+
+
+class Params(_Checker):
+    """Checked access to the parameters of a query string.
 
     Every getter returns the parsed value, or ``default`` when the parameter is absent, and
     raises ``HTTPFailure(400, error_body(message))`` when it is present but breaks its rule; the
@@ -147,16 +196,8 @@ class Params:
     """
 
     def __init__(self, query: Mapping[str, str], error_body: ErrorBody) -> None:
+        super().__init__(error_body)
         self._query = query
-        self._error_body = error_body
-
-    def fail(self, message: str) -> HTTPFailure:
-        """Return (for the caller to raise) a 400 failure with ``message`` in the API's body."""
-        return HTTPFailure(400, self._error_body(message))
-
-    def has(self, name: str) -> bool:
-        """Whether the parameter ``name`` was sent at all."""
-        return name in self._query
 
     def raw(self, name: str) -> str | None:
         """The parameter's text as sent, unchecked, or ``None`` when absent."""
@@ -170,20 +211,23 @@ class Params:
         minimum: int | None = None,
         maximum: int | None = None,
     ) -> int | None:
-        """An integer in decimal digits (optional leading ``-``), within the bounds given.
+        """An integer in decimal digits (optional leading ``-``), within the bounds given and,
+        where a bound is not given, within a signed 64-bit integer's range.
 
         Raises HTTPFailure(400) for anything else (``1.0``, ``+1``, ``abc``, out of bounds).
         """
         text = self._query.get(name)
         if text is None:
             return default
-        rule = f"{name} must be an integer{_bounds(minimum, maximum)}"
-        if not _INTEGER_RE.fullmatch(text) or len(text) > 19:
-            raise self.fail(rule)
-        value = int(text)
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise self.fail(rule)
-        return value
+        if not _INTEGER_RE.fullmatch(text):
+            raise self.fail(_integer_rule(name, minimum, maximum))
+        # More digits than any 64-bit integer has: out of range, and not worth parsing (int()
+        # refuses thousands of digits).
+        if len(text.lstrip("-0")) > 19:
+            value = -(10**19) if text.startswith("-") else 10**19
+        else:
+            value = int(text)
+        return self._bounded(name, value, minimum, maximum)
 
     def string(
         self,
@@ -203,14 +247,7 @@ class Params:
         text = self._query.get(name)
         if text is None:
             return default
-        if (min_length is not None and len(text) < min_length) or (
-            max_length is not None and len(text) > max_length
-        ):
-            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
-        if pattern is not None and not re.fullmatch(pattern, text):
-            expected = pattern if isinstance(pattern, str) else pattern.pattern
-            raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
-        return text
+        return self._matching(name, text, min_length, max_length, pattern, rule)
 
     def enum(self, name: str, values: Sequence[str], default: str | None = None) -> str | None:
         """One of ``values`` exactly (case-sensitive). Raises HTTPFailure(400) otherwise."""
@@ -265,22 +302,18 @@ async def read_json_object(
     return data
 
 
-class Body:
+class Body(_Checker):
     """Checked access to the fields of a JSON object body (see :func:`read_json_object`).
 
     Getters return the value, or ``None`` when the field is absent and not ``required``; they
     raise ``HTTPFailure(400, error_body(message))`` naming the field and its rule when the field
-    is missing but required, has the wrong JSON type (``null`` included, unless ``nullable``),
-    or breaks a bound. JSON booleans are never accepted as numbers.
+    is missing but required, has the wrong JSON type (``null`` included) or breaks a bound.
+    JSON booleans are never accepted as numbers.
     """
 
     def __init__(self, data: Mapping[str, Any], error_body: ErrorBody) -> None:
+        super().__init__(error_body)
         self.data = data
-        self._error_body = error_body
-
-    def fail(self, message: str) -> HTTPFailure:
-        """Return (for the caller to raise) a 400 failure with ``message`` in the API's body."""
-        return HTTPFailure(400, self._error_body(message))
 
     def only(self, *names: str) -> None:
         """Refuse fields other than ``names`` (``additionalProperties: false``)."""
@@ -292,10 +325,6 @@ class Body:
         """Refuse an empty object (``minProperties: 1``)."""
         if not self.data:
             raise self.fail("the request body must contain at least one field")
-
-    def has(self, name: str) -> bool:
-        """Whether the field ``name`` is present (even as ``null``)."""
-        return name in self.data
 
     def _get(self, name: str, required: bool) -> Any:
         value = self.data.get(name, _MISSING)
@@ -322,14 +351,7 @@ class Body:
             return None
         if not isinstance(value, str):
             raise self.fail(f"{name} must be a string")
-        if (min_length is not None and len(value) < min_length) or (
-            max_length is not None and len(value) > max_length
-        ):
-            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
-        if pattern is not None and not re.fullmatch(pattern, value):
-            expected = pattern if isinstance(pattern, str) else pattern.pattern
-            raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
-        return value
+        return self._matching(name, value, min_length, max_length, pattern, rule)
 
     def integer(
         self,
@@ -339,19 +361,17 @@ class Body:
         minimum: int | None = None,
         maximum: int | None = None,
     ) -> int | None:
-        """A JSON integer within the bounds. ``3.0`` counts as 3 (JSON Schema's rule); ``3.5``,
-        ``true`` and strings do not. Raises HTTPFailure(400)."""
+        """A JSON integer within the bounds and, where a bound is not given, within a signed
+        64-bit integer's range. ``3.0`` counts as 3 (JSON Schema's rule); ``3.5``, ``true`` and
+        strings do not. Raises HTTPFailure(400)."""
         value = self._get(name, required)
         if value is _MISSING:
             return None
-        rule = f"{name} must be an integer{_bounds(minimum, maximum)}"
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(rule)
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            raise self.fail(rule)
-        return value
+            raise self.fail(_integer_rule(name, minimum, maximum))
+        return self._bounded(name, value, minimum, maximum)
 
     def number(
         self,
@@ -426,6 +446,14 @@ class Body:
                 what = rule or (f"a string matching {pattern}" if pattern else "a string")
                 raise self.fail(f"every item of {name} must be {what}")
         return list(value)
+
+
+def newest_first(rows: Sequence[int], page: int, per_page: int) -> Sequence[int]:
+    """Page ``page`` (from 1, ``per_page`` rows long) of ``rows`` counted from the newest, for
+    ``rows`` stored oldest first: that page's rows, newest first. A page past the end is empty.
+    """
+    end = len(rows) - (page - 1) * per_page
+    return rows[max(end - per_page, 0) : max(end, 0)][::-1]
 
 
 class Clock:
@@ -508,33 +536,12 @@ class Scale:
     @classmethod
     def empty(cls) -> Scale:
         """No records at all (for testing empty lists)."""
-        return cls(**dict.fromkeys(_COUNT_FIELDS, 0))
+        return cls(**{count.name: 0 for count in fields(cls)})
 
     def for_live(self) -> Scale:
         """A tenth of every count (at least one where this scale has any): the live dataset."""
-        return evolve(
-            self,
-            **{
-                name: max(getattr(self, name) // 10, min(getattr(self, name), 1))
-                for name in _COUNT_FIELDS
-            },
-        )
-
-
-_COUNT_FIELDS: Final = (
-    "products",
-    "customers",
-    "orders",
-    "reviews",
-    "discounts",
-    "upsells",
-    "subscriptions",
-    "reflow_products",
-    "reflow_categories",
-    "reflow_orders",
-    "reflow_users",
-    "reflow_plans",
-)
+        counts = {count.name: getattr(self, count.name) for count in fields(Scale)}
+        return evolve(self, **{name: max(n // 10, min(n, 1)) for name, n in counts.items()})
 
 
 class Store(Protocol):

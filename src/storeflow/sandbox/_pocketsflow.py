@@ -39,6 +39,7 @@ from storeflow.sandbox._common import (
     Scale,
     json_response,
     message_body,
+    newest_first,
     read_json_object,
 )
 
@@ -79,7 +80,8 @@ def pocketsflow_key(seed: int, mode: Mode) -> str:
 
 
 def _cents(amount: float) -> int:
-    return min(round(amount * 100), _MAX_CENTS)
+    # Clamp before scaling: a huge (finite) amount times 100 overflows to infinity.
+    return round(min(amount, _MAX_CENTS / 100) * 100)
 
 
 def _money(cents: int) -> float:
@@ -699,11 +701,9 @@ class PocketsflowStore:
             rows = array("I") if product is None else self._orders_of("product", product)
             lo = bisect_left(rows, low, key=o_ms.__getitem__)
             hi = bisect_right(rows, high, key=o_ms.__getitem__)
-        total = max(hi - lo, 0)
-        first = hi - 1 - (page - 1) * page_size
-        last = max(first - page_size, lo - 1)
-        orders = [self._order(rows[k]) for k in range(first, last, -1)] if first >= lo else []
-        return {"orders": orders, "pagination": _pagination(total, page, page_size)}
+        chosen = newest_first(rows[lo:hi], page, page_size)
+        orders = [self._order(i) for i in chosen]
+        return {"orders": orders, "pagination": _pagination(max(hi - lo, 0), page, page_size)}
 
     def get_order(self, order_id: str) -> dict[str, Any] | None:
         """An order with its customer and, if the buyer left one, its review."""
@@ -1207,7 +1207,7 @@ async def _discounts_update(request: web.Request) -> web.Response:
     if current is None:
         raise _not_found("Discount")
     merged = {"value": current["value"], "valueType": current["valueType"], **fields}
-    _check_discount(store, {**fields, **merged}, discount_id)
+    _check_discount(store, merged, discount_id)
     return _found(store.update_discount(discount_id, fields), "Discount")
 
 

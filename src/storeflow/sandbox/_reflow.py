@@ -58,6 +58,7 @@ from storeflow.sandbox._common import (
     Scale,
     error_body,
     json_response,
+    newest_first,
     read_json_object,
 )
 
@@ -119,8 +120,6 @@ _ORDER_FIELDS: Final = (
     "is_archived",
     "delivery_information",
 )
-_MAX_PRICE: Final = 2**63 - 1
-"""The largest price accepted: the JSON encoder stops at 64-bit integers."""
 _MAX_STOCK: Final = 100_000
 _MAX_IDS: Final = 100
 _ID_DIGITS: Final = 18
@@ -1137,7 +1136,7 @@ async def _product_update(request: web.Request, product: _Product) -> dict[str, 
     body.only(*_PRODUCT_FIELDS)
     checked = {
         "name": body.string("name", min_length=1, max_length=128),
-        "price": body.integer("price", minimum=0, maximum=_MAX_PRICE),
+        "price": body.integer("price", minimum=0),
         "inventory_type": body.enum("inventory_type", _INVENTORY),
         "in_stock": body.boolean("in_stock"),
         "stock_quantity": body.integer("stock_quantity", minimum=0, maximum=_MAX_STOCK),
@@ -1197,9 +1196,7 @@ async def _orders_list(request: web.Request) -> web.Response:
     page, per_page = _paging(params)
     store = project.store
     rows = store.order_rows(_order_filters(params))
-    # Newest first: count back from the end of the oldest-first rows.
-    top = len(rows) - 1 - (page - 1) * per_page
-    data = [store.order_json(rows[k]) for k in range(top, max(top - per_page, -1), -1)]
+    data = [store.order_json(i) for i in newest_first(rows, page, per_page)]
     return json_response(_envelope(request, data, total=len(rows), page=page, per_page=per_page))
 
 

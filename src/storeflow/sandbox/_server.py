@@ -38,6 +38,7 @@ from storeflow.sandbox._common import (
     ErrorBody,
     HTTPFailure,
     Scale,
+    Store,
     error_body,
     json_response,
     message_body,
@@ -96,7 +97,7 @@ class ApiStats:
     rate_limited: int
     internal_errors: int
     faults: dict[str, int]
-    per_window: dict[int, int]
+    per_window: dict[float, int]
     max_per_window: int
     max_per_sliding_window: int
 
@@ -110,10 +111,15 @@ class ApiStats:
             "rate_limited": self.rate_limited,
             "internal_errors": self.internal_errors,
             "faults": self.faults,
-            "per_window": {str(k): v for k, v in self.per_window.items()},
+            "per_window": {_number(k): v for k, v in self.per_window.items()},
             "max_per_window": self.max_per_window,
             "max_per_sliding_window": self.max_per_sliding_window,
         }
+
+
+def _number(value: float) -> str:
+    """``value`` as JSON would spell it, without a ``.0`` on whole numbers (``"6000"``)."""
+    return str(int(value)) if value == int(value) else str(value)
 
 
 @frozen(kw_only=True)
@@ -141,7 +147,7 @@ class _Recorder:
 
     def snapshot(self) -> ApiStats:
         window = self.window
-        per_window = Counter(int(math.floor(t / window) * window) for t in self.arrivals)
+        per_window = Counter(math.floor(t / window) * window for t in self.arrivals)
         times = sorted(self.arrivals)
         most, first = 0, 0
         for last, t in enumerate(times):
@@ -222,7 +228,7 @@ class _Site:
         try:
             return await handler(request)
         except HTTPFailure as failure:
-            return json_response(failure.body, failure.status, failure.headers)
+            return json_response(failure.body, failure.status)
         except web.HTTPException as exc:
             # The router's own answers (unknown path, wrong method), in the API's dialect.
             headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
@@ -321,9 +327,10 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        # Name the address: with two sites, the caller cannot tell which port failed.
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.setblocking(False)
     return sock
 
@@ -578,11 +585,12 @@ class Sandbox:
             self._reset_site(self._site(api))
 
     def _reset_site(self, site: _Site) -> None:
-        if site.api == "pocketsflow":
-            for store in self._pocketsflow.values():
-                store.reset()
-        else:
-            self.reflow.reset()
+        # Typed as the protocol, so that mypy holds both store classes to it.
+        stores: list[Store] = (
+            [*self._pocketsflow.values()] if site.api == "pocketsflow" else [self.reflow]
+        )
+        for store in stores:
+            store.reset()
         site.reset()
 
     # -- admin routes ---------------------------------------------------------------------------
