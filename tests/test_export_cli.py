@@ -12,11 +12,12 @@ import re
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import ResponseLog
 from storeflow.cli import main
 from storeflow.export import COLLECTIONS
 from storeflow.pocketsflow import models as pf_models
@@ -54,13 +55,16 @@ def _pages_done(checkpoint: Path) -> int:
     ids=["sigkill-jsonl", "sigkill-csv", "sigint-jsonl"],
 )
 async def test_a_killed_export_resumes_to_exactly_the_full_set(
-    tmp_path: Path, signum: int, format: str, seed: int
+    tmp_path: Path, signum: int, format: str, seed: int, response_log: ResponseLog
 ) -> None:
     rng = random.Random(seed)
-    # 40 pages, two at a time, each ~20-40 ms late: the export runs for about a second. (Not
-    # the schema-checking sandbox of the other tests: checking every page would triple that.)
+    # 40 pages, two at a time, each ~20-40 ms late: the export runs for about a second.
     async with Sandbox(
-        seed=seed, scale=STORE, rate_limit="off", faults=Faults(latency=0.02, jitter=0.02)
+        seed=seed,
+        scale=STORE,
+        rate_limit="off",
+        faults=Faults(latency=0.02, jitter=0.02),
+        validate=response_log,
     ) as sb:
         await _kill_and_resume(sb, tmp_path, rng, signum, format)
 
@@ -130,10 +134,13 @@ async def _kill_and_resume(
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[Sandbox]:
-    """A small sandbox in a thread, for the synchronous command tests (state never changed)."""
-    with Sandbox(seed=12, scale=STORE, rate_limit="off").running_in_thread() as sb:
+def running(new_response_log: Callable[[], ResponseLog]) -> Iterator[Sandbox]:
+    """A small schema-checked sandbox in a thread, for the synchronous command tests (state
+    never changed)."""
+    log = new_response_log()
+    with Sandbox(seed=12, scale=STORE, rate_limit="off", validate=log).running_in_thread() as sb:
         yield sb
+    log.fail_if_violated()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ import orjson
 import pytest
 from attrs import frozen
 
+from conftest import ResponseLog
 from storeflow.sandbox import Clock, Faults, Sandbox, Scale
 from storeflow.sandbox._common import newest_first
 from storeflow.sandbox._data import iso
@@ -191,8 +192,8 @@ def test_invalid_options(options: dict[str, Any], message: str) -> None:
         Sandbox(**options)
 
 
-def test_running_in_thread_serves_sync_callers() -> None:
-    with Sandbox(rate_limit="off").running_in_thread() as sandbox:
+def test_running_in_thread_serves_sync_callers(response_log: ResponseLog) -> None:
+    with Sandbox(rate_limit="off", validate=response_log).running_in_thread() as sandbox:
         request = urllib.request.Request(
             f"{sandbox.pocketsflow_url}/users/me",
             headers={"Authorization": f"Bearer {sandbox.pocketsflow_test_key}"},
