@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
+from storeflow._cli_args import positive_int, seconds
 from storeflow.errors import StoreflowError, ValidationError
 from storeflow.export import (
     API_NAMES,
@@ -73,26 +74,6 @@ def _date(text: str) -> dt.date | dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
-    return value
-
-
 def add_export_command(subparsers: Any) -> None:
     """Add ``storeflow export`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     collections = "; ".join(f"{api}: {', '.join(names)}" for api, names in COLLECTIONS.items())
@@ -123,7 +104,7 @@ def add_export_command(subparsers: Any) -> None:
         "--end-date", type=_date, help="only records created on or before (orders, subscriptions)"
     )
     parser.add_argument(
-        "--concurrency", type=_positive, default=8, help="pages fetched at once (default 8)"
+        "--concurrency", type=positive_int, default=8, help="pages fetched at once (default 8)"
     )
     start = parser.add_mutually_exclusive_group()
     start.add_argument(
@@ -134,7 +115,7 @@ def add_export_command(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--checkpoint-interval",
-        type=_seconds,
+        type=seconds,
         default=1.0,
         metavar="SECONDS",
         help="how often progress is made durable, i.e. the most work a crash can cost (default 1)",
@@ -150,7 +131,7 @@ def add_export_command(subparsers: Any) -> None:
         "environment, which other users of the machine cannot see",
     )
     parser.add_argument(
-        "--project-id", type=_positive, help="Reflow project id (default: $REFLOW_PROJECT_ID)"
+        "--project-id", type=positive_int, help="Reflow project id (default: $REFLOW_PROJECT_ID)"
     )
     parser.add_argument("--test-mode", action="store_true", help="use Reflow's test API")
     parser.set_defaults(handler=run_export)
@@ -169,7 +150,7 @@ def add_demo_command(subparsers: Any) -> None:
     )
     demo.add_argument(
         "--orders",
-        type=_positive,
+        type=positive_int,
         default=_DEMO_ORDERS,
         help=f"Pocketsflow orders in the store (default {_DEMO_ORDERS:,}: more pages than one "
         "minute's 200 requests, so the limiter has to wait for the next window)",

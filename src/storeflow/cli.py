@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from storeflow._cli_args import non_negative_int, positive_float, positive_int
 from storeflow._cli_export import add_demo_command, add_export_command
 from storeflow.sandbox import Faults, Sandbox, Scale
 
@@ -38,33 +39,6 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 _INSTALL_HINT: Final = "storeflow: the command line needs its extra: pip install 'storeflow[cli]'"
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
 
 
 def _faults(text: str) -> Faults:
@@ -89,14 +63,14 @@ def add_sandbox_command(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--port",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=8080,
         help="Pocketsflow's port; Reflow takes the next one; 0 picks free ports (default 8080)",
     )
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     parser.add_argument(
         "--orders",
-        type=_non_negative_int,
+        type=non_negative_int,
         help="Pocketsflow orders in the store (default 500, or 10,000 with --demo)",
     )
     parser.add_argument(
@@ -111,14 +85,14 @@ def add_sandbox_command(subparsers: Any) -> None:
         help="how requests are counted per client address (default fixed)",
     )
     parser.add_argument(
-        "--limit", type=_positive_int, default=200, help="requests per window (default 200)"
+        "--limit", type=positive_int, default=200, help="requests per window (default 200)"
     )
     parser.add_argument(
-        "--window", type=_positive_float, default=60.0, help="window in seconds (default 60)"
+        "--window", type=positive_float, default=60.0, help="window in seconds (default 60)"
     )
     parser.add_argument(
         "--time-scale",
-        type=_positive_float,
+        type=positive_float,
         default=1.0,
         help="sandbox seconds per real second (60 makes a minute pass in a second)",
     )
