@@ -60,3 +60,13 @@ def demo(session: nox.Session) -> None:
     """The main job: export every collection of both APIs from a local sandbox store."""
     install_group(session, extras="[cli]")
     session.run("storeflow", "demo", "--out", "exports", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers; writes bench/REPORT.md and bench/results/latest.{json,png}.
+
+    ``nox -s bench -- --quick`` is the short run (fewer repeats, smaller stores).
+    """
+    install_group(session, "bench", extras="[cli]")
+    session.run("python", "-m", "bench", *session.posargs)

@@ -1,0 +1,192 @@
+"""Memory and scale: export 10k, 100k and 1M orders (limiter off): peak RSS and records/s.
+
+Each export runs in a fresh child process against a sandbox process holding exactly that many
+orders: ``storeflow.export.export(pf, "orders", path)`` into JSON Lines on local disk, with the
+client's rate limiter off and the engine's default concurrency. The child reports:
+
+- peak RSS: the process's own high-water mark (``VmHWM`` in ``/proc/self/status``), the whole
+  process (interpreter and imports included), and the RSS after imports, before the export
+  started. Not ``ru_maxrss``: Linux carries that over from the parent across fork and exec, so
+  a child of a large parent would report the parent's size;
+- RSS samples along the export (``psutil``, from the progress callback), to show it stays flat;
+- wall time, records/s, and client CPU µs per record (``time.process_time``), which stays flat
+  as the store grows tenfold when the cost is linear.
+
+``--quick`` exports 10k and 100k orders only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._common import (
+    SandboxProcess,
+    Settings,
+    emit,
+    fmt_spread,
+    log,
+    parse_settings,
+    print_table,
+    run_child,
+    spread,
+)
+
+MB = 2**20
+
+
+def plan(settings: Settings) -> dict[int, int]:
+    """Store sizes and runs per size."""
+    if settings.quick:
+        return {10_000: 3, 100_000: 3}
+    return {10_000: 5, 100_000: 5, 1_000_000: 3}
+
+
+# -- the child ----------------------------------------------------------------------------------
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (its memory map's high-water mark)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # reported in kB
+    # Elsewhere (macOS reports bytes, the BSDs KiB); may include the parent's size.
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    import psutil
+
+    from storeflow import Pocketsflow
+    from storeflow.export import ExportProgress, export
+
+    process = psutil.Process()
+    baseline = process.memory_info().rss
+    samples: list[tuple[int, float]] = []
+    next_sample = 0.0
+
+    def progress(p: ExportProgress) -> None:
+        nonlocal next_sample
+        now = time.perf_counter()
+        if now >= next_sample or p.done:
+            samples.append((p.records, process.memory_info().rss / MB))
+            next_sample = now + 0.2
+
+    path = Path(args.out) / "orders.jsonl"
+    cpu, wall = time.process_time(), time.perf_counter()
+    async with Pocketsflow(api_key=args.key, base_url=args.url, rate_limit=None) as pf:
+        summary = await export(pf, "orders", path, progress=progress)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    size = path.stat().st_size
+    if summary.records != args.expect or summary.mismatch:
+        raise RuntimeError(f"exported {summary.records} of {args.expect} orders")
+    return {
+        "records": summary.records,
+        "pages": summary.pages,
+        "wall": wall,
+        "cpu": cpu,
+        "file_mb": size / MB,
+        "baseline_rss_mb": baseline / MB,
+        "peak_rss_mb": peak_rss() / MB,
+        "samples": samples,
+    }
+
+
+# -- the parent ---------------------------------------------------------------------------------
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    """Every size, its runs in a row against one sandbox holding that many orders."""
+    sizes: dict[str, Any] = {}
+    for orders, runs in plan(settings).items():
+        results = []
+        with SandboxProcess(orders=orders) as sandbox:
+            for i in range(runs):
+                with tempfile.TemporaryDirectory() as out:
+                    result = run_child(
+                        "bench.bench_memory",
+                        [
+                            *("--url", sandbox.url, "--key", sandbox.key),
+                            *("--out", out, "--expect", str(orders)),
+                        ],
+                        timeout=120 + orders / 1000,
+                    )
+                results.append(result)
+                log(
+                    f"memory {orders:,} orders run {i + 1}/{runs}: peak RSS "
+                    f"{result['peak_rss_mb']:.1f} MB, {result['records'] / result['wall']:,.0f} "
+                    f"records/s, {result['cpu'] / result['records'] * 1e6:.1f} µs CPU/record"
+                )
+            startup = sandbox.startup_seconds
+        median_run = sorted(results, key=lambda r: r["peak_rss_mb"])[len(results) // 2]
+        sizes[str(orders)] = {
+            "orders": orders,
+            "runs": runs,
+            "sandbox_startup_s": startup,
+            "peak_rss_mb": spread([r["peak_rss_mb"] for r in results]),
+            "baseline_rss_mb": spread([r["baseline_rss_mb"] for r in results]),
+            "records_per_s": spread([r["records"] / r["wall"] for r in results]),
+            "wall_us_per_record": spread([r["wall"] / r["records"] * 1e6 for r in results]),
+            "cpu_us_per_record": spread([r["cpu"] / r["records"] * 1e6 for r in results]),
+            "wall_s": spread([r["wall"] for r in results]),
+            "file_mb": results[0]["file_mb"],
+            "rss_samples": median_run["samples"],
+        }
+    return {"sizes": sizes, "concurrency": 8, "format": "jsonl"}
+
+
+def print_results(result: dict[str, Any]) -> None:
+    """The table of :func:`run`'s result."""
+    rows = []
+    for size in result["sizes"].values():
+        rows.append(
+            [
+                f"{size['orders']:,}",
+                fmt_spread(size["peak_rss_mb"], "{:.1f}"),
+                fmt_spread(size["baseline_rss_mb"], "{:.1f}"),
+                fmt_spread(size["records_per_s"], "{:,.0f}"),
+                fmt_spread(size["cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(size["wall_s"], "{:.1f}"),
+                f"{size['file_mb']:.0f}",
+            ]
+        )
+    print_table(
+        "Memory and scale: export of every order to JSON Lines, limiter off, "
+        "median (min-max) of the runs",
+        [
+            "orders",
+            "peak RSS MB",
+            "RSS after imports MB",
+            "records/s",
+            "client CPU µs/record",
+            "time s",
+            "file MB",
+        ],
+        rows,
+    )
+
+
+def main() -> None:
+    """``python -m bench.bench_memory [--quick]``."""
+    print_results(run(parse_settings(__doc__ or "")))
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--child", action="store_true")
+        for option in ("--url", "--key", "--out"):
+            parser.add_argument(option, required=True)
+        parser.add_argument("--expect", type=int, required=True)
+        emit(asyncio.run(_child(parser.parse_args())))
+    else:
+        main()
