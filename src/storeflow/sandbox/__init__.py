@@ -15,18 +15,42 @@ windows, time-scalable) and can inject faults (:class:`Faults`). The pytest plug
 (:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test.
 """
 
-from storeflow.sandbox._common import Clock, Scale
-from storeflow.sandbox._faults import Faults
-from storeflow.sandbox._pocketsflow import PocketsflowStore
-from storeflow.sandbox._ratelimit import RateLimitMode
-from storeflow.sandbox._reflow import ReflowStore
-from storeflow.sandbox._server import (
-    DEFAULT_PROJECT_ID,
-    ApiStats,
-    Sandbox,
-    SandboxStats,
-    Validator,
-)
+from typing import TYPE_CHECKING
+
+from storeflow._lazy import lazy_names
+
+if TYPE_CHECKING:
+    from storeflow.sandbox._common import Clock, Scale
+    from storeflow.sandbox._faults import Faults
+    from storeflow.sandbox._pocketsflow import PocketsflowStore
+    from storeflow.sandbox._ratelimit import RateLimitMode
+    from storeflow.sandbox._reflow import ReflowStore
+    from storeflow.sandbox._server import (
+        DEFAULT_PROJECT_ID,
+        ApiStats,
+        Sandbox,
+        SandboxStats,
+        Validator,
+    )
+else:
+    # The simulators (and aiohttp) load on first use, so the pytest plugin costs nothing until
+    # a fixture is requested: see storeflow._lazy.
+    __getattr__, __dir__ = lazy_names(
+        __name__,
+        {
+            "ApiStats": "storeflow.sandbox._server",
+            "Clock": "storeflow.sandbox._common",
+            "DEFAULT_PROJECT_ID": "storeflow.sandbox._server",
+            "Faults": "storeflow.sandbox._faults",
+            "PocketsflowStore": "storeflow.sandbox._pocketsflow",
+            "RateLimitMode": "storeflow.sandbox._ratelimit",
+            "ReflowStore": "storeflow.sandbox._reflow",
+            "Sandbox": "storeflow.sandbox._server",
+            "SandboxStats": "storeflow.sandbox._server",
+            "Scale": "storeflow.sandbox._common",
+            "Validator": "storeflow.sandbox._server",
+        },
+    )
 
 __all__ = [
     "DEFAULT_PROJECT_ID",

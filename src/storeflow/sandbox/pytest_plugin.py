@@ -34,15 +34,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
 
-from storeflow.sandbox._server import Sandbox
+if TYPE_CHECKING:
+    # Imported when a fixture runs: loading the plugin must stay cheap for every pytest run.
+    from storeflow.sandbox._server import Sandbox
 
 __all__ = ["storeflow_sandbox", "storeflow_sandbox_factory"]
 
-SandboxFactory = Callable[..., Awaitable[Sandbox]]
+SandboxFactory: TypeAlias = "Callable[..., Awaitable[Sandbox]]"
 """``await factory(**options)`` -> a running :class:`~storeflow.sandbox.Sandbox`."""
 
 
@@ -74,6 +76,8 @@ async def storeflow_sandbox_factory() -> AsyncIterator[SandboxFactory]:
     Every sandbox it started is stopped when the test ends.
     """
     started: list[Sandbox] = []
+
+    from storeflow.sandbox._server import Sandbox
 
     async def start(**options: Any) -> Sandbox:
         sandbox = Sandbox(**options)
