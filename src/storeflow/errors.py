@@ -21,6 +21,8 @@ reaches an exception, and bodies are the server's words only.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -49,7 +51,24 @@ def excerpt(text: str, limit: int = BODY_EXCERPT_LIMIT) -> str:
 
 
 class StoreflowError(Exception):
-    """Base class of every exception storeflow raises."""
+    """Base class of every exception storeflow raises.
+
+    Every storeflow exception pickles with its attributes (so it crosses process boundaries,
+    e.g. out of a ``ProcessPoolExecutor``), although the constructors take keyword arguments.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(
+    cls: type[StoreflowError], args: tuple[Any, ...], state: dict[str, Any]
+) -> StoreflowError:
+    """Rebuild a pickled exception without calling its keyword-only constructor."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class ValidationError(StoreflowError, ValueError):
