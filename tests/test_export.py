@@ -517,6 +517,8 @@ async def test_arguments_are_checked_before_anything_is_sent(
             await export(pf, "orders", tmp_path / "x", format="xml")  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="concurrency"):
             await export(rf, "orders", tmp_path / "x", concurrency=0)
+        with pytest.raises(ValidationError, match="concurrency: must be an integer"):
+            await export(rf, "plans", tmp_path / "x", concurrency=2.5)  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="resume"):
             await export(rf, "orders", tmp_path / "x", resume=True, overwrite=True)
         with pytest.raises(ValidationError, match="cannot be filtered by date"):

@@ -58,6 +58,7 @@ import aiohttp
 import attrs
 
 from storeflow._transport import MAX_RETRY_AFTER, Transport
+from storeflow._validate import integer
 from storeflow.errors import (
     DecodeError,
     RateLimitError,
@@ -385,8 +386,7 @@ async def run(
             after the transport's retries; the state is left resumable.
         OSError: the output cannot be written.
     """
-    if concurrency < 1:
-        raise ValidationError("concurrency", f"must be at least 1, got {concurrency!r}")
+    integer("concurrency", concurrency, minimum=1)
     if resume and overwrite:
         raise ValidationError("overwrite", "cannot be combined with resume: choose one")
     final = Path(path)
