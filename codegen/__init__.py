@@ -1,13 +1,15 @@
 """Generate storeflow's models and operation tables from the OpenAPI schemas.
 
-For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces two committed modules:
+For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces three committed modules:
 
 - ``src/storeflow/<api>/models.py``: one attrs class per object schema and one ``StrEnum`` per
   string enum, written by datamodel-code-generator through the Jinja templates in
   ``codegen/templates`` (which turn its dataclass output into ``@define(kw_only=True)`` classes
   whose fields keep their JSON name in ``metadata["wire"]``);
 - ``src/storeflow/<api>/_operations.py``: ``OPERATIONS``, every path and method of the schema as
-  a :class:`storeflow._operation.Operation`, keyed by ``operationId``.
+  a :class:`storeflow._operation.Operation`, keyed by ``operationId``;
+- ``src/storeflow/<api>/_params.py``: ``ARGUMENTS``, the argument rules of every operation (see
+  :mod:`codegen._params`).
 
 Both are formatted with ruff under the project's own configuration, so the output depends only on
 the schemas, the templates and the pinned tool versions: the same input gives byte-identical
@@ -56,6 +58,7 @@ APIS = ("pocketsflow", "reflow")
 #: --enum-field-as-literal none --output-datetime-class datetime --use-standard-collections
 #: --use-union-operator --use-schema-description --use-field-description --collapse-root-models
 #: --additional-imports attrs.define,attrs.field --disable-timestamp --no-formatters
+#: --type-mappings string+iso-8601=string
 #: --custom-file-header <header>``.
 DATAMODEL_CODEGEN_OPTIONS: Mapping[str, Any] = {
     "input_file_type": InputFileType.OpenAPI,
@@ -77,6 +80,9 @@ DATAMODEL_CODEGEN_OPTIONS: Mapping[str, Any] = {
     # The templates use these; ruff's F401 fix then drops the unused dataclass import.
     "additional_imports": ["attrs.define", "attrs.field"],
     "disable_timestamp": True,
+    # An argument format the params emitter reads (see When in the Pocketsflow schema); to the
+    # models it is a plain string.
+    "type_mappings": ["string+iso-8601=string"],
     "formatters": [],  # ruff formats below, under the project's configuration
 }
 
@@ -209,12 +215,15 @@ def render(schema_dir: Path) -> dict[Path, str]:
 
     Raises :class:`CodegenError` as :func:`render_models` and :func:`render_operations` do.
     """
+    from codegen._params import render_params  # imports this module's helpers
+
     files: dict[Path, str] = {}
     for api in APIS:
         schema = schema_dir / f"{api}.yaml"
         document = _load(schema)
         files[Path(api, "models.py")] = render_models(api, schema, document["info"]["title"])
         files[Path(api, "_operations.py")] = render_operations(api, document)
+        files[Path(api, "_params.py")] = render_params(api, document)
     return files
 
 

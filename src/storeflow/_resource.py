@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 import attrs
 
 from storeflow import _serde
-from storeflow._operation import Operation
+from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, Transport
 from storeflow.errors import ValidationError
 
@@ -45,18 +45,21 @@ def operation_id(method: Callable[..., Any]) -> str | None:
     return getattr(method, _TAG, None)
 
 
-def update_body(changes: Any) -> dict[str, Any]:
+def update_body(changes: Any, arguments: Arguments) -> dict[str, Any]:
     """The JSON body of an update: the fields of the request model ``changes`` that are set.
 
     Update methods take ``None`` to mean "leave this field unchanged": neither API's update
-    bodies accept ``null`` for any field, so ``None`` never has to be sent.
+    bodies accept ``null`` for any field, so ``None`` never has to be sent. ``arguments`` are
+    the operation's generated rules; where they state a minimum number of fields (Reflow's
+    references ask for "one or more"), a smaller body is refused; elsewhere an empty update is
+    sent and the server decides.
 
     Raises:
-        ValidationError: no field is set (an empty update changes nothing, and both APIs refuse
-            it); the error lists the arguments that can be given.
+        ValidationError: fewer fields are set than the rules ask for; the error lists the
+            arguments that can be given.
     """
     body: dict[str, Any] = _serde.unstructure(changes)
-    if not body:
+    if arguments.min_body_fields is not None and len(body) < arguments.min_body_fields:
         names = ", ".join(field.name for field in attrs.fields(type(changes)))
         raise ValidationError("fields", f"give at least one field to change: {names}")
     return body

@@ -7,13 +7,18 @@ an ``iter(...)`` that walks every page.
 
 Conventions:
 
-- Ids are ObjectIds (24 lowercase hex characters); anything else is refused before sending.
-- Money (``price``, ``value``, ``upsell_price``) is a ``Decimal`` or an ``int`` in major units,
-  sent as the exact JSON number. A ``float`` is refused: it cannot hold most amounts exactly.
-  So are negative amounts and amounts with more than two decimal places.
-- Update methods send only the fields given: ``None`` (the default) leaves a field unchanged,
-  and an update with no field raises ValidationError before anything is sent.
-- Datetimes must be timezone-aware.
+- Only what the reference states is checked before sending (the generated rules of
+  :mod:`storeflow.pocketsflow._params`); every other rule is the server's, and its 400 comes
+  back as :class:`~storeflow.errors.BadRequestError`.
+- Ids are any non-empty string, sent percent-encoded (the REST examples show ObjectIds, the
+  webhook examples other ids; whether one names an object is the server's answer).
+- Money (``price``, ``value``, ``upsell_price``) is a ``Decimal``, an ``int`` or a ``float`` in
+  major units, sent as the exact JSON number; a float is read by its shortest repr, so
+  ``49.99`` sends ``49.99``. No bound is documented, so none is checked.
+- Update methods send only the fields given: ``None`` (the default) leaves a field unchanged.
+  The reference does not forbid an update with no field, so it is sent (the server decides).
+- Dates (``start_date``, ``end_date``) are a ``date``, a timezone-aware ``datetime`` or an ISO
+  8601 string; a naive ``datetime`` is refused.
 
 Every method may also raise what :meth:`storeflow._transport.Transport.call` raises:
 :class:`~storeflow.errors.AuthenticationError` (401), :class:`~storeflow.errors.NotFoundError`
@@ -25,17 +30,22 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import re
-from collections.abc import AsyncGenerator, Sequence
+import functools
+from collections.abc import AsyncGenerator, Iterable
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow._transport import Transport
-from storeflow.errors import ValidationError
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
 from storeflow.pocketsflow._operations import OPERATIONS
+from storeflow.pocketsflow._params import (
+    ARGUMENTS,
+    CustomerSortByLiteral,
+    SortOrderLiteral,
+    ValueTypeLiteral,
+)
 from storeflow.pocketsflow.models import (
     Customer,
     CustomerDetail,
@@ -79,37 +89,20 @@ __all__ = [
     "Variants",
 ]
 
-PAGE_SIZE_MAX: Final = 100
-"""The largest ``page_size`` (the schema's ``PageSize`` maximum)."""
-
-PERCENT_MAX: Final = 100
-"""The largest ``value`` of a ``percentage`` discount."""
-
-_DISCOUNT_CODE: Final = re.compile(r"[A-Za-z0-9_-]+")
-_CURRENCY: Final = re.compile(r"[A-Z]{3}")
-_COUNTRY: Final = re.compile(r"[A-Z]{2}")
-_CODE_RULE: Final = "must hold only letters, digits, '_' and '-'"
+ITER_PAGE_SIZE: Final = 100
+"""The page size ``iter()`` asks for unless told otherwise. The reference states no maximum;
+100 is the most Reflow serves, and what the export asks both APIs for."""
 
 T = TypeVar("T")
 
-Money: TypeAlias = Decimal | int
-"""An amount in major units: ``Decimal("29.99")`` or ``30``. Never a float."""
+Money: TypeAlias = Decimal | int | float
+"""An amount in major units: ``Decimal("29.99")``, ``30`` or ``29.99``."""
 
+Day: TypeAlias = dt.date | str
+"""A ``date``, a timezone-aware ``datetime`` or an ISO 8601 string (``"2024-01-31"``)."""
 
-def _page_number(page: object) -> int:
-    return check.integer("page", page, minimum=1)
-
-
-def _page_size(page_size: object) -> int:
-    return check.integer("page_size", page_size, minimum=1, maximum=PAGE_SIZE_MAX)
-
-
-def _name(argument: str, name: object) -> str:
-    return check.text(argument, name, min_length=1)
-
-
-def _product_ids(argument: str, ids: object, *, min_items: int = 0) -> list[str]:
-    return check.items(argument, ids, check.object_id, min_items=min_items or None)
+_arg: Final = functools.partial(check.argument, ARGUMENTS)
+_body: Final = functools.partial(check.body, ARGUMENTS)
 
 
 def _page(items: list[T], pagination: Pagination) -> Page[T]:
@@ -125,27 +118,18 @@ def _page(items: list[T], pagination: Pagination) -> Page[T]:
 def _order_filters(start_date: object, end_date: object, product_id: object) -> Filters:
     """The checked query filters of ``GET /orders`` (``None`` for those not given)."""
     return {
-        "startDate": check.optional(check.aware_datetime, "start_date", start_date),
-        "endDate": check.optional(check.aware_datetime, "end_date", end_date),
-        "productId": check.optional(check.object_id, "product_id", product_id),
+        "startDate": _arg("orders_list", "startDate", "start_date", start_date),
+        "endDate": _arg("orders_list", "endDate", "end_date", end_date),
+        "productId": _arg("orders_list", "productId", "product_id", product_id),
     }
 
 
-def _day_range(start_date: object, end_date: object) -> tuple[dt.date | None, dt.date | None]:
+def _day_range(start_date: object, end_date: object) -> tuple[str | None, str | None]:
     """The checked ``start_date`` and ``end_date`` of the subscription list."""
     return (
-        check.optional(check.day, "start_date", start_date),
-        check.optional(check.day, "end_date", end_date),
+        _arg("subscriptions_list", "startDate", "start_date", start_date),
+        _arg("subscriptions_list", "endDate", "end_date", end_date),
     )
-
-
-def _percentage_rule(value: Decimal | None, value_type: ValueType | None) -> None:
-    """Refuse a percentage discount of more than 100 %.
-
-    An update that changes only one of the two is left to the server, which knows the other.
-    """
-    if value_type is ValueType.PERCENTAGE and value is not None and value > PERCENT_MAX:
-        raise ValidationError("value", f"must be at most {PERCENT_MAX} for a percentage discount")
 
 
 class _Resource(Resource):
@@ -159,13 +143,11 @@ class Variants(_Resource):
     async def create(self, *, product_id: str, name: str, price: Money) -> Variant:
         """Create a variant of the product ``product_id`` and return it.
 
-        Raises ValidationError for a malformed ``product_id``, an empty ``name`` or an invalid
-        ``price``; NotFoundError when the product does not exist.
+        Raises ValidationError for a ``product_id`` that is not a string or a ``price`` that is
+        not an amount; NotFoundError when the product does not exist.
         """
-        body = VariantCreate(
-            product_id=check.object_id("product_id", product_id),
-            name=_name("name", name),
-            price=check.money("price", price),
+        body = _body(
+            "variants_create", VariantCreate, product_id=product_id, name=name, price=price
         )
         response = await self._call("variants_create", json=body)
         return response.decode(Variant)
@@ -174,10 +156,11 @@ class Variants(_Resource):
     async def delete(self, variant_id: str) -> Deleted:
         """Delete the variant ``variant_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such variant.
+        Raises ValidationError for an empty id; NotFoundError when there is no such variant.
         """
         response = await self._call(
-            "variants_delete", path_params={"id": check.object_id("variant_id", variant_id)}
+            "variants_delete",
+            path_params={"id": _arg("variants_delete", "id", "variant_id", variant_id)},
         )
         return response.decode(Deleted)
 
@@ -200,10 +183,10 @@ class Products(_Resource):
     async def get(self, product_id: str) -> Product:
         """Return the product ``product_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such product.
+        Raises ValidationError for an empty id; NotFoundError when there is no such product.
         """
         response = await self._call(
-            "products_get", path_params={"id": check.object_id("product_id", product_id)}
+            "products_get", path_params={"id": _arg("products_get", "id", "product_id", product_id)}
         )
         return response.decode(Product)
 
@@ -224,13 +207,15 @@ class Products(_Resource):
         Raises ValidationError for an empty ``name``, an invalid ``price`` (see the module
         notes on money) or a non-bool flag.
         """
-        body = ProductCreate(
-            name=_name("name", name),
-            price=check.money("price", price),
-            description=check.optional(check.text, "description", description),
-            published=check.optional(check.boolean, "published", published),
-            show_sales=check.optional(check.boolean, "show_sales", show_sales),
-            show_reviews=check.optional(check.boolean, "show_reviews", show_reviews),
+        body = _body(
+            "products_create",
+            ProductCreate,
+            name=name,
+            price=price,
+            description=description,
+            published=published,
+            show_sales=show_sales,
+            show_reviews=show_reviews,
         )
         response = await self._call("products_create", json=body)
         return response.decode(Product)
@@ -249,29 +234,36 @@ class Products(_Resource):
     ) -> Product:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
-        Raises ValidationError for a malformed id, an invalid value, or no field at all;
-        NotFoundError when there is no such product.
+        Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
+        there is no such product.
         """
-        path = {"id": check.object_id("product_id", product_id)}
-        changes = ProductUpdate(
-            name=check.optional(_name, "name", name),
-            price=check.optional(check.money, "price", price),
-            description=check.optional(check.text, "description", description),
-            published=check.optional(check.boolean, "published", published),
-            show_sales=check.optional(check.boolean, "show_sales", show_sales),
-            show_reviews=check.optional(check.boolean, "show_reviews", show_reviews),
+        path = {"id": _arg("products_update", "id", "product_id", product_id)}
+        changes = _body(
+            "products_update",
+            ProductUpdate,
+            name=name,
+            price=price,
+            description=description,
+            published=published,
+            show_sales=show_sales,
+            show_reviews=show_reviews,
         )
-        response = await self._call("products_update", path_params=path, json=update_body(changes))
+        response = await self._call(
+            "products_update",
+            path_params=path,
+            json=update_body(changes, ARGUMENTS["products_update"]),
+        )
         return response.decode(Product)
 
     @operation("products_delete")
     async def delete(self, product_id: str) -> Deleted:
         """Delete the product ``product_id`` and its variants.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such product.
+        Raises ValidationError for an empty id; NotFoundError when there is no such product.
         """
         response = await self._call(
-            "products_delete", path_params={"id": check.object_id("product_id", product_id)}
+            "products_delete",
+            path_params={"id": _arg("products_delete", "id", "product_id", product_id)},
         )
         return response.decode(Deleted)
 
@@ -285,26 +277,31 @@ class Orders(_Resource):
         *,
         page: int = 1,
         page_size: int = 20,
-        start_date: dt.datetime | None = None,
-        end_date: dt.datetime | None = None,
+        start_date: Day | None = None,
+        end_date: Day | None = None,
         product_id: str | None = None,
     ) -> Page[Order]:
         """Return one page of orders, newest first.
 
-        ``start_date`` and ``end_date`` (timezone-aware, both inclusive) bound when the orders
-        were created; ``product_id`` keeps the orders of one product. Raises ValidationError for
-        ``page`` below 1, ``page_size`` outside 1-100, a naive datetime or a malformed id.
+        ``start_date`` and ``end_date`` (both inclusive; a ``date``, an aware ``datetime`` or an
+        ISO 8601 string) bound when the orders were created; ``product_id`` keeps the orders of
+        one product. Raises ValidationError for a non-integer ``page`` or ``page_size``, a naive
+        datetime or a string that is not ISO 8601.
         """
         filters = _order_filters(start_date, end_date, product_id)
-        return await self._fetch(_page_number(page), _page_size(page_size), filters)
+        return await self._fetch(
+            _arg("orders_list", "page", "page", page),
+            _arg("orders_list", "pageSize", "page_size", page_size),
+            filters,
+        )
 
     def iter(
         self,
         *,
-        start_date: dt.datetime | None = None,
-        end_date: dt.datetime | None = None,
+        start_date: Day | None = None,
+        end_date: Day | None = None,
         product_id: str | None = None,
-        page_size: int = PAGE_SIZE_MAX,
+        page_size: int = ITER_PAGE_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> AsyncGenerator[Order, None]:
         """Iterate over every matching order, newest first, fetching pages concurrently.
@@ -317,7 +314,7 @@ class Orders(_Resource):
         Arguments are checked at once (ValidationError, as :meth:`list`); pages are fetched as
         the iteration proceeds, ``concurrency`` at a time, and delivered in order.
         """
-        size = _page_size(page_size)
+        size = _arg("orders_list", "pageSize", "page_size", page_size)
         pinned_end = dt.datetime.now(dt.UTC) if end_date is None else end_date
         filters = _order_filters(start_date, pinned_end, product_id)
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
@@ -333,10 +330,10 @@ class Orders(_Resource):
     async def get(self, order_id: str) -> OrderDetail:
         """Return the order ``order_id`` with its product, customer and review.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such order.
+        Raises ValidationError for an empty id; NotFoundError when there is no such order.
         """
         response = await self._call(
-            "orders_get", path_params={"id": check.object_id("order_id", order_id)}
+            "orders_get", path_params={"id": _arg("orders_get", "id", "order_id", order_id)}
         )
         return response.decode(OrderDetail)
 
@@ -349,19 +346,19 @@ class Customers(_Resource):
         self,
         *,
         product_id: str | None = None,
-        sort_by: CustomerSortBy | str | None = None,
-        sort_order: SortOrder | str | None = None,
+        sort_by: CustomerSortBy | CustomerSortByLiteral | None = None,
+        sort_order: SortOrder | SortOrderLiteral | None = None,
     ) -> builtins.list[Customer]:
         """Return every customer, or those who bought ``product_id``, sorted as asked.
 
         ``sort_by`` is a :class:`~storeflow.pocketsflow.models.CustomerSortBy` (or its value:
         ``"email"``, ``"country"``, ``"numberOfOrders"``, ``"createdAt"``); ``sort_order``
-        ``"asc"`` or ``"desc"``. Raises ValidationError for a malformed id or an unknown value.
+        ``"asc"`` or ``"desc"``. Raises ValidationError for an empty id or an unknown value.
         """
         params = {
-            "productId": check.optional(check.object_id, "product_id", product_id),
-            "sortBy": check.optional(check.choice, "sort_by", sort_by, CustomerSortBy),
-            "sortOrder": check.optional(check.choice, "sort_order", sort_order, SortOrder),
+            "productId": _arg("customers_list", "productId", "product_id", product_id),
+            "sortBy": _arg("customers_list", "sortBy", "sort_by", sort_by),
+            "sortOrder": _arg("customers_list", "sortOrder", "sort_order", sort_order),
         }
         response = await self._call("customers_list", params=params)
         return response.decode(list[Customer])
@@ -370,10 +367,11 @@ class Customers(_Resource):
     async def get(self, customer_id: str) -> CustomerDetail:
         """Return the customer ``customer_id`` with their orders and reviews.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such customer.
+        Raises ValidationError for an empty id; NotFoundError when there is no such customer.
         """
         response = await self._call(
-            "customers_get", path_params={"id": check.object_id("customer_id", customer_id)}
+            "customers_get",
+            path_params={"id": _arg("customers_get", "id", "customer_id", customer_id)},
         )
         return response.decode(CustomerDetail)
 
@@ -392,11 +390,13 @@ class Reviews(_Resource):
         """Return the reviews of the product ``product_id``.
 
         A public endpoint: the request is sent without the API key. Raises ValidationError for
-        a malformed id; NotFoundError when there is no such product.
+        an empty id; NotFoundError when there is no such product.
         """
         response = await self._call(
             "reviews_list_for_product",
-            path_params={"productId": check.object_id("product_id", product_id)},
+            path_params={
+                "productId": _arg("reviews_list_for_product", "productId", "product_id", product_id)
+            },
         )
         return response.decode(list[Review])
 
@@ -414,10 +414,11 @@ class Discounts(_Resource):
     async def get(self, discount_id: str) -> Discount:
         """Return the discount ``discount_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such discount.
+        Raises ValidationError for an empty id; NotFoundError when there is no such discount.
         """
         response = await self._call(
-            "discounts_get", path_params={"id": check.object_id("discount_id", discount_id)}
+            "discounts_get",
+            path_params={"id": _arg("discounts_get", "id", "discount_id", discount_id)},
         )
         return response.decode(Discount)
 
@@ -428,26 +429,28 @@ class Discounts(_Resource):
         name: str,
         code: str,
         value: Money,
-        value_type: ValueType | str,
+        value_type: ValueType | ValueTypeLiteral,
         active: bool | None = None,
-        main_product_ids: Sequence[str] | None = None,
+        main_product_ids: Iterable[str] | None = None,
     ) -> Discount:
         """Create a discount code and return it.
 
-        ``value`` is a percentage (``value_type="percentage"``, at most 100) or an amount of
-        money off (``"fixed"``), checked as money either way. ``code`` holds letters, digits,
-        ``_`` and ``-``. ``main_product_ids`` limits the code to those products. Sent exactly
-        once. Raises ValidationError for an invalid argument.
+        ``value`` is a percentage (``value_type="percentage"``) or an amount of money off
+        (``"fixed"``), read as money either way. ``code`` is what buyers type; its format, and
+        whether a percentage may exceed 100, are the server's to decide. ``main_product_ids``
+        limits the code to those products. Sent exactly once. Raises ValidationError for an
+        unknown ``value_type`` or a value of the wrong type.
         """
-        body = DiscountCreate(
-            name=_name("name", name),
-            code=check.text("code", code, pattern=_DISCOUNT_CODE, rule=_CODE_RULE),
-            value=check.money("value", value),
-            value_type=check.choice("value_type", value_type, ValueType),
-            active=check.optional(check.boolean, "active", active),
-            main_product_ids=check.optional(_product_ids, "main_product_ids", main_product_ids),
+        body = _body(
+            "discounts_create",
+            DiscountCreate,
+            name=name,
+            code=code,
+            value=value,
+            value_type=value_type,
+            active=active,
+            main_product_ids=main_product_ids,
         )
-        _percentage_rule(body.value, body.value_type)
         response = await self._call("discounts_create", json=body)
         return response.decode(Discount)
 
@@ -459,36 +462,42 @@ class Discounts(_Resource):
         name: str | None = None,
         code: str | None = None,
         value: Money | None = None,
-        value_type: ValueType | str | None = None,
+        value_type: ValueType | ValueTypeLiteral | None = None,
         active: bool | None = None,
-        main_product_ids: Sequence[str] | None = None,
+        main_product_ids: Iterable[str] | None = None,
     ) -> Discount:
         """Change the fields given (``None`` leaves one unchanged) and return the discount.
 
-        Raises ValidationError for a malformed id, an invalid value or no field at all;
-        NotFoundError when there is no such discount.
+        Raises ValidationError for an empty id, an unknown ``value_type`` or a value of the wrong
+        type; NotFoundError when there is no such discount.
         """
-        path = {"id": check.object_id("discount_id", discount_id)}
-        changes = DiscountUpdate(
-            name=check.optional(_name, "name", name),
-            code=check.optional(check.text, "code", code, pattern=_DISCOUNT_CODE, rule=_CODE_RULE),
-            value=check.optional(check.money, "value", value),
-            value_type=check.optional(check.choice, "value_type", value_type, ValueType),
-            active=check.optional(check.boolean, "active", active),
-            main_product_ids=check.optional(_product_ids, "main_product_ids", main_product_ids),
+        path = {"id": _arg("discounts_update", "id", "discount_id", discount_id)}
+        changes = _body(
+            "discounts_update",
+            DiscountUpdate,
+            name=name,
+            code=code,
+            value=value,
+            value_type=value_type,
+            active=active,
+            main_product_ids=main_product_ids,
         )
-        _percentage_rule(changes.value, changes.value_type)
-        response = await self._call("discounts_update", path_params=path, json=update_body(changes))
+        response = await self._call(
+            "discounts_update",
+            path_params=path,
+            json=update_body(changes, ARGUMENTS["discounts_update"]),
+        )
         return response.decode(Discount)
 
     @operation("discounts_delete")
     async def delete(self, discount_id: str) -> Deleted:
         """Delete the discount ``discount_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such discount.
+        Raises ValidationError for an empty id; NotFoundError when there is no such discount.
         """
         response = await self._call(
-            "discounts_delete", path_params={"id": check.object_id("discount_id", discount_id)}
+            "discounts_delete",
+            path_params={"id": _arg("discounts_delete", "id", "discount_id", discount_id)},
         )
         return response.decode(Deleted)
 
@@ -506,10 +515,10 @@ class Upsells(_Resource):
     async def get(self, upsell_id: str) -> Upsell:
         """Return the upsell ``upsell_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such upsell.
+        Raises ValidationError for an empty id; NotFoundError when there is no such upsell.
         """
         response = await self._call(
-            "upsells_get", path_params={"id": check.object_id("upsell_id", upsell_id)}
+            "upsells_get", path_params={"id": _arg("upsells_get", "id", "upsell_id", upsell_id)}
         )
         return response.decode(Upsell)
 
@@ -518,7 +527,7 @@ class Upsells(_Resource):
         self,
         *,
         name: str,
-        main_product_ids: Sequence[str],
+        main_product_ids: Iterable[str],
         upsell_product_id: str,
         upsell_price: Money,
         upsell_description: str | None = None,
@@ -528,23 +537,20 @@ class Upsells(_Resource):
     ) -> Upsell:
         """Offer ``upsell_product_id`` at ``upsell_price`` to buyers of ``main_product_ids``.
 
-        Returns the created upsell; sent exactly once. Raises ValidationError for an invalid
-        argument (``main_product_ids`` needs at least one id); NotFoundError when a product does
-        not exist.
+        Returns the created upsell; sent exactly once. Raises ValidationError for a value of the
+        wrong type; NotFoundError when a product does not exist.
         """
-        body = UpsellCreate(
-            name=_name("name", name),
-            main_product_ids=_product_ids("main_product_ids", main_product_ids, min_items=1),
-            upsell_product_id=check.object_id("upsell_product_id", upsell_product_id),
-            upsell_price=check.money("upsell_price", upsell_price),
-            upsell_description=check.optional(check.text, "upsell_description", upsell_description),
-            primary_button_text=check.optional(
-                check.text, "primary_button_text", primary_button_text
-            ),
-            secondary_button_text=check.optional(
-                check.text, "secondary_button_text", secondary_button_text
-            ),
-            active=check.optional(check.boolean, "active", active),
+        body = _body(
+            "upsells_create",
+            UpsellCreate,
+            name=name,
+            main_product_ids=main_product_ids,
+            upsell_product_id=upsell_product_id,
+            upsell_price=upsell_price,
+            upsell_description=upsell_description,
+            primary_button_text=primary_button_text,
+            secondary_button_text=secondary_button_text,
+            active=active,
         )
         response = await self._call("upsells_create", json=body)
         return response.decode(Upsell)
@@ -555,7 +561,7 @@ class Upsells(_Resource):
         upsell_id: str,
         *,
         name: str | None = None,
-        main_product_ids: Sequence[str] | None = None,
+        main_product_ids: Iterable[str] | None = None,
         upsell_product_id: str | None = None,
         upsell_price: Money | None = None,
         upsell_description: str | None = None,
@@ -565,39 +571,38 @@ class Upsells(_Resource):
     ) -> Upsell:
         """Change the fields given (``None`` leaves one unchanged) and return the upsell.
 
-        Raises ValidationError for a malformed id, an invalid value or no field at all;
-        NotFoundError when the upsell (or a product named) does not exist.
+        Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
+        the upsell (or a product named) does not exist.
         """
-        path = {"id": check.object_id("upsell_id", upsell_id)}
-        changes = UpsellUpdate(
-            name=check.optional(_name, "name", name),
-            main_product_ids=check.optional(
-                _product_ids, "main_product_ids", main_product_ids, min_items=1
-            ),
-            upsell_product_id=check.optional(
-                check.object_id, "upsell_product_id", upsell_product_id
-            ),
-            upsell_price=check.optional(check.money, "upsell_price", upsell_price),
-            upsell_description=check.optional(check.text, "upsell_description", upsell_description),
-            primary_button_text=check.optional(
-                check.text, "primary_button_text", primary_button_text
-            ),
-            secondary_button_text=check.optional(
-                check.text, "secondary_button_text", secondary_button_text
-            ),
-            active=check.optional(check.boolean, "active", active),
+        path = {"id": _arg("upsells_update", "id", "upsell_id", upsell_id)}
+        changes = _body(
+            "upsells_update",
+            UpsellUpdate,
+            name=name,
+            main_product_ids=main_product_ids,
+            upsell_product_id=upsell_product_id,
+            upsell_price=upsell_price,
+            upsell_description=upsell_description,
+            primary_button_text=primary_button_text,
+            secondary_button_text=secondary_button_text,
+            active=active,
         )
-        response = await self._call("upsells_update", path_params=path, json=update_body(changes))
+        response = await self._call(
+            "upsells_update",
+            path_params=path,
+            json=update_body(changes, ARGUMENTS["upsells_update"]),
+        )
         return response.decode(Upsell)
 
     @operation("upsells_delete")
     async def delete(self, upsell_id: str) -> Deleted:
         """Delete the upsell ``upsell_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is no such upsell.
+        Raises ValidationError for an empty id; NotFoundError when there is no such upsell.
         """
         response = await self._call(
-            "upsells_delete", path_params={"id": check.object_id("upsell_id", upsell_id)}
+            "upsells_delete",
+            path_params={"id": _arg("upsells_delete", "id", "upsell_id", upsell_id)},
         )
         return response.decode(Deleted)
 
@@ -622,28 +627,20 @@ class Users(_Resource):
     ) -> User:
         """Change the settings given (``None`` leaves one unchanged) and return the profile.
 
-        ``currency`` is an ISO 4217 code (``"USD"``), ``country`` an ISO 3166-1 alpha-2 code
-        (``"US"``), both upper case. Raises ValidationError for a malformed code or no field.
+        ``currency`` is a currency code (``"USD"``), ``country`` a country code (``"US"``), sent
+        as given. Raises ValidationError for a value that is not a string.
         """
-        changes = UserUpdate(
-            first_name=check.optional(check.text, "first_name", first_name),
-            last_name=check.optional(check.text, "last_name", last_name),
-            currency=check.optional(
-                check.text,
-                "currency",
-                currency,
-                pattern=_CURRENCY,
-                rule="must be a 3-letter upper-case ISO 4217 code such as 'USD'",
-            ),
-            country=check.optional(
-                check.text,
-                "country",
-                country,
-                pattern=_COUNTRY,
-                rule="must be a 2-letter upper-case ISO 3166-1 code such as 'US'",
-            ),
+        changes = _body(
+            "users_update",
+            UserUpdate,
+            first_name=first_name,
+            last_name=last_name,
+            currency=currency,
+            country=country,
         )
-        response = await self._call("users_update", json=update_body(changes))
+        response = await self._call(
+            "users_update", json=update_body(changes, ARGUMENTS["users_update"])
+        )
         return response.decode(User)
 
 
@@ -656,38 +653,40 @@ class Subscriptions(_Resource):
         *,
         page: int = 1,
         page_size: int = 20,
-        start_date: dt.date | None = None,
-        end_date: dt.date | None = None,
+        start_date: Day | None = None,
+        end_date: Day | None = None,
     ) -> Page[Subscription]:
         """Return one page of subscriptions started between ``start_date`` and ``end_date``.
 
-        Both bounds are days (``datetime.date``) and inclusive. The API reads this list with a
-        POST and a JSON body; it changes nothing and is retried like a GET. Raises
-        ValidationError for ``page`` below 1, ``page_size`` outside 1-100, or a bound that is
-        not a ``date`` (a ``datetime`` is refused: its day depends on a timezone).
+        Both bounds are inclusive: a ``date``, an aware ``datetime`` or an ISO 8601 string
+        (``"2024-01-01"``). The API reads this list with a POST and a JSON body; it changes
+        nothing and is retried like a GET. Raises ValidationError for a non-integer ``page`` or
+        ``page_size``, a naive datetime or a string that is not ISO 8601.
         """
         return await self._fetch(
-            _page_number(page), _page_size(page_size), *_day_range(start_date, end_date)
+            _arg("subscriptions_list", "page", "page", page),
+            _arg("subscriptions_list", "pageSize", "page_size", page_size),
+            *_day_range(start_date, end_date),
         )
 
     def iter(
         self,
         *,
-        start_date: dt.date | None = None,
-        end_date: dt.date | None = None,
-        page_size: int = PAGE_SIZE_MAX,
+        start_date: Day | None = None,
+        end_date: Day | None = None,
+        page_size: int = ITER_PAGE_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> AsyncGenerator[Subscription, None]:
         """Iterate over every matching subscription, fetching pages concurrently, in order.
 
         Filters as :meth:`list`; arguments are checked at once (ValidationError).
         """
-        size = _page_size(page_size)
+        size = _arg("subscriptions_list", "pageSize", "page_size", page_size)
         start, end = _day_range(start_date, end_date)
         return iterate(lambda page: self._fetch(page, size, start, end), concurrency=concurrency)
 
     async def _fetch(
-        self, page: int, page_size: int, start_date: dt.date | None, end_date: dt.date | None
+        self, page: int, page_size: int, start_date: str | None, end_date: str | None
     ) -> Page[Subscription]:
         query = SubscriptionQuery(
             page=page, page_size=page_size, start_date=start_date, end_date=end_date
@@ -700,11 +699,11 @@ class Subscriptions(_Resource):
     async def get(self, subscription_id: str) -> Subscription:
         """Return the subscription ``subscription_id``.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is none.
+        Raises ValidationError for an empty id; NotFoundError when there is none.
         """
         response = await self._call(
             "subscriptions_get",
-            path_params={"id": check.object_id("subscription_id", subscription_id)},
+            path_params={"id": _arg("subscriptions_get", "id", "subscription_id", subscription_id)},
         )
         return response.decode(Subscription)
 
@@ -712,11 +711,15 @@ class Subscriptions(_Resource):
     async def cancel(self, subscription_id: str) -> Subscription:
         """Cancel the subscription and return it; cancelling it again changes nothing.
 
-        Raises ValidationError for a malformed id; NotFoundError when there is none.
+        Raises ValidationError for an empty id; NotFoundError when there is none.
         """
         response = await self._call(
             "subscriptions_cancel",
-            path_params={"subscriptionId": check.object_id("subscription_id", subscription_id)},
+            path_params={
+                "subscriptionId": _arg(
+                    "subscriptions_cancel", "subscriptionId", "subscription_id", subscription_id
+                )
+            },
         )
         return response.decode(Subscription)
 
@@ -725,10 +728,14 @@ class Subscriptions(_Resource):
         """Refund the subscription and return it.
 
         Moves money, so it is sent exactly once: never retried after it may have reached the
-        server. Raises ValidationError for a malformed id; NotFoundError when there is none.
+        server. Raises ValidationError for an empty id; NotFoundError when there is none.
         """
         response = await self._call(
             "subscriptions_refund",
-            path_params={"subscriptionId": check.object_id("subscription_id", subscription_id)},
+            path_params={
+                "subscriptionId": _arg(
+                    "subscriptions_refund", "subscriptionId", "subscription_id", subscription_id
+                )
+            },
         )
         return response.decode(Subscription)

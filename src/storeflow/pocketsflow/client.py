@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Final, Literal
 
@@ -28,14 +27,18 @@ __all__ = ["Pocketsflow"]
 
 DEFAULT_BASE_URL: Final = "https://api.pocketsflow.com"
 API_KEY_ENV: Final = "POCKETSFLOW_API_KEY"
-_KEY: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+")
+_MODES: Final[Mapping[str, Literal["test", "live"]]] = {"pk_test_": "test", "pk_live_": "live"}
 
 
 class Pocketsflow(BaseClient):
     """An async client for the Pocketsflow API.
 
-    ``api_key`` defaults to the ``POCKETSFLOW_API_KEY`` environment variable; its prefix
-    (``pk_test_`` or ``pk_live_``) selects the data set, and :attr:`mode` says which.
+    ``api_key`` defaults to the ``POCKETSFLOW_API_KEY`` environment variable. It is any bearer
+    token the API accepts: an API key, whose prefix (``pk_test_`` or ``pk_live_``) selects the
+    data set (:attr:`mode` says which), or a JWT from Auth0 (:attr:`mode` is ``None``). The key
+    is optional: the public endpoint (``reviews.list_for_product``) works without one, and
+    calling any other without one raises :class:`~storeflow.errors.ValidationError` naming
+    ``POCKETSFLOW_API_KEY`` before anything is sent.
 
     Configuration: ``base_url``; ``timeout`` per attempt (:class:`~storeflow.Timeout`);
     ``max_retries`` after the first attempt; ``rate_limit`` (a :class:`~storeflow.RateLimit`,
@@ -48,8 +51,9 @@ class Pocketsflow(BaseClient):
             me = await pf.request("GET", "/users/me")
 
     Raises:
-        ValidationError: the key is missing or malformed (the message never repeats it), or
-            another argument is invalid (see :class:`~storeflow._transport.Transport`).
+        ValidationError: the key contains whitespace or control characters (the message never
+            repeats it), or another argument is invalid (see
+            :class:`~storeflow._transport.Transport`).
     """
 
     def __init__(
@@ -64,15 +68,13 @@ class Pocketsflow(BaseClient):
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
-            raise ValidationError("api_key", f"is required: pass api_key or set {API_KEY_ENV}")
-        match = _KEY.fullmatch(key)
-        if match is None:
-            raise ValidationError(
-                "api_key", "must be 'pk_test_' or 'pk_live_' followed by letters and digits"
-            )
-        self._mode: Literal["test", "live"] = "test" if match.group(1) == "test" else "live"
+        key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
+        # A header value cannot carry these; anything else is the server's to accept or refuse.
+        if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
+            raise ValidationError("api_key", "must not contain whitespace or control characters")
+        self._mode = next(
+            (mode for prefix, mode in _MODES.items() if key and key.startswith(prefix)), None
+        )
         super().__init__(
             Transport(
                 api_key=key,
@@ -104,8 +106,9 @@ class Pocketsflow(BaseClient):
         """Subscriptions (paginated: ``list`` and ``iter``), cancel and refund."""
 
     @property
-    def mode(self) -> Literal["test", "live"]:
-        """``"test"`` or ``"live"``, from the key's prefix."""
+    def mode(self) -> Literal["test", "live"] | None:
+        """``"test"`` or ``"live"`` from an API key's prefix; ``None`` for another token (an
+        Auth0 JWT, whose data set the key does not say) or no key."""
         return self._mode
 
     def _repr_fields(self) -> dict[str, object]:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -89,7 +89,7 @@ class ProductCreate:
 
 @define(kw_only=True)
 class ProductUpdate:
-    """The body of `POST /products/update/{id}`; at least one field."""
+    """The body of `POST /products/update/{id}`; the reference does not forbid an empty one."""
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -248,7 +248,7 @@ class DiscountCreate:
     name: str = field(metadata={"wire": "name"})
     """Documented."""
     code: str = field(metadata={"wire": "code"})
-    """Documented. Letters, digits, `_` and `-`."""
+    """Documented. What buyers type at checkout; no format is documented."""
     value: Decimal = field(metadata={"wire": "value"})
     """Observed. An amount in major units (29.99 means $29.99)."""
     value_type: ValueType = field(metadata={"wire": "valueType"})
@@ -260,7 +260,7 @@ class DiscountCreate:
 
 @define(kw_only=True)
 class DiscountUpdate:
-    """The body of `POST /discounts/{id}`; at least one field."""
+    """The body of `POST /discounts/{id}`; the reference does not forbid an empty one."""
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -336,7 +336,7 @@ class UpsellCreate:
 
 @define(kw_only=True)
 class UpsellUpdate:
-    """The body of `POST /upsells/{id}`; at least one field."""
+    """The body of `POST /upsells/{id}`; the reference does not forbid an empty one."""
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -380,16 +380,16 @@ class User:
 
 @define(kw_only=True)
 class UserUpdate:
-    """The body of `POST /users/update`; at least one field."""
+    """The body of `POST /users/update`; the reference does not forbid an empty one."""
 
     first_name: str | None = field(default=None, metadata={"wire": "firstName"})
     """Documented."""
     last_name: str | None = field(default=None, metadata={"wire": "lastName"})
     """Documented."""
     currency: str | None = field(default=None, metadata={"wire": "currency"})
-    """Documented. ISO 4217 code, e.g. USD."""
+    """Documented ("USD"). No format is documented; the server decides."""
     country: str | None = field(default=None, metadata={"wire": "country"})
-    """Documented. ISO 3166-1 alpha-2 code, e.g. US."""
+    """Documented ("US"). No format is documented; the server decides."""
 
 
 @define(kw_only=True)
@@ -397,13 +397,21 @@ class SubscriptionQuery:
     """Documented. The body of `POST /orders/subscriptions`."""
 
     page: int | None = field(default=None, metadata={"wire": "page"})
-    """Documented."""
+    """Documented. No bound is documented."""
     page_size: int | None = field(default=None, metadata={"wire": "pageSize"})
-    """Documented (default 20); the maximum is storeflow's, as for orders."""
-    start_date: date | None = field(default=None, metadata={"wire": "startDate"})
-    """Documented. Subscriptions started on or after this day."""
-    end_date: date | None = field(default=None, metadata={"wire": "endDate"})
-    """Documented. Subscriptions started on or before this day."""
+    """Documented (default 20). No bound is documented."""
+    start_date: str | None = field(default=None, metadata={"wire": "startDate"})
+    """
+    Documented ("ISO 8601"; the subscriptions example sends "2024-01-01"). An ISO 8601 date
+    or date-time; storeflow sends a `date` as `YYYY-MM-DD` and an aware `datetime` with its
+    offset.
+    """
+    end_date: str | None = field(default=None, metadata={"wire": "endDate"})
+    """
+    Documented ("ISO 8601"; the subscriptions example sends "2024-01-01"). An ISO 8601 date
+    or date-time; storeflow sends a `date` as `YYYY-MM-DD` and an aware `datetime` with its
+    offset.
+    """
 
 
 @define(kw_only=True)

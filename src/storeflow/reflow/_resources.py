@@ -7,12 +7,19 @@ names the argument and the rule) and returns the generated models of
 
 Conventions:
 
-- Ids are integers of at least 1; products and categories are also addressed by handle (a
-  non-empty ``str``).
+- Only what the reference states is checked before sending (the generated rules of
+  :mod:`storeflow.reflow._params`: ``per_page`` 1-100, at most 100 ``ids``, ``name`` 1-128
+  characters, ``stock_quantity`` 0-100,000, ``price`` an integer, the documented enums); every
+  other rule is the server's, and its 400 comes back as :class:`~storeflow.errors.BadRequestError`.
+- Ids are an ``int`` or the same digits as a ``str`` (``"13156819"``); products and categories
+  are also addressed by handle (a non-empty ``str``). Path values are percent-encoded.
 - Prices are ``int`` in the currency's smallest unit (1000 is $10.00, 500 is ¥500), as the API
   sends them. Floats, bools and Decimals are refused rather than guessed at.
-- Update methods send only the fields given: ``None`` (the default) leaves a field unchanged,
-  and an update with no field raises ValidationError before anything is sent.
+- Flags (``fetch_hidden``, ``is_canceled``, ``is_archived``) are ``True``/``False`` or the
+  strings ``"true"``/``"false"`` the reference shows.
+- Update methods send only the fields given: ``None`` (the default) leaves a field unchanged.
+  The reference asks for "one or more" fields, so an update with none raises ValidationError
+  before anything is sent.
 - Plans, products and categories are public: they work without an API key (and send the key
   when the client has one). The other endpoints, and ``fetch_hidden=True``, need the key.
 
@@ -28,15 +35,22 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import re
-from collections.abc import AsyncGenerator, Sequence
-from typing import Final, TypeAlias, TypeVar
+import functools
+from collections.abc import AsyncGenerator, Iterable
+from typing import Final, Literal, TypeAlias, TypeVar
 
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow.errors import ValidationError
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
 from storeflow.reflow._operations import OPERATIONS
+from storeflow.reflow._params import (
+    ARGUMENTS,
+    FulfillmentStatusLiteral,
+    InventoryTypeLiteral,
+    PaymentStatusLiteral,
+    ProductOrderLiteral,
+)
 from storeflow.reflow.models import (
     Category,
     FulfillmentStatus,
@@ -60,31 +74,25 @@ __all__ = ["Categories", "Orders", "Plans", "Products", "Users"]
 
 T = TypeVar("T")
 
-PER_PAGE_MAX: Final = 100
-"""The largest ``per_page`` the API allows."""
-IDS_MAX: Final = 100
-"""The most product ids one ``ids=`` filter may hold."""
-NAME_MAX: Final = 128
-"""The longest product name, in characters."""
-STOCK_MAX: Final = 100_000
-"""The largest ``stock_quantity``."""
+PER_PAGE_MAX: Final = check.maximum(ARGUMENTS["users_list"].rules["perpage"])
+"""The largest ``per_page`` the API allows (the schema's, from the reference)."""
 
-_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
+Sort: TypeAlias = (
+    ProductOrder | ProductOrderLiteral | str | Iterable[ProductOrder | ProductOrderLiteral]
+)
+"""A product sort order: one clause, several joined with commas, or several applied in turn."""
 
-Sort: TypeAlias = ProductOrder | str | Sequence[ProductOrder | str]
-"""A product sort order: one clause, or several applied in turn."""
+Id: TypeAlias = int | str
+"""An integer id, or the same digits as a string (``13156819`` or ``"13156819"``)."""
 
+Flag: TypeAlias = bool | Literal["true", "false"]
+"""A flag as ``True``/``False`` or as the reference spells it (``"true"``/``"false"``)."""
 
-def _page_number(page: object) -> int:
-    return check.integer("page", page, minimum=1)
+Timestamp: TypeAlias = int | float | dt.datetime
+"""Unix seconds (``int`` or ``float``) or a timezone-aware ``datetime``."""
 
-
-def _per_page(per_page: object) -> int:
-    return check.integer("per_page", per_page, minimum=1, maximum=PER_PAGE_MAX)
-
-
-def _positive(argument: str, value: object) -> int:
-    return check.integer(argument, value, minimum=1)
+_arg: Final = functools.partial(check.argument, ARGUMENTS)
+_body: Final = functools.partial(check.body, ARGUMENTS)
 
 
 def _page(items: list[T], meta: PageMeta) -> Page[T]:
@@ -95,38 +103,6 @@ def _page(items: list[T], meta: PageMeta) -> Page[T]:
         total=meta.total,
         total_pages=meta.last_page,
     )
-
-
-def _clause(argument: str, clause: object) -> str:
-    return check.choice(argument, clause, ProductOrder).value
-
-
-def _sort(argument: str, order: object) -> str:
-    """``order`` as the query spells it: clauses joined with commas (``custom_desc,name_asc``).
-
-    A ``str`` may itself hold several clauses separated by commas.
-    """
-    if isinstance(order, str):
-        return ",".join(_clause(argument, clause) for clause in order.split(","))
-    return ",".join(check.items(argument, order, _clause, min_items=1))
-
-
-def _inventory_rules(
-    inventory_type: InventoryType | None, in_stock: bool | None, stock_quantity: int | None
-) -> None:
-    """Refuse the field that the inventory type being set ignores.
-
-    With no ``inventory_type`` in the update the product's current type decides, which only
-    the server knows; it answers 400 when the field does not apply.
-    """
-    if inventory_type is InventoryType.ADVANCED and in_stock is not None:
-        raise ValidationError(
-            "in_stock", "applies only to inventory_type='simple'; set stock_quantity instead"
-        )
-    if inventory_type is InventoryType.SIMPLE and stock_quantity is not None:
-        raise ValidationError(
-            "stock_quantity", "applies only to inventory_type='advanced'; set in_stock instead"
-        )
 
 
 class _Resource(Resource):
@@ -143,13 +119,14 @@ class Plans(_Resource):
         return response.decode(PlanList).data
 
     @operation("plans_get")
-    async def get(self, plan_id: int) -> Plan:
+    async def get(self, plan_id: Id) -> Plan:
         """Return the plan ``plan_id``, active or not.
 
-        Raises ValidationError for an id below 1; NotFoundError when there is no such plan.
+        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
+        when there is no such plan.
         """
         response = await self._call(
-            "plans_get", path_params={"planId": _positive("plan_id", plan_id)}
+            "plans_get", path_params={"planId": _arg("plans_get", "planId", "plan_id", plan_id)}
         )
         return response.decode(Plan)
 
@@ -161,9 +138,12 @@ class Users(_Resource):
     async def list(self, *, page: int = 1, per_page: int = 20) -> Page[User]:
         """Return one page of user accounts, newest first.
 
-        Raises ValidationError for ``page`` below 1 or ``per_page`` outside 1-100.
+        Raises ValidationError for a non-integer ``page`` or ``per_page`` outside 1-100.
         """
-        return await self._fetch(_page_number(page), _per_page(per_page))
+        return await self._fetch(
+            _arg("users_list", "page", "page", page),
+            _arg("users_list", "perpage", "per_page", per_page),
+        )
 
     def iter(
         self, *, per_page: int = PER_PAGE_MAX, concurrency: int = DEFAULT_CONCURRENCY
@@ -172,7 +152,7 @@ class Users(_Resource):
 
         Raises ValidationError at once for ``per_page`` outside 1-100.
         """
-        size = _per_page(per_page)
+        size = _arg("users_list", "perpage", "per_page", per_page)
         return iterate(lambda page: self._fetch(page, size), concurrency=concurrency)
 
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
@@ -181,13 +161,14 @@ class Users(_Resource):
         return _page(result.data, result.meta)
 
     @operation("users_get")
-    async def get(self, user_id: int) -> User:
+    async def get(self, user_id: Id) -> User:
         """Return the user account ``user_id``.
 
-        Raises ValidationError for an id below 1; NotFoundError when there is no such user.
+        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
+        when there is no such user.
         """
         response = await self._call(
-            "users_get", path_params={"userId": _positive("user_id", user_id)}
+            "users_get", path_params={"userId": _arg("users_get", "userId", "user_id", user_id)}
         )
         return response.decode(User)
 
@@ -195,13 +176,14 @@ class Users(_Resource):
 class Products(_Resource):
     """Products of the store (``rf.products``). Reading is public; updating needs the key."""
 
-    def _fetch_hidden(self, fetch_hidden: object) -> bool | None:
+    def _fetch_hidden(self, op_id: str, fetch_hidden: object) -> bool | None:
         """``True``, or ``None`` to leave the parameter out (``false`` would change nothing).
 
-        Raises ValidationError for a non-bool, and for ``True`` on a client without the key: the
-        API shows hidden products only to the project's key, so the request could only fail.
+        Raises ValidationError for a value that is not a flag, and for a true one on a client
+        without the key: the API shows hidden products only to the project's key, so the
+        request could only fail.
         """
-        if not check.boolean("fetch_hidden", fetch_hidden):
+        if not _arg(op_id, "fetch_hidden", "fetch_hidden", fetch_hidden):
             return None
         if not self._transport.has_api_key:
             raise ValidationError(
@@ -215,44 +197,52 @@ class Products(_Resource):
         *,
         page: int = 1,
         per_page: int = 20,
-        category: int | None = None,
+        category: Id | None = None,
         search: str | None = None,
-        ids: Sequence[int] | None = None,
+        ids: Iterable[Id] | str | None = None,
         order: Sort | None = None,
-        fetch_hidden: bool = False,
+        fetch_hidden: Flag = False,
     ) -> Page[Product]:
         """Return one page of products (newest first unless ``order`` says otherwise).
 
         ``category`` keeps one category's products; ``search`` those whose name, description or
-        SKU contains the text; ``ids`` those with these ids (at most 100). ``order`` is a
-        :class:`~storeflow.reflow.models.ProductOrder` or its value, or a sequence of them
-        (``["custom_desc", "name_asc"]``) to sort by each in turn. ``fetch_hidden=True`` also
-        returns products hidden from the store, and needs the API key.
+        SKU contains the text; ``ids`` those with these ids (at most 100: a list, any iterable, or
+        the comma-joined ``"1,2,3"``). ``order`` is a
+        :class:`~storeflow.reflow.models.ProductOrder` or its value, several joined with commas,
+        or a sequence of them (``["custom_desc", "name_asc"]``) to sort by each in turn.
+        ``fetch_hidden=True`` (or ``"true"``) also returns products hidden from the store, and
+        needs the API key.
 
-        Raises ValidationError for ``page`` below 1, ``per_page`` outside 1-100, ``category``
-        below 1, an empty or too long ``ids`` or an id below 1, an unknown sort clause, or
-        ``fetch_hidden=True`` on a client without the key.
+        Raises ValidationError for a non-integer ``page``, ``per_page`` outside 1-100, a
+        ``category`` that is neither an integer nor digits, more than 100 ``ids``, an unknown
+        sort clause, or ``fetch_hidden=True`` on a client without the key.
         """
-        filters = _product_filters(category, search, ids, order, self._fetch_hidden(fetch_hidden))
-        return await self._fetch(_page_number(page), _per_page(per_page), filters)
+        hidden = self._fetch_hidden("products_list", fetch_hidden)
+        filters = _product_filters(category, search, ids, order, hidden)
+        return await self._fetch(
+            _arg("products_list", "page", "page", page),
+            _arg("products_list", "perpage", "per_page", per_page),
+            filters,
+        )
 
     def iter(
         self,
         *,
         per_page: int = PER_PAGE_MAX,
-        category: int | None = None,
+        category: Id | None = None,
         search: str | None = None,
-        ids: Sequence[int] | None = None,
+        ids: Iterable[Id] | str | None = None,
         order: Sort | None = None,
-        fetch_hidden: bool = False,
+        fetch_hidden: Flag = False,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> AsyncGenerator[Product, None]:
         """Iterate over every matching product, fetching pages concurrently, in order.
 
         Filters as :meth:`list`; they are checked at once (ValidationError).
         """
-        size = _per_page(per_page)
-        filters = _product_filters(category, search, ids, order, self._fetch_hidden(fetch_hidden))
+        size = _arg("products_list", "perpage", "per_page", per_page)
+        hidden = self._fetch_hidden("products_list", fetch_hidden)
+        filters = _product_filters(category, search, ids, order, hidden)
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
 
     async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Product]:
@@ -263,17 +253,17 @@ class Products(_Resource):
         return _page(result.data, result.meta)
 
     @operation("products_get")
-    async def get(self, product: int | str, *, fetch_hidden: bool = False) -> Product:
+    async def get(self, product: int | str, *, fetch_hidden: Flag = False) -> Product:
         """Return the product with this id (``int``) or handle (``str``).
 
         A hidden product is found only with ``fetch_hidden=True``, which needs the API key.
-        Raises ValidationError for an id below 1, an empty handle, or ``fetch_hidden=True`` on
-        a client without the key; NotFoundError when there is no such product (or it is hidden).
+        Raises ValidationError for an empty handle, or ``fetch_hidden=True`` on a client
+        without the key; NotFoundError when there is no such product (or it is hidden).
         """
         response = await self._call(
             "products_get",
-            path_params={"product": check.id_or_handle("product", product)},
-            params={"fetch_hidden": self._fetch_hidden(fetch_hidden)},
+            path_params={"product": _arg("products_get", "product", "product", product)},
+            params={"fetch_hidden": self._fetch_hidden("products_get", fetch_hidden)},
         )
         return response.decode(Product)
 
@@ -284,32 +274,33 @@ class Products(_Resource):
         *,
         name: str | None = None,
         price: int | None = None,
-        inventory_type: InventoryType | str | None = None,
+        inventory_type: InventoryType | InventoryTypeLiteral | None = None,
         in_stock: bool | None = None,
         stock_quantity: int | None = None,
     ) -> Product:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
-        ``name`` is 1-128 characters; ``price`` an ``int`` of at least 0 in the currency's
-        smallest unit; ``in_stock`` applies to ``simple`` inventory and ``stock_quantity``
-        (0-100,000) to ``advanced``. Raises ValidationError for an invalid value, for
-        ``in_stock`` with ``inventory_type="advanced"`` or ``stock_quantity`` with ``"simple"``,
-        or for no field at all; NotFoundError when there is no such product.
+        ``name`` is 1-128 characters; ``price`` an ``int`` in the currency's smallest unit;
+        ``in_stock`` applies to ``simple`` inventory and ``stock_quantity`` (0-100,000) to
+        ``advanced`` (the server decides what a field that does not apply does). Raises
+        ValidationError for a value that breaks one of these rules, or for no field at all;
+        NotFoundError when there is no such product.
         """
-        path = {"product": check.id_or_handle("product", product)}
-        changes = ProductUpdate(
-            name=check.optional(check.text, "name", name, min_length=1, max_length=NAME_MAX),
-            price=check.optional(check.integer, "price", price, minimum=0),
-            inventory_type=check.optional(
-                check.choice, "inventory_type", inventory_type, InventoryType
-            ),
-            in_stock=check.optional(check.boolean, "in_stock", in_stock),
-            stock_quantity=check.optional(
-                check.integer, "stock_quantity", stock_quantity, minimum=0, maximum=STOCK_MAX
-            ),
+        path = {"product": _arg("products_update", "product", "product", product)}
+        changes = _body(
+            "products_update",
+            ProductUpdate,
+            name=name,
+            price=price,
+            inventory_type=inventory_type,
+            in_stock=in_stock,
+            stock_quantity=stock_quantity,
         )
-        _inventory_rules(changes.inventory_type, changes.in_stock, changes.stock_quantity)
-        response = await self._call("products_update", path_params=path, json=update_body(changes))
+        response = await self._call(
+            "products_update",
+            path_params=path,
+            json=update_body(changes, ARGUMENTS["products_update"]),
+        )
         return response.decode(Product)
 
 
@@ -317,13 +308,17 @@ class Categories(_Resource):
     """Product categories (``rf.categories``). Public."""
 
     @operation("categories_list")
-    async def list(self, *, root_category: int | None = None) -> builtins.list[Category]:
+    async def list(self, *, root_category: Id | None = None) -> builtins.list[Category]:
         """Return the categories, alphabetically, each with its subcategories nested.
 
         ``root_category`` returns only that category and its subcategories. Raises
-        ValidationError for a ``root_category`` below 1.
+        ValidationError for a ``root_category`` that is neither an integer nor digits.
         """
-        params = {"root-category": check.optional(_positive, "root_category", root_category)}
+        params = {
+            "root-category": _arg(
+                "categories_list", "root-category", "root_category", root_category
+            )
+        }
         response = await self._call("categories_list", params=params)
         return response.decode(list[Category])
 
@@ -331,12 +326,11 @@ class Categories(_Resource):
     async def get(self, category: int | str) -> Category:
         """Return the category with this id (``int``) or handle (``str``).
 
-        Raises ValidationError for an id below 1 or an empty handle; NotFoundError when there
-        is no such category.
+        Raises ValidationError for an empty handle; NotFoundError when there is no such
+        category.
         """
-        response = await self._call(
-            "categories_get", path_params={"category": check.id_or_handle("category", category)}
-        )
+        path = {"category": _arg("categories_get", "category", "category", category)}
+        response = await self._call("categories_get", path_params=path)
         return response.decode(Category)
 
 
@@ -349,21 +343,22 @@ class Orders(_Resource):
         *,
         page: int = 1,
         per_page: int = 20,
-        payment_status: PaymentStatus | str | None = None,
-        fulfillment_status: FulfillmentStatus | str | None = None,
-        is_canceled: bool | None = None,
-        is_archived: bool | None = None,
+        payment_status: PaymentStatus | PaymentStatusLiteral | None = None,
+        fulfillment_status: FulfillmentStatus | FulfillmentStatusLiteral | None = None,
+        is_canceled: Flag | None = None,
+        is_archived: Flag | None = None,
         customer_email: str | None = None,
-        created_after: dt.datetime | int | None = None,
-        created_before: dt.datetime | int | None = None,
+        created_after: Timestamp | None = None,
+        created_before: Timestamp | None = None,
     ) -> Page[Order]:
         """Return one page of orders, newest first, filtered by the arguments given.
 
-        ``created_after`` and ``created_before`` (both exclusive) are timezone-aware datetimes
-        or unix seconds; a datetime between two seconds is rounded outwards, so no order inside
-        the bounds is lost. Raises ValidationError for ``page`` below 1, ``per_page`` outside
-        1-100, an unknown status, a non-bool flag, a malformed email, a naive datetime or a
-        negative timestamp.
+        ``created_after`` and ``created_before`` (both exclusive) are unix seconds (``int`` or
+        ``float``) or timezone-aware datetimes; a value between two seconds is rounded outwards,
+        which selects exactly the same orders on the API's whole-second timestamps. Raises
+        ValidationError for a non-integer ``page``, ``per_page`` outside 1-100, an unknown
+        status, a flag that is not ``True``/``False``/``"true"``/``"false"``, a malformed email
+        or a naive datetime.
         """
         filters = _order_filters(
             payment_status,
@@ -374,19 +369,23 @@ class Orders(_Resource):
             created_after,
             created_before,
         )
-        return await self._fetch(_page_number(page), _per_page(per_page), filters)
+        return await self._fetch(
+            _arg("orders_list", "page", "page", page),
+            _arg("orders_list", "perpage", "per_page", per_page),
+            filters,
+        )
 
     def iter(
         self,
         *,
         per_page: int = PER_PAGE_MAX,
-        payment_status: PaymentStatus | str | None = None,
-        fulfillment_status: FulfillmentStatus | str | None = None,
-        is_canceled: bool | None = None,
-        is_archived: bool | None = None,
+        payment_status: PaymentStatus | PaymentStatusLiteral | None = None,
+        fulfillment_status: FulfillmentStatus | FulfillmentStatusLiteral | None = None,
+        is_canceled: Flag | None = None,
+        is_archived: Flag | None = None,
         customer_email: str | None = None,
-        created_after: dt.datetime | int | None = None,
-        created_before: dt.datetime | int | None = None,
+        created_after: Timestamp | None = None,
+        created_before: Timestamp | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> AsyncGenerator[Order, None]:
         """Iterate over every matching order, newest first, fetching pages concurrently.
@@ -398,7 +397,7 @@ class Orders(_Resource):
         whole seconds, so the pin takes in the rest of the current second; orders created after
         that are not part of this walk.
         """
-        size = _per_page(per_page)
+        size = _arg("orders_list", "perpage", "per_page", per_page)
         filters = _order_filters(
             payment_status,
             fulfillment_status,
@@ -418,47 +417,48 @@ class Orders(_Resource):
         return _page(result.data, result.meta)
 
     @operation("orders_get")
-    async def get(self, order_id: int) -> Order:
+    async def get(self, order_id: Id) -> Order:
         """Return the order ``order_id``.
 
-        Raises ValidationError for an id below 1; NotFoundError when there is no such order.
+        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
+        when there is no such order.
         """
         response = await self._call(
-            "orders_get", path_params={"orderId": _positive("order_id", order_id)}
+            "orders_get",
+            path_params={"orderId": _arg("orders_get", "orderId", "order_id", order_id)},
         )
         return response.decode(Order)
 
     @operation("orders_update")
     async def update(
         self,
-        order_id: int,
+        order_id: Id,
         *,
-        payment_status: PaymentStatus | str | None = None,
-        fulfillment_status: FulfillmentStatus | str | None = None,
-        is_canceled: bool | None = None,
-        is_archived: bool | None = None,
+        payment_status: PaymentStatus | PaymentStatusLiteral | None = None,
+        fulfillment_status: FulfillmentStatus | FulfillmentStatusLiteral | None = None,
+        is_canceled: Flag | None = None,
+        is_archived: Flag | None = None,
         delivery_information: str | None = None,
     ) -> Order:
         """Change the fields given (``None`` leaves one unchanged) and return the order.
 
-        Raises ValidationError for an id below 1, an unknown status, a non-bool flag or no
-        field at all; NotFoundError when there is no such order.
+        Raises ValidationError for an id that is neither an integer nor digits, an unknown
+        status, a flag that is not ``True``/``False``/``"true"``/``"false"``, or no field at
+        all; NotFoundError when there is no such order.
         """
-        path = {"orderId": _positive("order_id", order_id)}
-        changes = OrderUpdate(
-            payment_status=check.optional(
-                check.choice, "payment_status", payment_status, PaymentStatus
-            ),
-            fulfillment_status=check.optional(
-                check.choice, "fulfillment_status", fulfillment_status, FulfillmentStatus
-            ),
-            is_canceled=check.optional(check.boolean, "is_canceled", is_canceled),
-            is_archived=check.optional(check.boolean, "is_archived", is_archived),
-            delivery_information=check.optional(
-                check.text, "delivery_information", delivery_information
-            ),
+        path = {"orderId": _arg("orders_update", "orderId", "order_id", order_id)}
+        changes = _body(
+            "orders_update",
+            OrderUpdate,
+            payment_status=payment_status,
+            fulfillment_status=fulfillment_status,
+            is_canceled=is_canceled,
+            is_archived=is_archived,
+            delivery_information=delivery_information,
         )
-        response = await self._call("orders_update", path_params=path, json=update_body(changes))
+        response = await self._call(
+            "orders_update", path_params=path, json=update_body(changes, ARGUMENTS["orders_update"])
+        )
         return response.decode(Order)
 
 
@@ -468,10 +468,10 @@ def _product_filters(
     """The checked query filters of ``GET /products/`` (``None`` for those not given);
     ``fetch_hidden`` comes checked (see :meth:`Products._fetch_hidden`)."""
     return {
-        "category": check.optional(_positive, "category", category),
-        "search": check.optional(check.text, "search", search),
-        "ids": check.optional(check.items, "ids", ids, _positive, min_items=1, max_items=IDS_MAX),
-        "order": check.optional(_sort, "order", order),
+        "category": _arg("products_list", "category", "category", category),
+        "search": _arg("products_list", "search", "search", search),
+        "ids": _arg("products_list", "ids", "ids", ids),
+        "order": _arg("products_list", "order", "order", order),
         "fetch_hidden": fetch_hidden,
     }
 
@@ -486,26 +486,19 @@ def _order_filters(
     created_before: object,
 ) -> Filters:
     """The checked query filters of ``GET /orders/`` (``None`` for those not given)."""
+    rules = ARGUMENTS["orders_list"].rules
     return {
-        "payment_status": check.optional(
-            check.choice, "payment_status", payment_status, PaymentStatus
+        "payment_status": _arg("orders_list", "payment_status", "payment_status", payment_status),
+        "fulfillment_status": _arg(
+            "orders_list", "fulfillment_status", "fulfillment_status", fulfillment_status
         ),
-        "fulfillment_status": check.optional(
-            check.choice, "fulfillment_status", fulfillment_status, FulfillmentStatus
+        "is_canceled": _arg("orders_list", "is_canceled", "is_canceled", is_canceled),
+        "is_archived": _arg("orders_list", "is_archived", "is_archived", is_archived),
+        "customer_email": _arg("orders_list", "customer_email", "customer_email", customer_email),
+        "created_after": check.unix_seconds(
+            rules["created_after"], "created_after", created_after, round_up=False
         ),
-        "is_canceled": check.optional(check.boolean, "is_canceled", is_canceled),
-        "is_archived": check.optional(check.boolean, "is_archived", is_archived),
-        "customer_email": check.optional(
-            check.text,
-            "customer_email",
-            customer_email,
-            pattern=_EMAIL,
-            rule="must be an email address",
-        ),
-        "created_after": check.optional(
-            check.unix_seconds, "created_after", created_after, round_up=False
-        ),
-        "created_before": check.optional(
-            check.unix_seconds, "created_before", created_before, round_up=True
+        "created_before": check.unix_seconds(
+            rules["created_before"], "created_before", created_before, round_up=True
         ),
     }

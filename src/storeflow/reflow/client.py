@@ -8,10 +8,12 @@ from typing import Final
 
 import aiohttp
 
+from storeflow import _validate as check
 from storeflow._client import BaseClient
 from storeflow._transport import Timeout, Transport
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import Limiter, RateLimit
+from storeflow.reflow._params import ARGUMENTS
 from storeflow.reflow._resources import Categories, Orders, Plans, Products, Users
 
 __all__ = ["Reflow"]
@@ -22,22 +24,19 @@ API_KEY_ENV: Final = "REFLOW_API_KEY"
 PROJECT_ID_ENV: Final = "REFLOW_PROJECT_ID"
 
 
-def _project_id(value: int | None) -> int:
-    if value is None:
-        raw = os.environ.get(PROJECT_ID_ENV)
-        if not raw:
-            raise ValidationError(
-                "project_id", f"is required: pass project_id or set {PROJECT_ID_ENV}"
-            )
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError(
-                "project_id", f"{PROJECT_ID_ENV} must be a positive integer, got {raw!r}"
-            ) from None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError("project_id", f"must be a positive integer, got {value!r}")
-    return value
+def _project_id(value: int | str | None) -> int:
+    """The project id from ``value`` or ``REFLOW_PROJECT_ID``, checked with the schema's rule
+    (an integer, or its digits as a string)."""
+    rule = ARGUMENTS["plans_list"].rules["projectId"]
+    if value is not None:
+        return int(check.arg(rule, "project_id", value))
+    raw = os.environ.get(PROJECT_ID_ENV)
+    if not raw:
+        raise ValidationError("project_id", f"is required: pass project_id or set {PROJECT_ID_ENV}")
+    try:
+        return int(check.arg(rule, "project_id", raw))
+    except ValidationError as exc:
+        raise ValidationError("project_id", f"from {PROJECT_ID_ENV}: {exc.rule}") from None
 
 
 class Reflow(BaseClient):
@@ -55,13 +54,13 @@ class Reflow(BaseClient):
             plans = await rf.request("GET", f"/projects/{rf.project_id}/plans/")
 
     Raises:
-        ValidationError: ``project_id`` is missing or not a positive integer, the key contains
-            whitespace (the message never repeats it), or another argument is invalid.
+        ValidationError: ``project_id`` is missing or not an integer (or its digits), the key
+            contains whitespace (the message never repeats it), or another argument is invalid.
     """
 
     def __init__(
         self,
-        project_id: int | None = None,
+        project_id: int | str | None = None,
         api_key: str | None = None,
         *,
         test_mode: bool = False,

@@ -25,13 +25,6 @@ class Error:
     """Observed. Field name to its error messages."""
 
 
-class BooleanString(StrEnum):
-    """Documented. A boolean as the query string spells it."""
-
-    TRUE = "true"
-    FALSE = "false"
-
-
 class ProductOrder(StrEnum):
     """Documented. One clause of a product sort order."""
 

@@ -54,6 +54,7 @@ __all__ = [
     "json_response",
     "message_body",
     "newest_first",
+    "parse_iso",
     "read_json_object",
 ]
 
@@ -126,7 +127,9 @@ def _length_rule(min_length: int | None, max_length: int | None) -> str:
     return f"at most {max_length} characters long"
 
 
-def _parse_iso(text: str) -> dt.datetime | None:
+def parse_iso(text: str) -> dt.datetime | None:
+    """``text`` as an aware datetime (a date is its midnight; no offset means UTC), or ``None``
+    when it is not ISO 8601."""
     # A "+hh:mm" offset sent unencoded in a query string arrives with the "+" decoded as a space.
     for candidate in (text, text.replace(" ", "+")):
         try:
@@ -273,7 +276,7 @@ class Params(_Checker):
         text = self._query.get(name)
         if text is None:
             return default
-        value = _parse_iso(text)
+        value = parse_iso(text)
         if value is None:
             raise self.fail(f"{name} must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z")
         return value

@@ -16,9 +16,12 @@ stored. A customer is a distinct buyer; ``numberOfOrders`` counts their orders a
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
+import json
 import math
 import random
 import re
@@ -30,6 +33,8 @@ from typing import Any, Final, Literal, TypeAlias
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from storeflow._operation import Rule
+from storeflow.pocketsflow._params import ARGUMENTS
 from storeflow.sandbox import _data
 from storeflow.sandbox._common import (
     Body,
@@ -40,18 +45,25 @@ from storeflow.sandbox._common import (
     json_response,
     message_body,
     newest_first,
+    parse_iso,
     read_json_object,
 )
 
-__all__ = ["Mode", "PocketsflowStore", "build_pocketsflow_app", "pocketsflow_key"]
+__all__ = [
+    "Mode",
+    "PocketsflowStore",
+    "build_pocketsflow_app",
+    "pocketsflow_jwt",
+    "pocketsflow_key",
+]
 
 Mode: TypeAlias = Literal["test", "live"]
 """Which of a Pocketsflow account's two datasets a key opens."""
 
 OBJECT_ID: Final = re.compile(r"[0-9a-f]{24}")
-_OBJECT_ID_RULE: Final = "must be a 24-character lowercase hex ObjectId"
-_KEY_RE: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+")
-_CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+"""The ids this simulator makes (any other id names no record of it)."""
+_BEARER_RE: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+|[\w-]+\.[\w-]+\.[\w-]*")
+"""An API key or a JWT (three base64url segments), the tokens the API accepts."""
 _DAY_MS: Final = 86_400_000
 _MAX_ORDERS: Final = 0xFFFFFF
 """Order ids carry the order's index in their 3-byte counter, so it must stay below 2**24."""
@@ -77,6 +89,24 @@ def pocketsflow_key(seed: int, mode: Mode) -> str:
     """The sandbox's API key for ``mode`` (``pk_test_…`` / ``pk_live_…``), derived from ``seed``."""
     digest = hashlib.blake2b(f"storeflow-sandbox:{seed}:{mode}".encode(), digest_size=12)
     return f"pk_{mode}_{digest.hexdigest()}"
+
+
+def pocketsflow_jwt(seed: int) -> str:
+    """A JWT as Auth0 would issue one for the sandbox's account (HS256, derived from ``seed``).
+
+    The sandbox accepts it as a bearer token opening the test dataset; it carries no mode, as
+    a real Auth0 token does not.
+    """
+
+    def segment(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = segment(b'{"alg":"HS256","typ":"JWT"}')
+    claims = {"iss": "https://storeflow-sandbox.auth0.com/", "sub": f"auth0|sandbox-{seed}"}
+    payload = segment(json.dumps(claims, separators=(",", ":")).encode())
+    secret = hashlib.blake2b(f"storeflow-sandbox-jwt:{seed}".encode()).digest()
+    signature = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{segment(signature)}"
 
 
 def _cents(amount: float) -> int:
@@ -577,6 +607,8 @@ class PocketsflowStore:
 
     def _order_index(self, order_id: str) -> int | None:
         # Order ids are not stored: the counter part is the column index, so check it round-trips.
+        if not OBJECT_ID.fullmatch(order_id):
+            return None
         i = int(order_id[18:], 16)
         if i < len(self._o_ms) and self._order_id(i) == order_id:
             return i
@@ -943,10 +975,13 @@ _STORES: Final = web.AppKey("storeflow_pocketsflow_stores", dict)
 """The application's API keys, each mapped to the store it opens."""
 
 
-def _string(min_length: int | None = None, pattern: re.Pattern[str] | None = None) -> _Check:
-    rule = "must be letters, digits, _ or -" if pattern is _CODE_RE else None
+def _string(rule: Rule) -> _Check:
     return lambda body, name, required: body.string(
-        name, required=required, min_length=min_length, pattern=pattern, rule=rule
+        name,
+        required=required,
+        min_length=rule.min_length,
+        max_length=rule.max_length,
+        pattern=rule.pattern,
     )
 
 
@@ -955,82 +990,49 @@ def _boolean(body: Body, name: str, required: bool) -> Any:
 
 
 def _money_field(body: Body, name: str, required: bool) -> Any:
+    # The sandbox's own rule (the reference states none): its stores keep amounts as unsigned
+    # cents, and a 400 in the documented error body is what a server may answer.
     return body.number(name, required=required, minimum=0)
 
 
-def _object_id(body: Body, name: str, required: bool) -> Any:
-    return body.string(name, required=required, pattern=OBJECT_ID, rule=_OBJECT_ID_RULE)
+def _enum(rule: Rule) -> _Check:
+    values = rule.enum or ()
+    return lambda body, name, required: body.enum(name, values, required=required)
 
 
-def _object_ids(min_items: int | None = None) -> _Check:
+def _strings(rule: Rule) -> _Check:
     return lambda body, name, required: body.string_list(
-        name,
-        required=required,
-        min_items=min_items,
-        pattern=OBJECT_ID,
-        rule="a 24-character lowercase hex ObjectId",
+        name, required=required, min_items=rule.min_items, max_items=rule.max_items
     )
 
 
-def _value_type(body: Body, name: str, required: bool) -> Any:
-    return body.enum(name, ("percentage", "fixed"), required=required)
+def _check_of(rule: Rule) -> _Check:
+    """The sandbox's check of a body field: the client's generated rule, so no bound is typed
+    twice (the rules the sandbox adds of its own are marked where they are made)."""
+    if "array" in rule.types:
+        return _strings(rule)
+    if "boolean" in rule.types:
+        return _boolean
+    if rule.format == "decimal":
+        return _money_field
+    if rule.enum is not None:
+        return _enum(rule)
+    return _string(rule)
 
 
-_PRODUCT: Final[Mapping[str, _Check]] = {
-    "name": _string(1),
-    "price": _money_field,
-    "description": _string(),
-    "published": _boolean,
-    "showSales": _boolean,
-    "showReviews": _boolean,
-}
-_VARIANT: Final[Mapping[str, _Check]] = {
-    "productId": _object_id,
-    "name": _string(1),
-    "price": _money_field,
-}
-_DISCOUNT: Final[Mapping[str, _Check]] = {
-    "name": _string(1),
-    "code": _string(1, _CODE_RE),
-    "value": _money_field,
-    "valueType": _value_type,
-    "active": _boolean,
-    "mainProductIds": _object_ids(),
-}
-_UPSELL: Final[Mapping[str, _Check]] = {
-    "name": _string(1),
-    "mainProductIds": _object_ids(1),
-    "upsellProductId": _object_id,
-    "upsellPrice": _money_field,
-    "upsellDescription": _string(),
-    "primaryButtonText": _string(),
-    "secondaryButtonText": _string(),
-    "active": _boolean,
-}
-_USER: Final[Mapping[str, _Check]] = {
-    "firstName": _string(),
-    "lastName": _string(),
-    "currency": lambda body, name, required: body.string(
-        name, required=required, pattern="[A-Z]{3}", rule="must be an ISO 4217 code such as USD"
-    ),
-    "country": lambda body, name, required: body.string(
-        name, required=required, pattern="[A-Z]{2}", rule="must be an ISO 3166-1 code such as US"
-    ),
-}
-
-
-async def _fields(
-    request: web.Request, spec: Mapping[str, _Check], *, required: Sequence[str] = ()
-) -> dict[str, Any]:
-    """The request's JSON body checked against ``spec``: a create when ``required`` names
-    fields, otherwise an update (at least one field). Raises HTTPFailure(400)."""
+async def _fields(request: web.Request, op_id: str) -> dict[str, Any]:
+    """The request's JSON body checked against the body rules of the operation ``op_id``
+    (required fields, types, bounds; an empty update is accepted, as the reference does not
+    forbid it). Raises HTTPFailure(400)."""
+    arguments = ARGUMENTS[op_id]
+    rules = {name: rule for name, rule in arguments.rules.items() if rule.location == "body"}
     body = Body(await read_json_object(request, message_body), message_body)
-    if not required:
+    if arguments.min_body_fields:
         body.not_empty()
-    body.only(*spec)
+    body.only(*rules)
     fields = {}
-    for name, check in spec.items():
-        value = check(body, name, name in required)
+    for name, rule in rules.items():
+        value = _check_of(rule)(body, name, rule.required)
         if value is not None:
             fields[name] = value
     return fields
@@ -1063,8 +1065,10 @@ def _store(request: web.Request) -> PocketsflowStore:
         raise _unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
     scheme, _, key = header.strip().partition(" ")
     key = key.strip()
-    if scheme.lower() != "bearer" or not _KEY_RE.fullmatch(key):
-        raise _unauthorized("Malformed API key: expected 'Bearer pk_test_…' or 'Bearer pk_live_…'")
+    if scheme.lower() != "bearer" or not _BEARER_RE.fullmatch(key):
+        raise _unauthorized(
+            "Malformed API key: expected 'Bearer pk_test_…', 'Bearer pk_live_…' or a JWT"
+        )
     store: PocketsflowStore | None = request.app[_STORES].get(key)
     if store is None:
         raise _unauthorized("Invalid API key")
@@ -1072,10 +1076,8 @@ def _store(request: web.Request) -> PocketsflowStore:
 
 
 def _path_id(request: web.Request, name: str = "id") -> str:
-    value = request.match_info[name]
-    if not OBJECT_ID.fullmatch(value):
-        raise HTTPFailure(400, message_body(f"{name} {_OBJECT_ID_RULE}"))
-    return value
+    # Any id is looked up: one this simulator did not make names no record (404).
+    return request.match_info[name]
 
 
 def _check_products(store: PocketsflowStore, ids: Sequence[str], status: int) -> None:
@@ -1085,7 +1087,8 @@ def _check_products(store: PocketsflowStore, ids: Sequence[str], status: int) ->
 
 
 def _check_discount(store: PocketsflowStore, fields: Mapping[str, Any], own: str | None) -> None:
-    if fields.get("valueType") == "percentage" and fields["value"] > 100:
+    # The sandbox's own rule (the reference states none), answered the documented way.
+    if fields.get("valueType") == "percentage" and fields.get("value", 0) > 100:
         raise HTTPFailure(400, message_body("value must be at most 100 for a percentage"))
     if "code" in fields and store.code_taken(fields["code"], by_other_than=own):
         raise HTTPFailure(400, message_body(f"a discount with code {fields['code']} exists"))
@@ -1098,7 +1101,7 @@ async def _products_list(request: web.Request) -> web.Response:
 
 async def _products_create(request: web.Request) -> web.Response:
     store = _store(request)
-    fields = await _fields(request, _PRODUCT, required=("name", "price"))
+    fields = await _fields(request, "products_create")
     return json_response(store.create_product(fields))
 
 
@@ -1110,7 +1113,7 @@ async def _products_get(request: web.Request) -> web.Response:
 async def _products_update(request: web.Request) -> web.Response:
     store = _store(request)
     product_id = _path_id(request)
-    fields = await _fields(request, _PRODUCT)
+    fields = await _fields(request, "products_update")
     return _found(store.update_product(product_id, fields), "Product")
 
 
@@ -1121,7 +1124,7 @@ async def _products_delete(request: web.Request) -> web.Response:
 
 async def _variants_create(request: web.Request) -> web.Response:
     store = _store(request)
-    fields = await _fields(request, _VARIANT, required=tuple(_VARIANT))
+    fields = await _fields(request, "variants_create")
     variant = store.create_variant(fields["productId"], fields["name"], fields["price"])
     return _found(variant, "Product")
 
@@ -1137,9 +1140,10 @@ async def _orders_list(request: web.Request) -> web.Response:
     page = store.list_orders(
         start=params.datetime("startDate"),
         end=params.datetime("endDate"),
-        product_id=params.string("productId", pattern=OBJECT_ID, rule=_OBJECT_ID_RULE),
+        product_id=params.string("productId"),
+        # The sandbox's own rules (the reference states no bound), answered the documented way.
         page=params.integer("page", 1, minimum=1) or 1,
-        page_size=params.integer("pageSize", 20, minimum=1, maximum=100) or 20,
+        page_size=params.integer("pageSize", 20, minimum=1) or 20,
     )
     return json_response(page)
 
@@ -1153,7 +1157,7 @@ async def _customers_list(request: web.Request) -> web.Response:
     store = _store(request)
     params = Params(request.query, message_body)
     customers = store.list_customers(
-        params.string("productId", pattern=OBJECT_ID, rule=_OBJECT_ID_RULE),
+        params.string("productId"),
         params.enum("sortBy", ("email", "country", "numberOfOrders", "createdAt"), "createdAt")
         or "createdAt",
         params.enum("sortOrder", ("asc", "desc"), "desc") or "desc",
@@ -1189,7 +1193,7 @@ async def _discounts_list(request: web.Request) -> web.Response:
 
 async def _discounts_create(request: web.Request) -> web.Response:
     store = _store(request)
-    fields = await _fields(request, _DISCOUNT, required=("name", "code", "value", "valueType"))
+    fields = await _fields(request, "discounts_create")
     _check_discount(store, fields, None)
     return json_response(store.create_discount(fields))
 
@@ -1202,7 +1206,7 @@ async def _discounts_get(request: web.Request) -> web.Response:
 async def _discounts_update(request: web.Request) -> web.Response:
     store = _store(request)
     discount_id = _path_id(request)
-    fields = await _fields(request, _DISCOUNT)
+    fields = await _fields(request, "discounts_update")
     current = store.get_discount(discount_id)
     if current is None:
         raise _not_found("Discount")
@@ -1222,8 +1226,7 @@ async def _upsells_list(request: web.Request) -> web.Response:
 
 async def _upsells_create(request: web.Request) -> web.Response:
     store = _store(request)
-    required = ("name", "mainProductIds", "upsellProductId", "upsellPrice")
-    fields = await _fields(request, _UPSELL, required=required)
+    fields = await _fields(request, "upsells_create")
     _check_products(store, [*fields["mainProductIds"], fields["upsellProductId"]], 404)
     return json_response(store.create_upsell(fields))
 
@@ -1236,7 +1239,7 @@ async def _upsells_get(request: web.Request) -> web.Response:
 async def _upsells_update(request: web.Request) -> web.Response:
     store = _store(request)
     upsell_id = _path_id(request)
-    fields = await _fields(request, _UPSELL)
+    fields = await _fields(request, "upsells_update")
     if store.get_upsell(upsell_id) is None:
         raise _not_found("Upsell")
     products = [*fields.get("mainProductIds", ())]
@@ -1257,28 +1260,28 @@ async def _users_me(request: web.Request) -> web.Response:
 
 async def _users_update(request: web.Request) -> web.Response:
     store = _store(request)
-    fields = await _fields(request, _USER)
+    fields = await _fields(request, "users_update")
     return json_response(store.update_user(fields))
 
 
 def _body_date(body: Body, name: str) -> dt.date | None:
-    text = body.string(
-        name, pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}", rule="must be a date such as 2024-01-31"
-    )
+    """The day of an ISO 8601 date or date-time (the day in the value's own offset)."""
+    text = body.string(name)
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise body.fail(f"{name} must be a date such as 2024-01-31") from None
+    when = parse_iso(text)
+    if when is None:
+        raise body.fail(f"{name} must be an ISO 8601 date such as 2024-01-31")
+    return when.date()
 
 
 async def _subscriptions_list(request: web.Request) -> web.Response:
     store = _store(request)
     body = Body(await read_json_object(request, message_body, required=False), message_body)
     body.only("page", "pageSize", "startDate", "endDate")
+    # The sandbox's own rules (the reference states no bound), answered the documented way.
     page = body.integer("page", minimum=1) or 1
-    page_size = body.integer("pageSize", minimum=1, maximum=100) or 20
+    page_size = body.integer("pageSize", minimum=1) or 20
     start, end = _body_date(body, "startDate"), _body_date(body, "endDate")
     return json_response(store.page_subscriptions(start, end, page, page_size))
 

@@ -48,6 +48,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from attrs import define, frozen
 
+from storeflow.reflow._params import ARGUMENTS
 from storeflow.reflow.models import FulfillmentStatus, InventoryType, PaymentStatus, ProductOrder
 from storeflow.sandbox import _data
 from storeflow.sandbox._common import (
@@ -120,8 +121,11 @@ _ORDER_FIELDS: Final = (
     "is_archived",
     "delivery_information",
 )
-_MAX_STOCK: Final = 100_000
-_MAX_IDS: Final = 100
+# The documented bounds, read from the client's generated rules so that none is typed twice.
+_PER_PAGE: Final = ARGUMENTS["users_list"].rules["perpage"]
+_IDS: Final = ARGUMENTS["products_list"].rules["ids"]
+_NAME: Final = ARGUMENTS["products_update"].rules["name"]
+_STOCK: Final = ARGUMENTS["products_update"].rules["stock_quantity"]
 _ID_DIGITS: Final = 18
 """A longer id cannot be any record's id (ids are at most nine digits)."""
 _EMAIL_RE: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -982,7 +986,8 @@ def _path_id(request: web.Request, name: str, what: str) -> int:
 
 def _paging(params: Params) -> tuple[int, int]:
     page = params.integer("page", minimum=1)
-    per_page = params.integer("perpage", minimum=1, maximum=100)
+    # Page numbers from 1 are the sandbox's own rule (the reference states no bound).
+    per_page = params.integer("perpage", minimum=_PER_PAGE.minimum, maximum=_PER_PAGE.maximum)
     return page or 1, per_page or 20
 
 
@@ -1081,14 +1086,14 @@ def _fetch_hidden(request: web.Request, project: _Project, params: Params) -> bo
 def _product_query(params: Params) -> dict[str, Any]:
     """The checked filters and order of ``GET /products/``. Raises HTTPFailure(400)."""
     query: dict[str, Any] = {
-        "category": params.integer("category", minimum=1),
+        "category": params.integer("category"),
         "search": params.string("search"),
     }
     ids = params.string("ids", pattern=_IDS_RE, rule="must be a comma-separated list of ids")
     if ids is not None:
         parts = ids.split(",")
-        if len(parts) > _MAX_IDS:
-            raise params.fail(f"ids must list at most {_MAX_IDS} ids")
+        if _IDS.max_items is not None and len(parts) > _IDS.max_items:
+            raise params.fail(f"ids must list at most {_IDS.max_items} ids")
         # A longer number cannot be an id: keep it out of the match without overflowing.
         query["ids"] = [int(part) if len(part) <= _ID_DIGITS else -1 for part in parts]
     order = params.raw("order")
@@ -1135,11 +1140,13 @@ async def _product_update(request: web.Request, product: _Product) -> dict[str, 
     body.not_empty()
     body.only(*_PRODUCT_FIELDS)
     checked = {
-        "name": body.string("name", min_length=1, max_length=128),
+        "name": body.string("name", min_length=_NAME.min_length, max_length=_NAME.max_length),
         "price": body.integer("price", minimum=0),
         "inventory_type": body.enum("inventory_type", _INVENTORY),
         "in_stock": body.boolean("in_stock"),
-        "stock_quantity": body.integer("stock_quantity", minimum=0, maximum=_MAX_STOCK),
+        "stock_quantity": body.integer(
+            "stock_quantity", minimum=_STOCK.minimum, maximum=_STOCK.maximum
+        ),
     }
     fields = {name: value for name, value in checked.items() if value is not None}
     inventory = fields.get("inventory_type", product.inventory_type)
@@ -1160,7 +1167,7 @@ async def _products_update(request: web.Request) -> web.Response:
 
 async def _categories_list(request: web.Request) -> web.Response:
     store = _project(request).store
-    root = Params(request.query, error_body).integer("root-category", minimum=1)
+    root = Params(request.query, error_body).integer("root-category")
     tree = store.category_tree(root)
     if root is not None and not tree:
         raise _not_found("Category")
@@ -1184,8 +1191,8 @@ def _order_filters(params: Params) -> OrderFilters:
         customer_email=params.string(
             "customer_email", pattern=_EMAIL_RE, rule="must be a valid email address"
         ),
-        created_after=params.integer("created_after", minimum=0),
-        created_before=params.integer("created_before", minimum=0),
+        created_after=params.integer("created_after"),
+        created_before=params.integer("created_before"),
     )
 
 

@@ -48,6 +48,7 @@ from storeflow.sandbox._pocketsflow import (
     Mode,
     PocketsflowStore,
     build_pocketsflow_app,
+    pocketsflow_jwt,
     pocketsflow_key,
 )
 from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
@@ -405,6 +406,8 @@ class Sandbox:
         """The Pocketsflow test-mode key (``pk_test_…``): opens :attr:`pocketsflow`."""
         self.pocketsflow_live_key = pocketsflow_key(seed, "live")
         """The Pocketsflow live-mode key (``pk_live_…``): opens ``pocketsflow_store("live")``."""
+        self.pocketsflow_jwt = pocketsflow_jwt(seed)
+        """A JWT as Auth0 issues them (the API's other bearer token): opens :attr:`pocketsflow`."""
         self.reflow_api_key = f"rf_{_derived(seed, 'reflow-key', 20)}"
         """The Reflow API key."""
         self._faults = faults if faults is not None else Faults()
@@ -436,6 +439,7 @@ class Sandbox:
                 {
                     self.pocketsflow_test_key: self._pocketsflow["test"],
                     self.pocketsflow_live_key: self._pocketsflow["live"],
+                    self.pocketsflow_jwt: self._pocketsflow["test"],
                 },
                 middlewares=[pocketsflow.middleware],
             )
