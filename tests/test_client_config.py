@@ -66,24 +66,35 @@ def test_pocketsflow_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize("env", [None, ""])
-def test_pocketsflow_needs_a_key(monkeypatch: pytest.MonkeyPatch, env: str | None) -> None:
+def test_pocketsflow_key_is_optional(monkeypatch: pytest.MonkeyPatch, env: str | None) -> None:
+    monkeypatch.delenv("POCKETSFLOW_API_KEY", raising=False)
     if env is not None:
         monkeypatch.setenv("POCKETSFLOW_API_KEY", env)
-    with pytest.raises(errors.ValidationError) as caught:
-        Pocketsflow()
-    assert caught.value.argument == "api_key"
-    assert "POCKETSFLOW_API_KEY" in str(caught.value)
+    pf = Pocketsflow()
+    assert pf.mode is None
+    assert pf._transport.has_api_key is False
+
+
+@pytest.mark.parametrize(
+    ("key", "mode"),
+    [
+        ("pk_test_Abc123456789", "test"),
+        ("pk_live_Abc123456789", "live"),
+        ("pk_test_Abc-123456789", "test"),
+        ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdXRoMHwxIn0.c2lnbmF0dXJl", None),
+        ("sk_test_Abc123456789", None),
+    ],
+)
+def test_any_bearer_token_is_accepted(key: str, mode: str | None) -> None:
+    assert Pocketsflow(key).mode == mode
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "sk_test_Abc123456789",
-        "pk_prod_Abc123456789",
-        "pk_test_",
-        "pk_test_Abc-123456789",
         "pk_live_Abc123456789 ",
         "Bearer pk_live_Abc123456789",
+        "pk_live_Abc123456789\r\nX-Evil: 1",
     ],
 )
 def test_malformed_pocketsflow_keys_are_refused_without_echo(key: str) -> None:
@@ -92,6 +103,11 @@ def test_malformed_pocketsflow_keys_are_refused_without_echo(key: str) -> None:
     assert caught.value.argument == "api_key"
     assert "Abc123456789" not in str(caught.value)
     assert "Abc123456789" not in repr(caught.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(267418190, 267418190), ("267418190", 267418190)])
+def test_reflow_project_id_as_int_or_digits(value: int | str, expected: int) -> None:
+    assert Reflow(value).project_id == expected
 
 
 def test_reflow_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,8 +121,11 @@ def test_reflow_configuration_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert Reflow(5, base_url="https://proxy.example/v2").base_url == "https://proxy.example/v2"
 
 
-@pytest.mark.parametrize("value", [0, -3, True, 1.5, "12"])
-def test_reflow_project_id_must_be_a_positive_integer(value: object) -> None:
+@pytest.mark.parametrize("value", [True, 1.5, "abc", "-3", "", None])
+def test_reflow_project_id_must_be_an_integer_or_its_digits(
+    value: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFLOW_PROJECT_ID", raising=False)
     with pytest.raises(errors.ValidationError) as caught:
         Reflow(value)  # type: ignore[arg-type]
     assert caught.value.argument == "project_id"

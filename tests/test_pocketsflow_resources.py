@@ -398,67 +398,26 @@ NAIVE = dt.datetime(2024, 1, 1)
 AWARE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 INVALID: list[tuple[str, Callable[[Pocketsflow], Any], str]] = [
-    ("short id", lambda pf: pf.products.get("abc"), "product_id"),
-    ("upper-case id", lambda pf: pf.products.get(OID.upper()), "product_id"),
     ("id not a str", lambda pf: pf.orders.get(12), "order_id"),
-    ("empty name", lambda pf: pf.products.create(name="", price=1), "name"),
-    ("float price", lambda pf: pf.products.create(name="p", price=29.99), "price"),
-    ("negative price", lambda pf: pf.products.create(name="p", price=Decimal(-1)), "price"),
-    ("sub-cent price", lambda pf: pf.products.create(name="p", price=Decimal("1.005")), "price"),
     ("NaN price", lambda pf: pf.products.create(name="p", price=Decimal("NaN")), "price"),
     ("bool price", lambda pf: pf.products.create(name="p", price=True), "price"),
     ("str flag", lambda pf: pf.products.create(name="p", price=1, published="no"), "published"),
-    ("empty product update", lambda pf: pf.products.update(OID), "fields"),
-    ("float update price", lambda pf: pf.products.update(OID, price=1.5), "price"),
-    ("variant of bad id", lambda pf: pf.products.variants.create(product_id="x", name="v", price=1),
-     "product_id"),
-    ("variant float price", lambda pf: pf.products.variants.create(product_id=OID, name="v",
-                                                                    price=0.5), "price"),
-    ("bad variant id", lambda pf: pf.products.variants.delete("x"), "variant_id"),
-    ("page 0", lambda pf: pf.orders.list(page=0), "page"),
     ("float page", lambda pf: pf.orders.list(page=1.0), "page"),
-    ("page size 101", lambda pf: pf.orders.list(page_size=101), "page_size"),
     ("naive start", lambda pf: pf.orders.list(start_date=NAIVE), "start_date"),
-    ("date as end", lambda pf: pf.orders.list(end_date=dt.date(2024, 1, 1)), "end_date"),
-    ("bad product filter", lambda pf: pf.orders.list(product_id="x"), "product_id"),
-    ("iter page size", lambda pf: pf.orders.iter(page_size=0), "page_size"),
     ("iter concurrency 0", lambda pf: pf.orders.iter(concurrency=0), "concurrency"),
     ("iter float concurrency", lambda pf: pf.subscriptions.iter(concurrency=2.5), "concurrency"),
     ("iter naive end", lambda pf: pf.orders.iter(end_date=NAIVE), "end_date"),
     ("unknown sort", lambda pf: pf.customers.list(sort_by="name"), "sort_by"),
     ("unknown order", lambda pf: pf.customers.list(sort_order="up"), "sort_order"),
-    ("bad customer id", lambda pf: pf.customers.get("x"), "customer_id"),
-    ("bad review product", lambda pf: pf.reviews.list_for_product("x"), "product_id"),
-    ("code with space", lambda pf: pf.discounts.create(name="d", code="NEW YEAR", value=5,
-                                                       value_type="fixed"), "code"),
     ("unknown value type", lambda pf: pf.discounts.create(name="d", code="C", value=5,
                                                           value_type="percent"), "value_type"),
-    ("over 100 percent", lambda pf: pf.discounts.create(name="d", code="C", value=101,
-                                                        value_type="percentage"), "value"),
     ("ids as a str", lambda pf: pf.discounts.create(name="d", code="C", value=5, value_type="fixed",
                                                     main_product_ids=OID), "main_product_ids"),
-    ("a bad id in ids", lambda pf: pf.discounts.update(OID, main_product_ids=[OID, "x"]),
-     "main_product_ids[1]"),
-    ("empty discount update", lambda pf: pf.discounts.update(OID), "fields"),
-    ("percent update", lambda pf: pf.discounts.update(OID, value=150, value_type="percentage"),
-     "value"),
-    ("no main products", lambda pf: pf.upsells.create(name="u", main_product_ids=[],
-                                                      upsell_product_id=OID, upsell_price=1),
-     "main_product_ids"),
-    ("float upsell price", lambda pf: pf.upsells.create(name="u", main_product_ids=[OID],
-                                                        upsell_product_id=OID, upsell_price=9.9),
-     "upsell_price"),
-    ("empty upsell update", lambda pf: pf.upsells.update(OID), "fields"),
-    ("bad upsell id", lambda pf: pf.upsells.delete("x"), "upsell_id"),
-    ("empty user update", lambda pf: pf.users.update(), "fields"),
-    ("lower-case currency", lambda pf: pf.users.update(currency="usd"), "currency"),
-    ("3-letter country", lambda pf: pf.users.update(country="USA"), "country"),
-    ("datetime as a day", lambda pf: pf.subscriptions.list(start_date=AWARE), "start_date"),
-    ("str as a day", lambda pf: pf.subscriptions.iter(end_date="2024-01-01"), "end_date"),
-    ("subscription page size", lambda pf: pf.subscriptions.list(page_size=0), "page_size"),
-    ("bad subscription", lambda pf: pf.subscriptions.get("x"), "subscription_id"),
-    ("cancel bad id", lambda pf: pf.subscriptions.cancel("x"), "subscription_id"),
-    ("refund bad id", lambda pf: pf.subscriptions.refund("x"), "subscription_id"),
+    ("empty id", lambda pf: pf.products.get(""), "product_id"),
+    ("not ISO 8601", lambda pf: pf.orders.list(start_date="31/01/2024"), "start_date"),
+    ("naive day", lambda pf: pf.subscriptions.list(start_date=NAIVE), "start_date"),
+    ("infinite price", lambda pf: pf.products.create(name="p", price=math.inf), "price"),
+    ("str price", lambda pf: pf.products.create(name="p", price="29.99"), "price"),
 ]  # fmt: skip
 
 
@@ -488,13 +447,12 @@ async def test_invalid_arguments_are_refused_before_sending(
 
 async def test_messages_name_the_rule(pf_shared: Pocketsflow) -> None:
     with pytest.raises(ValidationError) as info:
-        await pf_shared.customers.list(sort_by="name")
+        await pf_shared.customers.list(sort_by="name")  # type: ignore[arg-type]
     assert info.value.rule.startswith(
         "must be one of 'email', 'country', 'numberOfOrders', 'createdAt'"
     )
     with pytest.raises(ValidationError) as info:
-        await pf_shared.products.create(name="p", price=29.99)
-    assert "Decimal('29.99')" in info.value.rule
-    with pytest.raises(ValidationError) as info:
-        await pf_shared.products.update(OID)
-    assert info.value.rule.endswith("name, price, description, published, show_sales, show_reviews")
+        await pf_shared.orders.list(start_date=NAIVE)
+    assert info.value.rule.startswith(
+        "must be timezone-aware (e.g. datetime(2024, 1, 31, tzinfo=timezone.utc))"
+    )

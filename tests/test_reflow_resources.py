@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import inspect
+import itertools
+import math
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -316,8 +318,6 @@ async def test_order_updates_round_trip(rf: Reflow, sandbox: Sandbox) -> None:
 NAIVE = dt.datetime(2024, 1, 1)
 
 INVALID: list[tuple[str, Callable[[Reflow], Any], str]] = [
-    ("plan id 0", lambda rf: rf.plans.get(0), "plan_id"),
-    ("plan id a str", lambda rf: rf.plans.get("1"), "plan_id"),
     ("user id a bool", lambda rf: rf.users.get(True), "user_id"),
     ("per_page 0", lambda rf: rf.users.list(per_page=0), "per_page"),
     ("per_page 101", lambda rf: rf.products.list(per_page=101), "per_page"),
@@ -326,15 +326,10 @@ INVALID: list[tuple[str, Callable[[Reflow], Any], str]] = [
     ("iter concurrency 0", lambda rf: rf.products.iter(concurrency=0), "concurrency"),
     ("orders iter concurrency", lambda rf: rf.orders.iter(concurrency=-1), "concurrency"),
     ("101 ids", lambda rf: rf.products.list(ids=list(range(1, 102))), "ids"),
-    ("no ids", lambda rf: rf.products.list(ids=[]), "ids"),
-    ("ids as a str", lambda rf: rf.products.list(ids="1,2"), "ids"),
     ("a float id", lambda rf: rf.products.list(ids=[1, 2.5]), "ids[1]"),
-    ("unknown order", lambda rf: rf.products.list(order="cheapest"), "order"),
+    ("unknown order", lambda rf: rf.products.list(order="cheapest"), "order[0]"),
     ("unknown clause", lambda rf: rf.products.iter(order=["name_asc", "size_desc"]), "order[1]"),
-    ("category 0", lambda rf: rf.products.list(category=0), "category"),
-    ("str fetch_hidden", lambda rf: rf.products.get(1, fetch_hidden="false"), "fetch_hidden"),
     ("empty handle", lambda rf: rf.products.get(""), "product"),
-    ("product id 0", lambda rf: rf.products.get(0), "product"),
     ("empty update", lambda rf: rf.products.update(1), "fields"),
     ("empty name", lambda rf: rf.products.update(1, name=""), "name"),
     ("129-char name", lambda rf: rf.products.update(1, name="n" * 129), "name"),
@@ -342,29 +337,25 @@ INVALID: list[tuple[str, Callable[[Reflow], Any], str]] = [
     ("bool price", lambda rf: rf.products.update(1, price=True), "price"),
     ("Decimal price", lambda rf: rf.products.update(1, price=Decimal(10)),
      "price"),
-    ("negative price", lambda rf: rf.products.update(1, price=-1), "price"),
     ("negative stock", lambda rf: rf.products.update(1, stock_quantity=-1), "stock_quantity"),
     ("stock over 100000", lambda rf: rf.products.update(1, stock_quantity=100_001),
      "stock_quantity"),
     ("unknown inventory", lambda rf: rf.products.update(1, inventory_type="manual"),
      "inventory_type"),
-    ("in_stock with advanced", lambda rf: rf.products.update(1, inventory_type="advanced",
-                                                             in_stock=True), "in_stock"),
-    ("stock with simple", lambda rf: rf.products.update(1, inventory_type="simple",
-                                                        stock_quantity=3), "stock_quantity"),
-    ("root category 0", lambda rf: rf.categories.list(root_category=0), "root_category"),
     ("category a float", lambda rf: rf.categories.get(1.5), "category"),
     ("unknown payment", lambda rf: rf.orders.list(payment_status="settled"), "payment_status"),
-    ("str flag", lambda rf: rf.orders.list(is_canceled="false"), "is_canceled"),
     ("bad email", lambda rf: rf.orders.list(customer_email="nobody"), "customer_email"),
     ("naive after", lambda rf: rf.orders.list(created_after=NAIVE), "created_after"),
-    ("negative before", lambda rf: rf.orders.iter(created_before=-1), "created_before"),
-    ("float before", lambda rf: rf.orders.list(created_before=1.5), "created_before"),
-    ("order id 0", lambda rf: rf.orders.get(0), "order_id"),
     ("empty order update", lambda rf: rf.orders.update(1), "fields"),
     ("unknown fulfillment", lambda rf: rf.orders.update(1, fulfillment_status="lost"),
      "fulfillment_status"),
-    ("str archived", lambda rf: rf.orders.update(1, is_archived="true"), "is_archived"),
+    ("plan id letters", lambda rf: rf.plans.get("abc"), "plan_id"),
+    ("endless ids", lambda rf: rf.products.list(ids=itertools.count(1)), "ids"),
+    ("101 ids as a str", lambda rf: rf.products.list(ids=",".join(["7"] * 101)), "ids"),
+    ("yes flag", lambda rf: rf.orders.list(is_canceled="yes"), "is_canceled"),
+    ("0/1 flag", lambda rf: rf.orders.update(1, is_archived=1), "is_archived"),
+    ("category letters", lambda rf: rf.products.list(category="shoes"), "category"),
+    ("infinite before", lambda rf: rf.orders.list(created_before=math.inf), "created_before"),
 ]  # fmt: skip
 
 
@@ -396,5 +387,5 @@ async def test_messages_name_the_rule(rf_shared: Reflow) -> None:
         await rf_shared.users.list(per_page=101)
     assert info.value.rule.startswith("must be an integer from 1 to 100")
     with pytest.raises(ValidationError) as info:
-        await rf_shared.products.update(1, in_stock=True, inventory_type="advanced")
-    assert "stock_quantity" in info.value.rule
+        await rf_shared.products.update(1)
+    assert info.value.rule.endswith("name, price, inventory_type, in_stock, stock_quantity")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +25,13 @@ from referencing.jsonschema import DRAFT202012
 from conftest import SandboxFactory, load_schema
 from storeflow import Pocketsflow, Reflow
 from storeflow._client import BaseClient
-from storeflow._operation import Operation
+from storeflow._operation import Arguments, Operation, Rule
 from storeflow._resource import Resource, operation_id
 from storeflow.errors import AuthenticationError, NotFoundError, ValidationError
 from storeflow.pocketsflow._operations import OPERATIONS as PF_OPERATIONS
+from storeflow.pocketsflow._params import ARGUMENTS as PF_ARGUMENTS
 from storeflow.reflow._operations import OPERATIONS as RF_OPERATIONS
+from storeflow.reflow._params import ARGUMENTS as RF_ARGUMENTS
 from storeflow.sandbox import Sandbox, Scale
 
 MISSING_OID = "0" * 24  # well-formed, and no sandbox record has it
@@ -142,6 +144,10 @@ def offline_clients() -> dict[str, BaseClient]:
 
 
 OPERATIONS: dict[str, Any] = {"pocketsflow": PF_OPERATIONS, "reflow": RF_OPERATIONS}
+ARGUMENTS: dict[str, Mapping[str, Arguments]] = {
+    "pocketsflow": PF_ARGUMENTS,
+    "reflow": RF_ARGUMENTS,
+}
 
 
 @pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
@@ -386,124 +392,118 @@ def query_param(api: str, path: str, name: str) -> str:
     return f"/paths/{escaped}/get/parameters/{index}/schema"
 
 
-def boundary_values(schema: dict[str, Any]) -> Iterator[Any]:
-    """Values on and just past each bound the schema states."""
-    if "enum" in schema:
-        yield from schema["enum"]
+def boundary_values(rule: Rule) -> Iterator[Any]:
+    """Values on and just past each bound the generated rule states."""
+    if rule.enum is not None:
+        yield from rule.enum
         yield "not_a_value"
-    if schema.get("type") == "integer":
-        for bound, step in (("minimum", -1), ("maximum", 1)):
-            if bound in schema:
-                yield schema[bound]
-                yield schema[bound] + step
-    if schema.get("type") == "number":
-        yield Decimal(schema["minimum"])
-        yield Decimal(schema["minimum"]) - Decimal("0.01")
-        yield Decimal(schema["minimum"]) + Decimal("0.01")
-    for bound, step in (("minLength", -1), ("maxLength", 1)):
-        if bound in schema:
-            yield "x" * schema[bound]
-            if schema[bound] + step >= 0:
-                yield "x" * (schema[bound] + step)
+    if "integer" in rule.types:
+        for bound, step in ((rule.minimum, -1), (rule.maximum, 1)):
+            if bound is not None:
+                yield bound
+                yield bound + step
+    for length, step in ((rule.min_length, -1), (rule.max_length, 1)):
+        if length is not None:
+            yield "x" * length
+            if length + step >= 0:
+                yield "x" * (length + step)
+    if rule.max_items is not None and rule.items is not None:
+        yield [1] * rule.max_items
+        yield [1] * (rule.max_items + 1)
 
 
 @attrs.frozen
 class Bound:
-    """One argument checked against the schema node at ``pointer``.
+    """One argument: the generated rule of ``wire`` in ``op_id``, checked against the schema
+    node at ``pointer``.
 
-    ``call(client, value)`` passes ``value`` as the argument named ``argument``; ``extra`` adds
-    values the schema's bounds cannot generate (for patterns); ``wire`` turns an argument into
-    what the schema describes (a list of ids into the comma-joined query value).
+    ``call(client, value)`` passes ``value`` as the argument named ``argument``; the values
+    come from the generated rule's bounds, plus ``extra`` (values the bounds cannot generate);
+    ``wire`` turns an argument into what the schema describes (a list of ids into the list the
+    comma-joined query value stands for).
     """
 
     api: str
+    op_id: str
+    name: str
     pointer: str
     argument: str
     call: Callable[[Any, Any], Awaitable[Any]]
     extra: tuple[Any, ...] = ()
     wire: Callable[[Any], Any] = lambda value: value
 
+    def rule(self) -> Rule:
+        return ARGUMENTS[self.api][self.op_id].rules[self.name]
+
     def values(self) -> list[Any]:
-        return [*boundary_values(constraint(self.api, self.pointer)), *self.extra]
+        return [*boundary_values(self.rule()), *self.extra]
 
 
 PF = "/components/schemas"
 RF_PARAMS = "/components/parameters"
 RF_PRODUCTS = "/projects/{projectId}/products/"
 RF_ORDERS = "/projects/{projectId}/orders/"
+PF_ID = "/components/parameters/IdPath/schema"
 
 BOUNDS = [
-    Bound("pocketsflow", "/components/parameters/Page/schema", "page",
-          lambda c, v: c.orders.list(page=v)),
-    Bound("pocketsflow", "/components/parameters/PageSize/schema", "page_size",
-          lambda c, v: c.orders.list(page_size=v)),
-    Bound("pocketsflow", f"{PF}/SubscriptionQuery/properties/page", "page",
-          lambda c, v: c.subscriptions.list(page=v)),
-    Bound("pocketsflow", f"{PF}/SubscriptionQuery/properties/pageSize", "page_size",
-          lambda c, v: c.subscriptions.list(page_size=v)),
-    Bound("pocketsflow", f"{PF}/ObjectId", "product_id", lambda c, v: c.products.get(v),
-          extra=("0123456789abcdef01234567", "0123456789ABCDEF01234567", "0" * 23, "0" * 25,
-                 "g" * 24, " " + "0" * 23)),
-    Bound("pocketsflow", f"{PF}/ObjectId", "order_id", lambda c, v: c.orders.get(v),
-          extra=("0" * 24, "0" * 23)),
-    Bound("pocketsflow", f"{PF}/ProductCreate/properties/name", "name",
-          lambda c, v: c.products.create(name=v, price=1)),
-    Bound("pocketsflow", f"{PF}/ProductCreate/properties/price", "price",
-          lambda c, v: c.products.create(name="p", price=v)),
-    Bound("pocketsflow", f"{PF}/VariantCreate/properties/price", "price",
-          lambda c, v: c.products.variants.create(product_id=MISSING_OID, name="v", price=v)),
-    Bound("pocketsflow", f"{PF}/DiscountCreate/properties/code", "code",
-          lambda c, v: c.discounts.create(name="d", code=v, value=1, value_type="fixed"),
+    Bound("pocketsflow", "products_get", "id", PF_ID, "product_id", lambda c, v: c.products.get(v),
+          extra=("0123456789abcdef01234567", "0123456789ABCDEF01234567", "prod_456def", "",
+                 "a/b", 12)),
+    Bound("pocketsflow", "orders_list", "page", "/components/parameters/Page/schema", "page",
+          lambda c, v: c.orders.list(page=v), extra=(0, 1, -1, "1")),
+    Bound("pocketsflow", "orders_list", "pageSize", "/components/parameters/PageSize/schema",
+          "page_size", lambda c, v: c.orders.list(page_size=v), extra=(0, 100, 101, 1000)),
+    Bound("pocketsflow", "products_create", "price", f"{PF}/ProductCreate/properties/price",
+          "price", lambda c, v: c.products.create(name="p", price=v),
+          extra=(Decimal("-1"), Decimal("1.005"), 49.99, True, "1")),
+    Bound("pocketsflow", "discounts_create", "code", f"{PF}/DiscountCreate/properties/code",
+          "code", lambda c, v: c.discounts.create(name="d", code=v, value=1, value_type="fixed"),
           extra=("SUMMER_20-x", "with space", "ÄBC", "semi;colon", "")),
-    Bound("pocketsflow", f"{PF}/DiscountCreate/properties/valueType", "value_type",
+    Bound("pocketsflow", "discounts_create", "valueType",
+          f"{PF}/DiscountCreate/properties/valueType", "value_type",
           lambda c, v: c.discounts.create(name="d", code="C", value=1, value_type=v)),
-    Bound("pocketsflow", f"{PF}/DiscountUpdate/properties/value", "value",
-          lambda c, v: c.discounts.update(MISSING_OID, value=v)),
-    Bound("pocketsflow", f"{PF}/UpsellCreate/properties/mainProductIds", "main_product_ids",
+    Bound("pocketsflow", "upsells_create", "mainProductIds",
+          f"{PF}/UpsellCreate/properties/mainProductIds", "main_product_ids",
           lambda c, v: c.upsells.create(name="u", main_product_ids=v,
                                         upsell_product_id=MISSING_OID, upsell_price=1),
           extra=([], [MISSING_OID], [MISSING_OID, MISSING_OID])),
-    Bound("pocketsflow", f"{PF}/UserUpdate/properties/currency", "currency",
-          lambda c, v: c.users.update(currency=v), extra=("USD", "usd", "US", "USDX", "U$D")),
-    Bound("pocketsflow", f"{PF}/UserUpdate/properties/country", "country",
-          lambda c, v: c.users.update(country=v), extra=("US", "us", "USA", "U")),
-    Bound("pocketsflow", f"{PF}/CustomerSortBy", "sort_by",
+    Bound("pocketsflow", "users_update", "currency", f"{PF}/UserUpdate/properties/currency",
+          "currency", lambda c, v: c.users.update(currency=v), extra=("USD", "usd", "US", "U$D")),
+    Bound("pocketsflow", "users_update", "country", f"{PF}/UserUpdate/properties/country",
+          "country", lambda c, v: c.users.update(country=v), extra=("US", "us", "USA", "U")),
+    Bound("pocketsflow", "customers_list", "sortBy", f"{PF}/CustomerSortBy", "sort_by",
           lambda c, v: c.customers.list(sort_by=v)),
-    Bound("pocketsflow", f"{PF}/SortOrder", "sort_order",
+    Bound("pocketsflow", "customers_list", "sortOrder", f"{PF}/SortOrder", "sort_order",
           lambda c, v: c.customers.list(sort_order=v)),
-    Bound("reflow", f"{RF_PARAMS}/Page/schema", "page", lambda c, v: c.products.list(page=v)),
-    Bound("reflow", f"{RF_PARAMS}/PerPage/schema", "per_page",
+    Bound("reflow", "users_list", "perpage", f"{RF_PARAMS}/PerPage/schema", "per_page",
           lambda c, v: c.users.list(per_page=v)),
-    Bound("reflow", f"{RF_PARAMS}/PerPage/schema", "per_page",
+    Bound("reflow", "orders_list", "perpage", f"{RF_PARAMS}/PerPage/schema", "per_page",
           lambda c, v: c.orders.list(per_page=v)),
-    Bound("reflow", query_param("reflow", RF_PRODUCTS, "category"), "category",
-          lambda c, v: c.products.list(category=v)),
-    Bound("reflow", query_param("reflow", RF_PRODUCTS, "ids"), "ids",
-          lambda c, v: c.products.list(ids=v),
-          extra=([1] * 100, [1] * 101, [], [5, 7]),
-          wire=lambda v: ",".join(map(str, v))),
-    Bound("reflow", query_param("reflow", RF_PRODUCTS, "order"), "order",
-          lambda c, v: c.products.list(order=v),
-          extra=("name_asc", "custom_desc,name_asc", "name_up", "", "name_asc,", "NAME_ASC")),
-    Bound("reflow", "/paths/~1projects~1{projectId}~1plans~1{planId}/parameters/1/schema",
-          "plan_id", lambda c, v: c.plans.get(v)),
-    Bound("reflow", "/components/schemas/ProductUpdate/properties/name", "name",
+    Bound("reflow", "products_list", "category", query_param("reflow", RF_PRODUCTS, "category"),
+          "category", lambda c, v: c.products.list(category=v), extra=(0, 5, "5", "x5")),
+    Bound("reflow", "products_list", "ids", query_param("reflow", RF_PRODUCTS, "ids"), "ids",
+          lambda c, v: c.products.list(ids=v), extra=([], [5, 7], ["5", 7])),
+    Bound("reflow", "products_list", "order", query_param("reflow", RF_PRODUCTS, "order"),
+          "order", lambda c, v: c.products.list(order=[v]) if isinstance(v, str) else
+          c.products.list(order=v),
+          extra=("name_asc", "name_up", "NAME_ASC", ["custom_desc", "name_asc"]),
+          wire=lambda v: [v] if isinstance(v, str) else v),
+    Bound("reflow", "plans_get", "planId",
+          "/paths/~1projects~1{projectId}~1plans~1{planId}/parameters/1/schema",
+          "plan_id", lambda c, v: c.plans.get(v), extra=(0, 1, "13156819", "abc")),
+    Bound("reflow", "products_update", "name", f"{PF}/ProductUpdate/properties/name", "name",
           lambda c, v: c.products.update(1, name=v)),
-    Bound("reflow", "/components/schemas/ProductUpdate/properties/price", "price",
-          lambda c, v: c.products.update(1, price=v)),
-    Bound("reflow", "/components/schemas/ProductUpdate/properties/stock_quantity",
-          "stock_quantity",
+    Bound("reflow", "products_update", "price", f"{PF}/ProductUpdate/properties/price", "price",
+          lambda c, v: c.products.update(1, price=v), extra=(-1, 0, 1000, 10.5, "1000")),
+    Bound("reflow", "products_update", "stock_quantity",
+          f"{PF}/ProductUpdate/properties/stock_quantity", "stock_quantity",
           lambda c, v: c.products.update(1, inventory_type="advanced", stock_quantity=v)),
-    Bound("reflow", "/components/schemas/InventoryType", "inventory_type",
-          lambda c, v: c.products.update(1, inventory_type=v)),
-    Bound("reflow", "/components/schemas/PaymentStatus", "payment_status",
+    Bound("reflow", "products_update", "inventory_type", f"{PF}/InventoryType",
+          "inventory_type", lambda c, v: c.products.update(1, inventory_type=v)),
+    Bound("reflow", "orders_list", "payment_status", f"{PF}/PaymentStatus", "payment_status",
           lambda c, v: c.orders.list(payment_status=v)),
-    Bound("reflow", "/components/schemas/FulfillmentStatus", "fulfillment_status",
-          lambda c, v: c.orders.update(1, fulfillment_status=v)),
-    Bound("reflow", query_param("reflow", RF_ORDERS, "created_after"), "created_after",
-          lambda c, v: c.orders.list(created_after=v)),
-    Bound("reflow", query_param("reflow", RF_ORDERS, "created_before"), "created_before",
-          lambda c, v: c.orders.list(created_before=v)),
+    Bound("reflow", "orders_update", "fulfillment_status", f"{PF}/FulfillmentStatus",
+          "fulfillment_status", lambda c, v: c.orders.update(1, fulfillment_status=v)),
 ]  # fmt: skip
 
 
