@@ -55,7 +55,7 @@ async def get_product(request: web.Request) -> web.Response:
 
 
 async def recent_orders(request: web.Request) -> web.Response:
-    """GET /orders/recent?limit=N: the N newest orders (default 10, at most 100)."""
+    """GET /orders/recent?limit=N: the N newest orders (default 10)."""
     try:
         limit = int(request.query.get("limit", "10"))
     except ValueError:

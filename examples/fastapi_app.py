@@ -99,7 +99,7 @@ def create_app(**client_options: Any) -> FastAPI:
 
     @app.get("/orders/recent")
     async def recent_orders(pf: Client, limit: int = 10) -> dict[str, Any]:
-        """The ``limit`` newest orders (default 10, at most 100)."""
+        """The ``limit`` newest orders (default 10)."""
         page = await pf.orders.list(page_size=limit)
         return {"total": page.total, "orders": [order_json(o) for o in page]}
 

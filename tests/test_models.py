@@ -344,8 +344,10 @@ def test_user_update_example() -> None:
 def test_subscriptions_query_example() -> None:
     body = {"page": 1, "pageSize": 20, "startDate": "2024-01-01", "endDate": "2024-12-31"}
     query = _serde.structure(body, pf.SubscriptionQuery)
+    # Dates are sent as the ISO 8601 text the caller's value gives (a date, an aware datetime or
+    # a string); the request model carries that text.
     assert query == pf.SubscriptionQuery(
-        page=1, page_size=20, start_date=dt.date(2024, 1, 1), end_date=dt.date(2024, 12, 31)
+        page=1, page_size=20, start_date="2024-01-01", end_date="2024-12-31"
     )
     assert _wire(query) == body
 

@@ -145,7 +145,7 @@ async def test_responses_and_transports_do_not_show_the_key() -> None:
 
 
 async def test_a_malformed_key_is_not_repeated() -> None:
-    leaked = "pk_live_Zq7Secret-Material"
+    leaked = "pk_live_Zq7Secret Material"
     with pytest.raises(errors.ValidationError) as caught:
         Pocketsflow(leaked)
     assert "Zq7Secret" not in everything_about(caught.value)

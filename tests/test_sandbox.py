@@ -444,7 +444,7 @@ async def test_product_reviews_are_public(sandbox: Sandbox, pf: Http) -> None:
         sandbox.pocketsflow_store("live").list_reviews(live_product)
     )
     assert (await pf("GET", f"/reviews/{UNKNOWN_ID}", key=None)).status == 404
-    assert (await pf("GET", "/reviews/nope", key=None)).status == 400
+    assert (await pf("GET", "/reviews/nope", key=None)).status == 404
     assert (await pf("GET", "/reviews", key=None)).status == 401
 
 
@@ -477,12 +477,15 @@ async def test_unknown_ids_are_404(shared_pf: Http, method: str, template: str, 
 
 
 @pytest.mark.parametrize(("method", "template", "body"), ID_ROUTES)
-async def test_malformed_ids_are_400(
-    shared_pf: Http, method: str, template: str, body: Any
+@pytest.mark.parametrize("unknown", ["65ABC123", "prod_456def", UNKNOWN_ID.upper()])
+async def test_ids_that_are_no_objectid_are_looked_up_too(
+    shared_pf: Http, method: str, template: str, body: Any, unknown: str
 ) -> None:
-    reply = await shared_pf(method, template.format("65ABC123"), json=body)
-    assert reply.status == 400
-    assert "ObjectId" in reply.json["message"]
+    # The reference does not say ids are ObjectIds (its webhook examples show others): an id
+    # the sandbox did not make names no record.
+    reply = await shared_pf(method, template.format(unknown), json=body)
+    assert reply.status == 404
+    assert reply.json["message"].endswith("not found")
 
 
 async def test_variant_of_unknown_product_is_404(shared_pf: Http) -> None:
@@ -515,13 +518,11 @@ async def test_upsell_of_unknown_product_is_404(shared_sandbox: Sandbox, shared_
         ({"page": ""}, "page must be an integer"),
         ({"page": "9" * 30}, "page must be an integer between 1 and 9223372036854775807"),
         ({"page": "9223372036854775808"}, "page must be an integer between 1 and 9223"),
-        ({"pageSize": "9" * 30}, "pageSize must be an integer between 1 and 100"),
+        ({"pageSize": "9" * 30}, "pageSize must be an integer between 1 and 9223372036854775807"),
         ({"page": "-" + "9" * 30}, "page must be an integer of at least 1"),
-        ({"pageSize": "0"}, "pageSize must be an integer between 1 and 100"),
-        ({"pageSize": "101"}, "pageSize must be an integer between 1 and 100"),
+        ({"pageSize": "0"}, "pageSize must be an integer of at least 1"),
         ({"startDate": "yesterday"}, "startDate must be an ISO 8601 date-time"),
         ({"endDate": "2024-13-01"}, "endDate must be an ISO 8601 date-time"),
-        ({"productId": "abc"}, "productId must be a 24-character"),
     ],
 )
 async def test_orders_parameters_are_checked(
@@ -537,7 +538,6 @@ async def test_orders_parameters_are_checked(
     [
         ({"sortBy": "name"}, "sortBy must be one of email, country, numberOfOrders, createdAt"),
         ({"sortOrder": "up"}, "sortOrder must be one of asc, desc"),
-        ({"productId": "x"}, "productId must be a 24-character"),
     ],
 )
 async def test_customers_parameters_are_checked(
@@ -553,7 +553,6 @@ async def test_customers_parameters_are_checked(
     [
         ({"price": 10}, "name is required"),
         ({"name": "x"}, "price is required"),
-        ({"name": "", "price": 10}, "name must be at least 1 character long"),
         ({"name": 5, "price": 10}, "name must be a string"),
         ({"name": "x", "price": -1}, "price must be a number of at least 0"),
         ({"name": "x", "price": "10"}, "price must be a number"),
@@ -582,27 +581,50 @@ async def test_bodies_must_be_json_objects(shared_pf: Http, data: bytes, needle:
     assert needle in reply.json["message"]
 
 
-async def test_updates_need_a_field(shared_sandbox: Sandbox, shared_pf: Http) -> None:
+async def test_an_empty_update_changes_nothing(shared_sandbox: Sandbox, shared_pf: Http) -> None:
+    # The reference does not forbid an update with no field: the record comes back unchanged.
     store = shared_sandbox.pocketsflow
-    product = store.list_products()[0]["_id"]
-    discount = store.list_discounts()[0]["_id"]
-    upsell = store.list_upsells()["upsells"][0]["_id"]
-    for path in (f"/products/update/{product}", f"/discounts/{discount}", f"/upsells/{upsell}"):
-        reply = await shared_pf("POST", path, json={})
-        assert reply.status == 400, path
-        assert "at least one field" in reply.json["message"]
-    assert (await shared_pf("POST", "/users/update", json={})).status == 400
+    product = store.list_products()[0]
+    discount = store.list_discounts()[0]
+    upsell = store.list_upsells()["upsells"][0]
+    for path, record in (
+        (f"/products/update/{product['_id']}", product),
+        (f"/discounts/{discount['_id']}", discount),
+        (f"/upsells/{upsell['_id']}", upsell),
+        ("/users/update", store.user()),
+    ):
+        assert await shared_pf.ok("POST", path, json={}) == record, path
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body"),
+    [
+        ("GET", "/orders", {"pageSize": "101"}, None),
+        ("GET", "/orders", {"productId": "abc"}, None),
+        ("GET", "/customers", {"productId": "x"}, None),
+        ("POST", "/orders/subscriptions", None, {"pageSize": 250}),
+        ("POST", "/orders/subscriptions", None, {"startDate": "2024-01-01T10:00:00+02:00"}),
+        ("POST", "/products", None, {"name": "", "price": 10}),
+        ("POST", "/discounts", None,
+         {"name": "Noël", "code": "NOËL 24", "value": 5, "valueType": "fixed"}),
+        ("POST", "/users/update", None, {"currency": "usd", "country": "us"}),
+    ],
+)  # fmt: skip
+async def test_what_the_reference_does_not_forbid_is_served(
+    pf: Http, method: str, path: str, query: dict[str, str] | None, body: Any
+) -> None:
+    reply = await pf(method, path, params=query, json=body)
+    assert reply.status == 200, reply.json
 
 
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ({"code": "A B"}, "code must be letters, digits, _ or -"),
         ({"valueType": "ratio"}, "valueType must be one of percentage, fixed"),
         ({"value": 150}, "value must be at most 100 for a percentage"),
         ({"value": -5}, "value must be a number of at least 0"),
         ({"mainProductIds": "abc"}, "mainProductIds must be an array"),
-        ({"mainProductIds": ["abc"]}, "every item of mainProductIds must be a 24-character"),
+        ({"mainProductIds": ["abc"]}, "product abc not found"),
         ({"mainProductIds": [UNKNOWN_ID]}, f"product {UNKNOWN_ID} not found"),
         ({"active": 1}, "active must be true or false"),
         ({"used": 3}, "unknown field 'used'"),
@@ -632,10 +654,8 @@ async def test_discount_codes_are_unique(sandbox: Sandbox, pf: Http) -> None:
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ({"mainProductIds": []}, "mainProductIds must hold at least 1 item"),
         ({"upsellPrice": "5"}, "upsellPrice must be a number"),
         ({"upsellDescription": None}, "upsellDescription must be a string"),
-        ({"name": ""}, "name must be at least 1 character long"),
     ],
 )
 async def test_upsell_create_body_is_checked(
@@ -657,8 +677,6 @@ async def test_upsell_create_body_is_checked(
 @pytest.mark.parametrize(
     ("body", "needle"),
     [
-        ({"currency": "usd"}, "currency must be an ISO 4217 code"),
-        ({"country": "USA"}, "country must be an ISO 3166-1 code"),
         ({"firstName": 3}, "firstName must be a string"),
         ({"email": "a@b.c"}, "unknown field 'email'"),
     ],
@@ -678,9 +696,9 @@ async def test_user_update_body_is_checked(
         ({"page": 1.5}, "page must be an integer"),
         ({"page": 1e20}, "page must be an integer between 1 and 9223372036854775807"),
         ({"page": 2**64}, "page must be an integer between 1 and 9223372036854775807"),
-        ({"pageSize": 101}, "pageSize must be an integer between 1 and 100"),
-        ({"startDate": "2024/01/01"}, "startDate must be a date such as 2024-01-31"),
-        ({"endDate": "2024-02-30"}, "endDate must be a date such as 2024-01-31"),
+        ({"pageSize": 0}, "pageSize must be an integer of at least 1"),
+        ({"startDate": "2024/01/01"}, "startDate must be an ISO 8601 date such as 2024-01-31"),
+        ({"endDate": "2024-02-30"}, "endDate must be an ISO 8601 date such as 2024-01-31"),
         ({"status": "active"}, "unknown field 'status'"),
     ],
 )
