@@ -5,7 +5,9 @@ response, whether (and how) it is paginated, its id field (for de-duplication), 
 the CSV header) and how the export's date range and pinned time bound become query parameters.
 
 Paginated collections (Pocketsflow orders and subscriptions; Reflow products, orders and users)
-are fetched 100 records a page, the most either API serves. The others come in one response.
+are fetched 100 records a page: the most Reflow serves (its documented ``per_page`` maximum, read
+from the generated rules); Pocketsflow documents no maximum and is asked for as many. The others
+come in one response.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import attrs
 
 from storeflow._operation import Operation
 from storeflow._transport import Transport
+from storeflow._validate import maximum
 from storeflow.errors import DecodeError, ValidationError
 from storeflow.pocketsflow import models as pocketsflow_models
 from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
 from storeflow.reflow import models as reflow_models
 from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
+from storeflow.reflow._params import ARGUMENTS as REFLOW_ARGUMENTS
 
 __all__ = [
     "API_NAMES",
@@ -40,8 +44,8 @@ ApiName: TypeAlias = Literal["pocketsflow", "reflow"]
 API_NAMES: Final[tuple[ApiName, ...]] = ("pocketsflow", "reflow")
 """Every API an export can read."""
 
-PAGE_SIZE: Final = 100
-"""Records per page: the largest page either API serves."""
+PAGE_SIZE: Final = maximum(REFLOW_ARGUMENTS["users_list"].rules["perpage"])
+"""Records per page: the largest page Reflow serves (Pocketsflow states no maximum)."""
 
 Paging: TypeAlias = Literal["none", "pocketsflow", "reflow"]
 DateStyle: TypeAlias = Literal["none", "iso", "day", "unix"]
