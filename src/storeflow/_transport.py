@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import html
 import ipaddress
+import json as stdjson
 import logging
 import math
 import random
@@ -30,10 +32,11 @@ from decimal import Decimal
 from enum import Enum
 from http import HTTPStatus
 from typing import Any, Final, TypeVar
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import aiohttp
 import attrs
+import orjson
 
 from storeflow import _serde, errors
 from storeflow._operation import Operation
@@ -41,6 +44,7 @@ from storeflow._version import __version__
 from storeflow.ratelimit import Limiter, PausableLimiter, RateLimit, limiter_for
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "MAX_RETRY_AFTER",
     "Response",
     "Timeout",
@@ -67,7 +71,14 @@ _BACKOFF_CAP: Final = 8.0
 #: A 429 asking for a longer pause than this is not waited out: the caller gets the
 #: RateLimitError (with ``retry_after``) at once rather than a call that hangs for an hour.
 MAX_RETRY_AFTER: Final = 120.0
+#: The largest response body a client reads by default (``max_response_size``), in bytes.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+_CHUNK: Final = 64 * 1024
 _MESSAGE_LIMIT: Final = 200
+#: An HTTP method is a token (RFC 9110, 5.6.2).
+_METHOD: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: A header name is a token too; a value may not hold CR, LF or NUL (RFC 9110, 5.5).
+_FORBIDDEN_IN_VALUE: Final = re.compile(r"[\r\n\x00]")
 _PLACEHOLDER: Final = re.compile(r"\{([^{}]+)\}")
 _POCKETSFLOW_KEY_PREFIX: Final = re.compile(r"^pk_(?:test|live)_")
 
@@ -179,15 +190,51 @@ class _Reply:
 class _Failure:
     """An attempt that got no usable response.
 
-    ``unsent`` is true when nothing can have reached the server (connecting failed), which makes
-    the attempt safe to repeat for any operation; ``retryable`` is false for failures that a
-    repeat cannot fix (a TLS certificate refused).
+    ``error.unsent`` is true when nothing can have reached the server (connecting failed), which
+    makes the attempt safe to repeat for any operation; ``retryable`` is false for failures that
+    a repeat cannot fix (a TLS certificate refused, a body over the size cap). The aiohttp
+    exception behind it is not kept: its repr can carry the request's headers, key included.
     """
 
     error: errors.TransportError
-    cause: BaseException
-    unsent: bool
     retryable: bool = True
+
+
+class _Masked(str):
+    """A string whose ``repr`` is a masked form, and which refuses to be pickled.
+
+    The ``Authorization`` header value is held as one, so a ``repr`` of the headers (a frame's
+    locals in a traceback, an exception from a library) shows ``'Bearer …1234'``, never the key.
+    """
+
+    __slots__ = ("_shown",)
+
+    def __new__(cls, value: str, shown: str) -> _Masked:
+        self = super().__new__(cls, value)
+        self._shown = shown
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self._shown)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a secret cannot be pickled")
+
+
+def _key_forms(key: str) -> list[str]:
+    """Every form in which a server may echo ``key``: raw, JSON-escaped (with and without
+    ASCII escapes and escaped slashes), percent-encoded (plain and form style), HTML-escaped."""
+    forms = {
+        key,
+        orjson.dumps(key).decode()[1:-1],
+        stdjson.dumps(key)[1:-1],
+        quote(key, safe=""),
+        quote(key),
+        quote_plus(key),
+        html.escape(key),
+    }
+    forms |= {form.replace("/", "\\/") for form in list(forms)}
+    return sorted(forms, key=len, reverse=True)
 
 
 def mask_key(key: str | None) -> str | None:
@@ -249,13 +296,78 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a URL's host name, lower case) is this machine: ``localhost`` itself or
+    a loopback address (``127.0.0.0/8``, ``::1``, ``::ffff:127.x.y.z``).
+
+    A name under ``.localhost`` does not count: whether it resolves to this machine is up to
+    the resolver, and a key must not be sent in clear text on a guess.
+    """
+    if host.rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _endpoint(origin: tuple[str, str, int | None]) -> str:
+    """The rate-limit key of an origin: every spelling of this machine is one host."""
+    scheme, host, port = origin
+    return f"{scheme}://{'loopback' if is_loopback(host) else host}:{port}"
+
+
+def _check_headers(headers: Any) -> dict[str, str]:
+    """``headers`` as a dict, checked: strings only, names that are tokens, no CR/LF/NUL.
+
+    Raises:
+        ValidationError: ``headers`` is not a mapping of strings, a name is not a token, a value
+            holds CR, LF or NUL (a header injection), or it sets ``Authorization``.
+    """
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise errors.ValidationError(
+            "headers", f"must be a mapping of names to values, got {type(headers).__name__}"
+        )
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _METHOD.fullmatch(name):
+            raise errors.ValidationError("headers", f"{name!r} is not a valid header name")
+        if not isinstance(value, str) or _FORBIDDEN_IN_VALUE.search(value):
+            raise errors.ValidationError(
+                "headers", f"the value of {name} must be a string without CR, LF or NUL"
+            )
+        if name.lower() == "authorization":
+            raise errors.ValidationError(
+                "headers", "must not set Authorization: pass the key as api_key"
+            )
+        checked[name] = value
+    return checked
+
+
+def _check_path(path: Any) -> str:
+    """``path`` checked for :meth:`Transport.request`.
+
+    Raises:
+        ValidationError: not a string, not starting with ``/``, holding CR/LF/NUL, or with a
+            ``.``/``..`` segment (also percent-encoded), which would leave the base URL's prefix.
+    """
+    if not isinstance(path, str):
+        raise errors.ValidationError("path", f"must be a string, got {type(path).__name__}")
+    if not path.startswith("/"):
+        raise errors.ValidationError("path", "must start with '/' (relative to base_url)")
+    if _FORBIDDEN_IN_VALUE.search(path):
+        raise errors.ValidationError("path", "must not contain CR, LF or NUL")
+    segments = urlsplit(path).path.split("/")
+    if any(re.sub("%2e", ".", segment, flags=re.IGNORECASE) in (".", "..") for segment in segments):
+        raise errors.ValidationError(
+            "path", "must not contain '.' or '..' segments (it stays under base_url)"
+        )
+    return path
 
 
 def _text(body: bytes) -> str:
@@ -272,11 +384,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None  # unparseable, or a date no clock can reach: as if absent
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -318,38 +430,36 @@ def _field_errors(details: Mapping[str, Any]) -> Iterable[str]:
         yield f"{field}: {first}"
 
 
-def _classify(exc: BaseException, method: str, path: str) -> _Failure:
-    """Map an aiohttp or timeout exception from one attempt to a storeflow error."""
+def _classify(exc: BaseException, method: str, path: str, redact: Callable[[str], str]) -> _Failure:
+    """Map an aiohttp or timeout exception from one attempt to a storeflow error.
+
+    The exception's text is passed through ``redact``: a malformed reply it quotes may echo the
+    key.
+    """
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return _Failure(
-            errors.TimeoutError("timed out connecting", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.TimeoutError("timed out connecting", method=method, path=path, unsent=True)
         )
     if isinstance(exc, aiohttp.ClientSSLError):
         return _Failure(
-            errors.ConnectionError(f"TLS failed: {exc}", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.ConnectionError(
+                f"TLS failed: {redact(str(exc))}", method=method, path=path, unsent=True
+            ),
             retryable=False,
         )
     if isinstance(exc, aiohttp.ClientConnectorError):
         return _Failure(
-            errors.ConnectionError(f"could not connect: {exc}", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.ConnectionError(
+                f"could not connect: {redact(str(exc))}", method=method, path=path, unsent=True
+            )
         )
     if isinstance(exc, TimeoutError):
         return _Failure(
-            errors.TimeoutError("timed out waiting for the response", method=method, path=path),
-            exc,
-            unsent=False,
+            errors.TimeoutError("timed out waiting for the response", method=method, path=path)
         )
-    detail = str(exc) or type(exc).__name__
+    detail = redact(str(exc)) or type(exc).__name__
     return _Failure(
-        errors.ConnectionError(f"connection failed: {detail}", method=method, path=path),
-        exc,
-        unsent=False,
+        errors.ConnectionError(f"connection failed: {detail}", method=method, path=path)
     )
 
 
@@ -409,18 +519,32 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         path_params: Mapping[str, str | int] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
+        if not isinstance(base_url, str):
+            raise errors.ValidationError(
+                "base_url", f"must be a string, got {type(base_url).__name__}"
+            )
+        try:
+            parts = urlsplit(base_url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        except ValueError as exc:
+            raise errors.ValidationError("base_url", f"is not a valid URL: {exc}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise errors.ValidationError("base_url", "must be an http(s) URL with a host")
         if parts.query or parts.fragment:
             raise errors.ValidationError("base_url", "must not have a query or fragment")
-        if api_key is not None and parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if api_key is not None and not isinstance(api_key, str):
+            raise errors.ValidationError(
+                "api_key", f"must be a string, got {type(api_key).__name__}"
+            )
+        if api_key is not None and parts.scheme == "http" and not is_loopback(parts.hostname):
             raise errors.ValidationError(
                 "base_url",
-                "must use https: the API key is only sent over plain http to a loopback host",
+                "must use https: the API key is only sent over plain http to localhost or a "
+                "loopback address",
             )
         if not isinstance(timeout, Timeout):
             raise errors.ValidationError("timeout", "must be a storeflow.Timeout")
@@ -436,10 +560,18 @@ class Transport:
             raise errors.ValidationError(
                 "max_connections", f"must be an integer >= 1, got {max_connections!r}"
             )
-        extra = dict(headers or {})
-        if any(name.lower() == "authorization" for name in extra):
+        if (
+            isinstance(max_response_size, bool)
+            or not isinstance(max_response_size, int)
+            or max_response_size < 1
+        ):
             raise errors.ValidationError(
-                "headers", "must not set Authorization: pass the key as api_key"
+                "max_response_size", f"must be an integer >= 1 (bytes), got {max_response_size!r}"
+            )
+        extra = _check_headers(headers)
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise errors.ValidationError(
+                "session", f"must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
         if not (rate_limit is None or isinstance(rate_limit, RateLimit | Limiter)):
             raise errors.ValidationError(
@@ -449,14 +581,23 @@ class Transport:
         self.base_url: Final = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self._api_key = api_key
+        self._key_forms = (
+            re.compile("|".join(map(re.escape, _key_forms(api_key))), re.IGNORECASE)
+            if api_key
+            else None
+        )
+        self._authorization = (
+            None if api_key is None else _Masked(f"Bearer {api_key}", f"Bearer {mask_key(api_key)}")
+        )
         self._api_key_env = api_key_env
+        self.max_response_size: Final = max_response_size
         self.timeout: Final = timeout
         self._client_timeout = timeout.to_aiohttp()
         self.max_retries: Final = max_retries
         self.limiter: Final[Limiter | None] = (
-            # Keyed by host and port: each is one API endpoint with its own budget (the sandbox
-            # serves the two APIs on two ports of one loopback host).
-            limiter_for(f"{self._origin[1]}:{self._origin[2]}", rate_limit)
+            # Keyed by the endpoint (scheme, host, port): each has its own budget (the sandbox
+            # serves the two APIs on two ports of one loopback host), however it is spelled.
+            limiter_for(_endpoint(self._origin), rate_limit)
             if isinstance(rate_limit, RateLimit)
             else rate_limit
         )
@@ -599,12 +740,19 @@ class Transport:
         DELETE or PUT.
 
         Raises:
-            ValidationError: ``path`` does not start with ``/``; a value cannot be encoded.
+            ValidationError: ``method`` is not a method name; ``path`` is not a string starting
+                with ``/`` or has a ``.``/``..`` segment; ``params`` is not a mapping; a value
+                cannot be encoded.
             APIError, ConnectionError, TimeoutError, RuntimeError: as :meth:`call`.
         """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise errors.ValidationError("method", f"must be an HTTP method name, got {method!r}")
         method = method.upper()
-        if not path.startswith("/"):
-            raise errors.ValidationError("path", "must start with '/' (relative to base_url)")
+        path = _check_path(path)
+        if params is not None and not isinstance(params, Mapping):
+            raise errors.ValidationError(
+                "params", f"must be a mapping of names to values, got {type(params).__name__}"
+            )
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         return await self._send(
@@ -629,7 +777,15 @@ class Transport:
         try:
             return _serde.dumps(json)
         except TypeError as exc:
-            raise errors.ValidationError("json", str(exc)) from None
+            problem = str(exc)
+        # Name the top-level field that cannot be encoded (``page``, not ``json``), if any.
+        if isinstance(json, Mapping):
+            for name, value in json.items():
+                try:
+                    _serde.dumps(value)
+                except TypeError as exc:
+                    raise errors.ValidationError(str(name), f"cannot be sent: {exc}") from None
+        raise errors.ValidationError("json", problem)
 
     def backoff(self, retry: int) -> float:
         """The pause before retry number ``retry`` (from 0), in seconds.
@@ -655,8 +811,8 @@ class Transport:
         headers = dict(self._headers)
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if auth and self._api_key is not None:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+        if auth and self._authorization is not None:
+            headers["Authorization"] = self._authorization
         log_path = path + ("?" + "&".join(name for name, _ in query) if query else "")
 
         loop = asyncio.get_running_loop()
@@ -672,10 +828,10 @@ class Transport:
                 )
             retries_left = attempt <= self.max_retries
             if isinstance(outcome, _Failure):
-                if retries_left and outcome.retryable and (outcome.unsent or idempotent):
+                if retries_left and outcome.retryable and (outcome.error.unsent or idempotent):
                     await asyncio.sleep(self.backoff(attempt - 1))
                     continue
-                raise outcome.error from outcome.cause
+                raise outcome.error
             if 200 <= outcome.status < 300:
                 return Response(
                     status=outcome.status,
@@ -685,7 +841,7 @@ class Transport:
                     path=path,
                     elapsed=loop.time() - started,
                     attempts=attempt,
-                    redact=self._redact,
+                    redact=self.redact,
                 )
             retry_after = _retry_after(outcome.headers)
             waitable = retry_after is None or retry_after <= MAX_RETRY_AFTER
@@ -713,22 +869,32 @@ class Transport:
             has_location = "Location" in reply.headers
             message = "too many redirects" if has_location else "redirect without a Location"
         else:
-            message = self._redact(_error_message(reply))
+            message = self.redact(_error_message(reply))
         return errors.api_error(
             reply.status,
             message,
             method=method,
             path=path,
-            body=self._redact(_text(reply.body)) if reply.body else None,
-            request_id=reply.headers.get("x-request-id") or reply.headers.get("request-id"),
+            body=self.redact(_text(reply.body)) if reply.body else None,
+            request_id=self._request_id(reply.headers),
             retry_after=retry_after,
         )
 
-    def _redact(self, text: str) -> str:
-        """``text`` with the API key masked: a server may echo the key it refused."""
-        if self._api_key is None:
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        """The response's request id, masked: a server may build it from the request's headers."""
+        value = headers.get("x-request-id") or headers.get("request-id")
+        return None if value is None else self.redact(value)
+
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked in every form a server may echo it in.
+
+        Raw, JSON-escaped (``\\"``, ``\\u00e9``, ``\\/``), percent-encoded (either case of hex,
+        ``+`` for spaces) and HTML-escaped; the mask is :func:`mask_key`'s. Text without a key
+        comes back unchanged.
+        """
+        if self._key_forms is None:
             return text
-        return text.replace(self._api_key, mask_key(self._api_key) or "")
+        return self._key_forms.sub(mask_key(self._api_key) or "…", text)
 
     async def _attempt(
         self,
@@ -802,18 +968,48 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
             ) as resp:
-                body_read = await resp.read()
-            outcome: _Reply | _Failure = _Reply(
-                status=resp.status, reason=resp.reason, headers=resp.headers, body=body_read
-            )
+                body_read = await self._read_body(resp)
+                if body_read is None:
+                    resp.close()  # drop the connection rather than read the rest
+            outcome: _Reply | _Failure
+            if body_read is None:
+                limit = self.max_response_size
+                outcome = _Failure(
+                    errors.ResponseTooLargeError(
+                        f"the response body is larger than max_response_size ({limit} bytes)",
+                        method=method,
+                        path=path,
+                        limit=limit,
+                    ),
+                    retryable=False,
+                )
+            else:
+                outcome = _Reply(
+                    status=resp.status, reason=resp.reason, headers=resp.headers, body=body_read
+                )
             shown = str(resp.status)
             if resp.status == 429:
                 self.stats.rate_limited += 1
         except (aiohttp.ClientError, TimeoutError) as exc:
-            outcome = _classify(exc, method, path)
+            outcome = _classify(exc, method, path, self.redact)
             shown = type(exc).__name__
         elapsed_ms = (loop.time() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d)", method, log_path, shown, elapsed_ms, attempt
         )
         return outcome
+
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes | None:
+        """The whole body of ``resp``, or ``None`` once it exceeds ``max_response_size``
+        (announced by ``Content-Length`` or counted while reading, after decompression)."""
+        limit = self.max_response_size
+        if resp.content_length is not None and resp.content_length > limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)

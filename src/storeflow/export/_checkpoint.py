@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Final
 import attrs
 import orjson
 
-from storeflow.errors import StoreflowError
+from storeflow.errors import ExportError
 
 __all__ = ["VERSION", "Checkpoint", "ExportError", "Output", "fsync_directory", "load", "save"]
 
@@ -31,15 +31,6 @@ VERSION: Final = 1
 # How messages name the two ways out, for callers of the Python API and of the command alike.
 _RESUME: Final = "resume=True (--resume)"
 _OVERWRITE: Final = "overwrite=True (--overwrite)"
-
-
-class ExportError(StoreflowError):
-    """The files of an export do not allow this run.
-
-    Raised when an unfinished export is in the way and neither ``resume`` nor ``overwrite`` was
-    asked for, when the output exists and ``overwrite`` was not asked for, and when a checkpoint
-    is corrupt, belongs to a different export, or no longer matches its ``.part`` file.
-    """
 
 
 @attrs.define(kw_only=True)
