@@ -41,7 +41,7 @@ import orjson
 from storeflow import _serde, errors
 from storeflow._operation import Operation
 from storeflow._version import __version__
-from storeflow.ratelimit import Limiter, PausableLimiter, RateLimit, limiter_for
+from storeflow.ratelimit import EndpointLimiter, Limiter, PausableLimiter, RateLimit, limiter_for
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -665,9 +665,12 @@ class Transport:
                 "this client belongs to another event loop: create one client per event loop"
             )
         if self._session is None:
+            trace = aiohttp.TraceConfig()
+            trace.on_request_headers_sent.append(self._headers_sent)
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_connections),
                 timeout=self._client_timeout,
+                trace_configs=[trace],
             )
             if "_retry_connection" in aiohttp.ClientSession.ATTRS:
                 # aiohttp silently resends an idempotent request once when a connection drops;
@@ -676,6 +679,19 @@ class Transport:
             self._session = session
         assert self._slots is not None
         return self._session, self._slots
+
+    async def _headers_sent(
+        self, _session: aiohttp.ClientSession, context: Any, _params: object
+    ) -> None:
+        """aiohttp's hook once a request's headers are written: the moment it really left.
+
+        An event-loop stall between the limiter's admission and this moment (a new connection
+        being opened) would make the request reach the server later than its slot; the shared
+        limiter then holds everyone back (see :meth:`~storeflow.ratelimit.EndpointLimiter.sent`).
+        """
+        admitted_at = context.trace_request_ctx
+        if isinstance(admitted_at, float) and isinstance(self.limiter, EndpointLimiter):
+            self.limiter.sent(admitted_at)
 
     async def call(
         self,
@@ -910,10 +926,12 @@ class Transport:
         """One attempt: exchanges with the server, following same-origin redirects."""
         url = self.base_url + path
         for hop in range(_MAX_REDIRECTS + 1):
+            admitted_at = None
             if self.limiter is not None:
                 await self.limiter.acquire()
+                admitted_at = asyncio.get_running_loop().time()
             outcome = await self._exchange(
-                session, method, url, query, body, headers, path, log_path, attempt
+                session, method, url, query, body, headers, path, log_path, attempt, admitted_at
             )
             if (
                 isinstance(outcome, _Failure)
@@ -952,8 +970,13 @@ class Transport:
         path: str,
         log_path: str,
         attempt: int,
+        admitted_at: float | None,
     ) -> _Reply | _Failure:
-        """One HTTP request and its whole response; failures come back as :class:`_Failure`."""
+        """One HTTP request and its whole response; failures come back as :class:`_Failure`.
+
+        ``admitted_at`` (the loop time the limiter admitted it) goes to :meth:`_headers_sent`,
+        which tells the limiter when the request really left.
+        """
         loop = asyncio.get_running_loop()
         started = loop.time()
         self.stats.requests += 1
@@ -967,6 +990,7 @@ class Transport:
                 timeout=self._client_timeout,
                 allow_redirects=False,
                 raise_for_status=False,
+                trace_request_ctx=admitted_at,
             ) as resp:
                 body_read = await self._read_body(resp)
                 if body_read is None:
