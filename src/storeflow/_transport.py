@@ -153,22 +153,25 @@ class Response:
         try:
             return parse(self.body)
         except errors.DecodeError as exc:
-            failure = exc
+            failure: errors.DecodeError | None = exc
         # Raised outside the except clause, so an error that must not chain `failure` does not
-        # carry it as its context either.
-        text = _text(self.body)
-        body = self._redact(text)
-        if body == text:
+        # carry it as its context either. No local keeps the raw text: a traceback that shows
+        # frame locals would show it.
+        assert failure is not None
+        body = self._redact(_text(self.body))
+        where = ".".join(filter(None, (failure.model, failure.field))) or "the body"
+        model, field = failure.model, failure.field
+        if body == _text(self.body):
             message, cause = str(failure), failure
         else:
             # The body quotes the API key, and so may the parser's words (a value cut short) and
             # the exceptions they chain: keep only where decoding failed.
-            where = ".".join(filter(None, (failure.model, failure.field))) or "the body"
             message, cause = f"{where}: cannot be decoded (the body quotes the API key)", None
+        failure = None
         raise errors.DecodeError(
             message,
-            model=failure.model,
-            field=failure.field,
+            model=model,
+            field=field,
             method=self.method,
             path=self.path,
             status=self.status,
@@ -178,12 +181,16 @@ class Response:
 
 @attrs.frozen
 class _Reply:
-    """What one attempt got back: any status, body read in full."""
+    """What one attempt got back: any status, body read in full.
+
+    Its repr leaves out the headers and body, which may echo the key: a traceback that shows
+    frame locals shows this too.
+    """
 
     status: int
-    reason: str | None
-    headers: Mapping[str, str]
-    body: bytes
+    reason: str | None = attrs.field(repr=False)
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
 
 
 @attrs.frozen
@@ -794,13 +801,18 @@ class Transport:
             return _serde.dumps(json)
         except TypeError as exc:
             problem = str(exc)
-        # Name the top-level field that cannot be encoded (``page``, not ``json``), if any.
-        if isinstance(json, Mapping):
-            for name, value in json.items():
-                try:
-                    _serde.dumps(value)
-                except TypeError as exc:
-                    raise errors.ValidationError(str(name), f"cannot be sent: {exc}") from None
+        # Name the top-level field that cannot be encoded (``page``, not ``json``), if any: a
+        # model's by its attribute name, which is the caller's argument name.
+        fields: Iterable[tuple[Any, Any]] = ()
+        if attrs.has(type(json)):
+            fields = ((f.name, getattr(json, f.name)) for f in attrs.fields(type(json)))
+        elif isinstance(json, Mapping):
+            fields = json.items()
+        for name, value in fields:
+            try:
+                _serde.dumps(value)
+            except TypeError as exc:
+                raise errors.ValidationError(str(name), f"cannot be sent: {exc}") from None
         raise errors.ValidationError("json", problem)
 
     def backoff(self, retry: int) -> float:
