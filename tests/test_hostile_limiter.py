@@ -142,7 +142,7 @@ async def test_a_stall_between_admission_and_send_holds_the_next_window(seconds:
 
         async def stall_after_the_burst() -> None:
             while pf._transport.stats.requests < RATE.requests:
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # noqa: ASYNC110 - polls a counter, each loop turn
             stall(seconds)
 
         await asyncio.gather(stall_after_the_burst(), send(pf, 60))
@@ -168,7 +168,7 @@ async def test_a_stall_after_a_burst_draws_no_429_from_the_sandbox(
 
         async def stall_after_the_burst() -> None:
             while pf._transport.stats.requests < rate.requests:
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # noqa: ASYNC110 - polls a counter, each loop turn
             time.sleep(seconds)  # noqa: ASYNC251 - the blocking callback under test
 
         await asyncio.gather(
