@@ -141,8 +141,8 @@ async def test_a_stall_between_admission_and_send_holds_the_next_window(seconds:
     ):
 
         async def stall_after_the_burst() -> None:
-            while pf._transport.stats.requests < RATE.requests:
-                await asyncio.sleep(0)  # noqa: ASYNC110 - polls a counter, each loop turn
+            while pf._transport.stats.requests < RATE.requests:  # noqa: ASYNC110 - a counter
+                await asyncio.sleep(0)
             stall(seconds)
 
         await asyncio.gather(stall_after_the_burst(), send(pf, 60))
@@ -167,8 +167,8 @@ async def test_a_stall_after_a_burst_draws_no_429_from_the_sandbox(
     ) as pf:
 
         async def stall_after_the_burst() -> None:
-            while pf._transport.stats.requests < rate.requests:
-                await asyncio.sleep(0)  # noqa: ASYNC110 - polls a counter, each loop turn
+            while pf._transport.stats.requests < rate.requests:  # noqa: ASYNC110 - a counter
+                await asyncio.sleep(0)
             time.sleep(seconds)  # noqa: ASYNC251 - the blocking callback under test
 
         await asyncio.gather(

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiolimiter import AsyncLimiter
