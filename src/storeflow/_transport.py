@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
     "MAX_RETRY_AFTER",
     "Response",
+    "RetryPolicy",
     "Timeout",
     "Transport",
     "TransportStats",
@@ -63,7 +64,6 @@ USER_AGENT: Final = f"storeflow/{__version__}"
 #: Methods whose repetition has the same effect as sending them once (RFC 9110, 9.2.2).
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
 
-_RETRY_STATUSES: Final = frozenset({502, 503, 504})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 3
 _BACKOFF_BASE: Final = 0.5
@@ -111,6 +111,47 @@ class Timeout:
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect)
 
 
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Which failures a call repeats, and how many times: the one retry policy.
+
+    ``max_retries`` is the most attempts after the first. A 429 (after the pause the server
+    asked for) and a failure to connect (nothing reached the server) are retried for every
+    operation, the latter at most ``connect_retries`` times (default: ``max_retries``). Only for
+    idempotent operations: failures after the request may have reached the server (a dropped
+    connection, a timeout, a status in ``statuses``) and, with ``unreadable``, a 2xx body that
+    is not JSON (cut short). So one call draws at most ``1 + max_retries`` requests, plus
+    redirect hops.
+
+    The clients use ``RetryPolicy(max_retries=2)`` (their ``max_retries``); the export reads its
+    pages with three more retries, a 500 among the statuses and ``unreadable`` (see
+    :func:`storeflow.export._engine.page_retry`).
+
+    Raises:
+        ValidationError: a retry count that is not an integer >= 0.
+    """
+
+    max_retries: int = 2
+    statuses: frozenset[int] = attrs.field(default=frozenset({502, 503, 504}), converter=frozenset)
+    connect_retries: int | None = None
+    unreadable: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_retries", "connect_retries"):
+            value = getattr(self, name)
+            if value is None and name == "connect_retries":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise errors.ValidationError(name, f"must be an integer >= 0, got {value!r}")
+
+    def allows(self, attempt: int, *, unsent: bool = False) -> bool:
+        """Whether attempt number ``attempt`` (from 1) may be followed by another."""
+        limit = self.max_retries
+        if unsent and self.connect_retries is not None:
+            limit = self.connect_retries
+        return attempt <= limit
+
+
 @attrs.frozen
 class Response:
     """A successful (2xx) response, read in full.
@@ -130,15 +171,19 @@ class Response:
     _redact: Callable[[str], str] = attrs.field(default=str, repr=False, eq=False, alias="redact")
     """Masks the API key in text from the body, for the errors :meth:`json` and :meth:`decode`
     raise (a server may echo the request's headers); leaves text unchanged by default."""
+    _parsed: list[Any] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON; ``None`` for an empty body.
+        """The body parsed as JSON (once; later calls return the same value); ``None`` for an
+        empty body.
 
         Raises:
             DecodeError: the body is not JSON (an HTML page, a truncated document), with the
                 request's method, path and status and an excerpt of the body.
         """
-        return self._parse(_serde.loads) if self.body else None
+        if not self._parsed:
+            self._parsed.append(self._parse(_serde.loads) if self.body else None)
+        return self._parsed[0]
 
     def decode(self, cls: type[T]) -> T:
         """The body decoded into ``cls`` (a model, or e.g. ``list[Model]``).
@@ -247,13 +292,17 @@ def _key_forms(key: str) -> list[str]:
 def mask_key(key: str | None) -> str | None:
     """A form of ``key`` safe to show: its ``pk_test_``/``pk_live_`` prefix and last 4 characters.
 
-    Short keys (under 16 characters) show nothing but ``…``.
+    Short keys (under 16 characters), and keys whose last 4 are not ASCII letters and digits,
+    show nothing but ``…``: the mask must read the same in every encoding it lands in (JSON,
+    CSV, a URL).
     """
     if key is None:
         return None
     match = _POCKETSFLOW_KEY_PREFIX.match(key)
     prefix = match.group(0) if match else ""
     tail = key[-4:] if len(key) - len(prefix) >= 16 else ""
+    if not (tail.isascii() and tail.isalnum()):
+        tail = ""
     return f"{prefix}…{tail}"
 
 
@@ -555,10 +604,7 @@ class Transport:
             )
         if not isinstance(timeout, Timeout):
             raise errors.ValidationError("timeout", "must be a storeflow.Timeout")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise errors.ValidationError(
-                "max_retries", f"must be an integer >= 0, got {max_retries!r}"
-            )
+        retry = RetryPolicy(max_retries=max_retries)  # checks max_retries
         if (
             isinstance(max_connections, bool)
             or not isinstance(max_connections, int)
@@ -600,7 +646,8 @@ class Transport:
         self.max_response_size: Final = max_response_size
         self.timeout: Final = timeout
         self._client_timeout = timeout.to_aiohttp()
-        self.max_retries: Final = max_retries
+        self.retry: Final = retry
+        """The retry policy of every call that does not pass its own."""
         self.limiter: Final[Limiter | None] = (
             # Keyed by the endpoint (scheme, host, port): each has its own budget (the sandbox
             # serves the two APIs on two ports of one loopback host), however it is spelled.
@@ -707,6 +754,7 @@ class Transport:
         path_params: Mapping[str, str | int] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send operation ``op`` and return its successful response.
 
@@ -715,13 +763,12 @@ class Transport:
         :func:`encode_query`); ``json`` (plain data or a model) becomes the body, written by
         ``_serde.dumps`` so ``Decimal`` amounts stay exact.
 
-        Each attempt takes a concurrency permit, then a limiter slot. Retried, up to
-        ``max_retries`` times with full-jitter exponential backoff: a 429 (after the pause the
-        server asked for, through the shared limiter when it can pause); a failure to connect;
-        and, only when ``op.idempotent``, failures after the request may have reached the server
-        (dropped connection, timeout, 502/503/504). So a non-idempotent request is never sent
-        twice. A ``Retry-After`` of more than two minutes is not waited out: the error is raised
-        at once, with the ``retry_after`` the server asked for.
+        Each attempt takes a concurrency permit, then a limiter slot. Failures are retried as
+        ``retry`` (default :attr:`retry`, from the client's ``max_retries``; see
+        :class:`RetryPolicy`) says, with full-jitter exponential backoff; a 429 waits the pause
+        the server asked for, through the shared limiter when it can pause. A non-idempotent
+        request is never sent twice. A ``Retry-After`` of more than two minutes is not waited
+        out: the error is raised at once, with the ``retry_after`` the server asked for.
 
         Raises:
             ValidationError: ``op`` needs the API key and none is set; a path parameter is
@@ -745,6 +792,7 @@ class Transport:
             json=json,
             idempotent=op.idempotent,
             auth=op.auth != "none",
+            retry=retry or self.retry,
         )
 
     async def request(
@@ -779,7 +827,13 @@ class Transport:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         return await self._send(
-            method, path, params=params, json=json, idempotent=idempotent, auth=True
+            method,
+            path,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            auth=True,
+            retry=self.retry,
         )
 
     def _expand(self, template: str, path_params: Mapping[str, str | int] | None) -> str:
@@ -818,8 +872,7 @@ class Transport:
     def backoff(self, retry: int) -> float:
         """The pause before retry number ``retry`` (from 0), in seconds.
 
-        Full jitter: uniform in ``[0, min(8, 0.5 * 2**retry)]``. The export engine paces its own
-        page retries with it, so both layers back off alike.
+        Full jitter: uniform in ``[0, min(8, 0.5 * 2**retry)]``.
         """
         return self._rng.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**retry))
 
@@ -832,6 +885,7 @@ class Transport:
         json: Any,
         idempotent: bool,
         auth: bool,
+        retry: RetryPolicy,
     ) -> Response:
         query = encode_query(params)
         body = None if json is None else self._encode_body(json)
@@ -854,14 +908,19 @@ class Transport:
                 outcome = await self._attempt(
                     session, method, path, query, body, headers, log_path, attempt
                 )
-            retries_left = attempt <= self.max_retries
+            retries_left = retry.allows(attempt)
             if isinstance(outcome, _Failure):
-                if retries_left and outcome.retryable and (outcome.error.unsent or idempotent):
+                unsent = outcome.error.unsent
+                if (
+                    retry.allows(attempt, unsent=unsent)
+                    and outcome.retryable
+                    and (unsent or idempotent)
+                ):
                     await asyncio.sleep(self.backoff(attempt - 1))
                     continue
                 raise outcome.error
             if 200 <= outcome.status < 300:
-                return Response(
+                response = Response(
                     status=outcome.status,
                     headers=outcome.headers,
                     body=outcome.body,
@@ -871,6 +930,13 @@ class Transport:
                     attempts=attempt,
                     redact=self.redact,
                 )
+                if retry.unreadable and idempotent and retries_left:
+                    try:
+                        response.json()  # parsed once: the caller gets this value
+                    except errors.DecodeError:
+                        await asyncio.sleep(self.backoff(attempt - 1))
+                        continue
+                return response
             retry_after = _retry_after(outcome.headers)
             waitable = retry_after is None or retry_after <= MAX_RETRY_AFTER
             delay = self.backoff(attempt - 1) if retry_after is None else retry_after
@@ -885,7 +951,7 @@ class Transport:
                     if not isinstance(limiter, PausableLimiter):
                         await asyncio.sleep(delay)
                     continue
-            elif outcome.status in _RETRY_STATUSES and idempotent and retries_left and waitable:
+            elif outcome.status in retry.statuses and idempotent and retries_left and waitable:
                 await asyncio.sleep(delay)
                 continue
             raise self._api_error(outcome, method, path, retry_after)

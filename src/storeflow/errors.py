@@ -5,6 +5,7 @@ StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
 ├── DecodeError            a response body is not what the schema says
 ├── ExportError            the files of an export do not allow this run
+│   └── ExportStateError   its checkpoint or .part file is inconsistent (edited, damaged)
 └── RequestError           tied to one request: ``method`` and ``path``
     ├── TransportError     no usable HTTP response (``unsent``: it never reached the server)
     │   ├── ConnectionError        the connection failed or dropped (also a builtin one)
@@ -34,6 +35,7 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "ExportError",
+    "ExportStateError",
     "NotFoundError",
     "RateLimitError",
     "RequestError",
@@ -273,4 +275,10 @@ class ExportError(StoreflowError):
     asked for, when the output exists and ``overwrite`` was not asked for, when another export
     of the same output is running, and when a checkpoint is corrupt, belongs to a different
     export, or no longer matches its ``.part`` file. The message says how to start over.
+    """
+
+
+class ExportStateError(ExportError):
+    """An export's state on disk is inconsistent: its checkpoint was edited or damaged, or its
+    ``.part`` file no longer matches it. Nothing is resumed; the message says how to start over.
     """
