@@ -29,12 +29,12 @@ How one export runs:
 
 Pages are read with the transport's one retry policy, given more attempts (:func:`page_retry`):
 a 500, 502, 503 or 504, a 429, a dropped connection, a timeout or a body cut short is retried
-:data:`EXTRA_PAGE_RETRIES` more times than the client's ``max_retries`` allow, so one page draws
-at most ``max_retries + 4`` requests (6 with the default of 2). A long export should not fail
-for one bad answer, and reading a page is safe to repeat (every list operation is idempotent — Pocketsflow
-subscriptions are listed with a POST the schema marks so — and
+:data:`EXTRA_PAGE_RETRIES` more times than the client's ``max_retries`` allow, so one page
+draws at most ``max_retries + 4`` requests (6 with the default of 2). A long export should not
+fail for one bad answer, and reading a page is safe to repeat (every list operation is
+idempotent — Pocketsflow subscriptions are listed with a POST the schema marks so — and
 :class:`~storeflow.export._collections.Collection` refuses one that is not). A host refusing
-connections gets the client's usual two retries, and a 429 asking for a longer pause than the
+connections gets the client's usual retries, and a 429 asking for a longer pause than the
 transport waits out stops the export at once.
 
 Records are written with the client's API key masked, in every form a server may echo it in
