@@ -211,15 +211,18 @@ def test_rate_limit_choices() -> None:
     assert (
         Reflow(1, base_url="http://127.0.0.1:2/v2")._transport.limiter is not a._transport.limiter
     )
-    assert isinstance(a._transport.limiter, ratelimit.WindowLimiter)
+    assert isinstance(a._transport.limiter, ratelimit.EndpointLimiter)
     assert a._transport.limiter.rate == RateLimit()
     other_host = Pocketsflow(KEY)
     assert other_host._transport.limiter is not a._transport.limiter
     own = AsyncLimiter(10, 1)
     assert Pocketsflow(KEY, rate_limit=own)._transport.limiter is own
     assert Pocketsflow(KEY, rate_limit=None)._transport.limiter is None
-    paced = Pocketsflow(KEY, rate_limit=RateLimit(60, 60, strategy="paced"))
-    assert isinstance(paced._transport.limiter, ratelimit.PacedLimiter)
+    paced = Pocketsflow(
+        KEY, base_url="http://127.0.0.1:3", rate_limit=RateLimit(60, 60, strategy="paced")
+    )
+    assert isinstance(paced._transport.limiter, ratelimit.EndpointLimiter)
+    assert paced._transport.limiter.strategy == "paced"
 
 
 async def test_default_headers_and_user_agent() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from storeflow.errors import ValidationError
 from storeflow.export import ExportError
-from storeflow.export._checkpoint import Checkpoint, Output, load, save
+from storeflow.export._checkpoint import VERSION, Checkpoint, Output, load, save
 from storeflow.export._collections import COLLECTIONS, flatten, get
 from storeflow.export._engine import _RecentIds
 from storeflow.export._writers import (
@@ -329,7 +330,7 @@ def test_output_fresh_commit_resume_and_finish(tmp_path: Path) -> None:
     assert final.read_bytes() == b"h\r\nr1\r\nr2\r\n"
     assert not resumed.part.exists()
     assert not resumed.checkpoint_path.exists()
-    assert not resumed.checkpoint_path.with_name("orders.csv.checkpoint.json.tmp").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]  # no temporary, no lock
 
     with pytest.raises(ExportError, match="already exists"):
         Output(final).open(_checkpoint(), header=b"h\r\n", resume=False, overwrite=False)
@@ -374,8 +375,13 @@ def test_output_refuses_a_part_file_shorter_than_its_checkpoint(tmp_path: Path) 
 
 def test_output_finished_but_checkpoint_left_behind(tmp_path: Path) -> None:
     output = Output(tmp_path / "o.jsonl")
-    save(output.checkpoint_path, _checkpoint(pages=3, records=250))
-    output.final.write_bytes(b"")
+    content = b"{}\n" * 250
+    digest = hashlib.sha256(content).hexdigest()
+    save(
+        output.checkpoint_path,
+        _checkpoint(pages=3, records=250, offset=len(content), digest=digest),
+    )
+    output.final.write_bytes(content)
     stored, complete = output.open(_checkpoint(), header=b"", resume=True, overwrite=False)
     assert complete
     assert stored.records == 250
@@ -390,7 +396,7 @@ def test_corrupt_checkpoints_are_reported(tmp_path: Path) -> None:
     path.write_bytes(orjson.dumps({"version": 99}))
     with pytest.raises(ExportError, match="another version"):
         load(path)
-    path.write_bytes(orjson.dumps({"version": 1, "api": "reflow"}))
+    path.write_bytes(orjson.dumps({"version": VERSION, "api": "reflow"}))
     with pytest.raises(ExportError, match="not a valid export checkpoint"):
         load(path)
     assert load(tmp_path / "missing.json") is None

@@ -276,13 +276,24 @@ def test_paced_limiter_with_one_request_spaces_a_whole_window() -> None:
 # --- limiter_for -------------------------------------------------------------------------------
 
 
-def test_limiter_for_returns_one_limiter_per_host_and_rate() -> None:
+def test_limiter_for_returns_one_limiter_per_host_whatever_the_rate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     shared = limiter_for("api.example.test", DEFAULT)
-    assert isinstance(shared, WindowLimiter)
+    assert shared.rate == DEFAULT
     assert limiter_for("API.Example.test", RateLimit(200, 60.0)) is shared
     assert limiter_for("other.example.test", DEFAULT) is not shared
-    assert limiter_for("api.example.test", RateLimit(100, 60.0)) is not shared
-    assert isinstance(limiter_for("api.example.test", RateLimit(strategy="paced")), PacedLimiter)
+    assert not caplog.records
+    # Another rate for the same endpoint: the same budget, the stricter rate, and a warning.
+    assert limiter_for("api.example.test", RateLimit(100, 60.0)) is shared
+    assert shared.rate == RateLimit(100, 60.0)
+    assert limiter_for("api.example.test", RateLimit(strategy="paced")) is shared
+    assert shared.rate == RateLimit(100, 60.0, strategy="paced")
+    assert limiter_for("api.example.test", RateLimit(150, 30.0, margin=0.05)) is shared
+    assert shared.rate == RateLimit(100, 60.0, margin=0.05, strategy="paced")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 3
+    assert all("stricter" in w and "api.example.test" in w for w in warnings)
 
 
 @virtual_clock

@@ -6,7 +6,9 @@ summary goes to stdout. ``storeflow demo`` starts the sandbox in this process an
 everything from it through the real 200-requests-a-minute limit.
 
 Exit status: 0 on success; 1 when the export failed (the API refused the key, the host cannot
-be reached, a file cannot be written, an unfinished export is in the way); 2 for bad arguments;
+be reached, a file cannot be written, an unfinished export is in the way, another export of the
+same output is running); 2 for bad arguments and for an export state that is inconsistent (a
+damaged or edited checkpoint or ``.part`` file: the line says how to start over);
 130 when interrupted (Ctrl-C), which leaves a state that ``--resume`` continues. Expected
 failures print one line, ``error: ...``, and no traceback.
 """
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 import attrs
 
 from storeflow._cli_args import positive_int, seconds
-from storeflow.errors import StoreflowError, ValidationError
+from storeflow.errors import ExportStateError, StoreflowError, ValidationError
 from storeflow.export import (
     API_NAMES,
     COLLECTIONS,
@@ -302,8 +304,8 @@ def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUM
     except KeyboardInterrupt:
         print(interrupted, file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
-    except ValidationError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+    except (ValidationError, ExportStateError) as exc:
+        return _fail(str(exc).splitlines()[0], EXIT_USAGE)
     except StoreflowError as exc:
         return _fail(str(exc).splitlines()[0])
     except OSError as exc:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import html
 import ipaddress
+import json as stdjson
 import logging
 import math
 import random
@@ -30,19 +32,22 @@ from decimal import Decimal
 from enum import Enum
 from http import HTTPStatus
 from typing import Any, Final, TypeVar
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import aiohttp
 import attrs
+import orjson
 
 from storeflow import _serde, errors
 from storeflow._operation import Operation
 from storeflow._version import __version__
-from storeflow.ratelimit import Limiter, PausableLimiter, RateLimit, limiter_for
+from storeflow.ratelimit import EndpointLimiter, Limiter, PausableLimiter, RateLimit, limiter_for
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "MAX_RETRY_AFTER",
     "Response",
+    "RetryPolicy",
     "Timeout",
     "Transport",
     "TransportStats",
@@ -59,7 +64,6 @@ USER_AGENT: Final = f"storeflow/{__version__}"
 #: Methods whose repetition has the same effect as sending them once (RFC 9110, 9.2.2).
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
 
-_RETRY_STATUSES: Final = frozenset({502, 503, 504})
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 3
 _BACKOFF_BASE: Final = 0.5
@@ -67,7 +71,14 @@ _BACKOFF_CAP: Final = 8.0
 #: A 429 asking for a longer pause than this is not waited out: the caller gets the
 #: RateLimitError (with ``retry_after``) at once rather than a call that hangs for an hour.
 MAX_RETRY_AFTER: Final = 120.0
+#: The largest response body a client reads by default (``max_response_size``), in bytes.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+_CHUNK: Final = 64 * 1024
 _MESSAGE_LIMIT: Final = 200
+#: An HTTP method is a token (RFC 9110, 5.6.2).
+_METHOD: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: A header name is a token too; a value may not hold CR, LF or NUL (RFC 9110, 5.5).
+_FORBIDDEN_IN_VALUE: Final = re.compile(r"[\r\n\x00]")
 _PLACEHOLDER: Final = re.compile(r"\{([^{}]+)\}")
 _POCKETSFLOW_KEY_PREFIX: Final = re.compile(r"^pk_(?:test|live)_")
 
@@ -100,6 +111,47 @@ class Timeout:
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect)
 
 
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Which failures a call repeats, and how many times: the one retry policy.
+
+    ``max_retries`` is the most attempts after the first. A 429 (after the pause the server
+    asked for) and a failure to connect (nothing reached the server) are retried for every
+    operation, the latter at most ``connect_retries`` times (default: ``max_retries``). Only for
+    idempotent operations: failures after the request may have reached the server (a dropped
+    connection, a timeout, a status in ``statuses``) and, with ``unreadable``, a 2xx body that
+    is not JSON (cut short). So one call draws at most ``1 + max_retries`` requests, plus
+    redirect hops.
+
+    The clients use ``RetryPolicy(max_retries=2)`` (their ``max_retries``); the export reads its
+    pages with three more retries, a 500 among the statuses and ``unreadable`` (see
+    :func:`storeflow.export._engine.page_retry`).
+
+    Raises:
+        ValidationError: a retry count that is not an integer >= 0.
+    """
+
+    max_retries: int = 2
+    statuses: frozenset[int] = attrs.field(default=frozenset({502, 503, 504}), converter=frozenset)
+    connect_retries: int | None = None
+    unreadable: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_retries", "connect_retries"):
+            value = getattr(self, name)
+            if value is None and name == "connect_retries":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise errors.ValidationError(name, f"must be an integer >= 0, got {value!r}")
+
+    def allows(self, attempt: int, *, unsent: bool = False) -> bool:
+        """Whether attempt number ``attempt`` (from 1) may be followed by another."""
+        limit = self.max_retries
+        if unsent and self.connect_retries is not None:
+            limit = self.connect_retries
+        return attempt <= limit
+
+
 @attrs.frozen
 class Response:
     """A successful (2xx) response, read in full.
@@ -119,15 +171,19 @@ class Response:
     _redact: Callable[[str], str] = attrs.field(default=str, repr=False, eq=False, alias="redact")
     """Masks the API key in text from the body, for the errors :meth:`json` and :meth:`decode`
     raise (a server may echo the request's headers); leaves text unchanged by default."""
+    _parsed: list[Any] = attrs.field(factory=list, init=False, repr=False, eq=False)
 
     def json(self) -> Any:
-        """The body parsed as JSON; ``None`` for an empty body.
+        """The body parsed as JSON (once; later calls return the same value); ``None`` for an
+        empty body.
 
         Raises:
             DecodeError: the body is not JSON (an HTML page, a truncated document), with the
                 request's method, path and status and an excerpt of the body.
         """
-        return self._parse(_serde.loads) if self.body else None
+        if not self._parsed:
+            self._parsed.append(self._parse(_serde.loads) if self.body else None)
+        return self._parsed[0]
 
     def decode(self, cls: type[T]) -> T:
         """The body decoded into ``cls`` (a model, or e.g. ``list[Model]``).
@@ -142,22 +198,25 @@ class Response:
         try:
             return parse(self.body)
         except errors.DecodeError as exc:
-            failure = exc
+            failure: errors.DecodeError | None = exc
         # Raised outside the except clause, so an error that must not chain `failure` does not
-        # carry it as its context either.
-        text = _text(self.body)
-        body = self._redact(text)
-        if body == text:
+        # carry it as its context either. No local keeps the raw text: a traceback that shows
+        # frame locals would show it.
+        assert failure is not None
+        body = self._redact(_text(self.body))
+        where = ".".join(filter(None, (failure.model, failure.field))) or "the body"
+        model, field = failure.model, failure.field
+        if body == _text(self.body):
             message, cause = str(failure), failure
         else:
             # The body quotes the API key, and so may the parser's words (a value cut short) and
             # the exceptions they chain: keep only where decoding failed.
-            where = ".".join(filter(None, (failure.model, failure.field))) or "the body"
             message, cause = f"{where}: cannot be decoded (the body quotes the API key)", None
+        failure = None
         raise errors.DecodeError(
             message,
-            model=failure.model,
-            field=failure.field,
+            model=model,
+            field=field,
             method=self.method,
             path=self.path,
             status=self.status,
@@ -167,39 +226,83 @@ class Response:
 
 @attrs.frozen
 class _Reply:
-    """What one attempt got back: any status, body read in full."""
+    """What one attempt got back: any status, body read in full.
+
+    Its repr leaves out the headers and body, which may echo the key: a traceback that shows
+    frame locals shows this too.
+    """
 
     status: int
-    reason: str | None
-    headers: Mapping[str, str]
-    body: bytes
+    reason: str | None = attrs.field(repr=False)
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
 
 
 @attrs.frozen
 class _Failure:
     """An attempt that got no usable response.
 
-    ``unsent`` is true when nothing can have reached the server (connecting failed), which makes
-    the attempt safe to repeat for any operation; ``retryable`` is false for failures that a
-    repeat cannot fix (a TLS certificate refused).
+    ``error.unsent`` is true when nothing can have reached the server (connecting failed), which
+    makes the attempt safe to repeat for any operation; ``retryable`` is false for failures that
+    a repeat cannot fix (a TLS certificate refused, a body over the size cap). The aiohttp
+    exception behind it is not kept: its repr can carry the request's headers, key included.
     """
 
     error: errors.TransportError
-    cause: BaseException
-    unsent: bool
     retryable: bool = True
+
+
+class _Masked(str):
+    """A string whose ``repr`` is a masked form, and which refuses to be pickled.
+
+    The ``Authorization`` header value is held as one, so a ``repr`` of the headers (a frame's
+    locals in a traceback, an exception from a library) shows ``'Bearer …1234'``, never the key.
+    """
+
+    __slots__ = ("_shown",)
+
+    def __new__(cls, value: str, shown: str) -> _Masked:
+        self = super().__new__(cls, value)
+        self._shown = shown
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self._shown)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a secret cannot be pickled")
+
+
+def _key_forms(key: str) -> list[str]:
+    """Every form in which a server may echo ``key``: raw, JSON-escaped (with and without
+    ASCII escapes and escaped slashes), percent-encoded (plain and form style), HTML-escaped."""
+    forms = {
+        key,
+        orjson.dumps(key).decode()[1:-1],
+        stdjson.dumps(key)[1:-1],
+        quote(key, safe=""),
+        quote(key),
+        quote_plus(key),
+        html.escape(key),
+    }
+    forms |= {form.replace("/", "\\/") for form in list(forms)}
+    return sorted(forms, key=len, reverse=True)
 
 
 def mask_key(key: str | None) -> str | None:
     """A form of ``key`` safe to show: its ``pk_test_``/``pk_live_`` prefix and last 4 characters.
 
-    Short keys (under 16 characters) show nothing but ``…``.
+    Short keys (under 16 characters), and keys whose last 4 are not ASCII letters and digits,
+    show nothing but ``…``: the mask must read the same in every encoding it lands in (JSON,
+    CSV, a URL).
     """
     if key is None:
         return None
     match = _POCKETSFLOW_KEY_PREFIX.match(key)
     prefix = match.group(0) if match else ""
     tail = key[-4:] if len(key) - len(prefix) >= 16 else ""
+    if not (tail.isascii() and tail.isalnum()):
+        tail = ""
     return f"{prefix}…{tail}"
 
 
@@ -249,13 +352,78 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a URL's host name, lower case) is this machine: ``localhost`` itself or
+    a loopback address (``127.0.0.0/8``, ``::1``, ``::ffff:127.x.y.z``).
+
+    A name under ``.localhost`` does not count: whether it resolves to this machine is up to
+    the resolver, and a key must not be sent in clear text on a guess.
+    """
+    if host.rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _endpoint(origin: tuple[str, str, int | None]) -> str:
+    """The rate-limit key of an origin: every spelling of this machine is one host."""
+    scheme, host, port = origin
+    return f"{scheme}://{'loopback' if is_loopback(host) else host}:{port}"
+
+
+def _check_headers(headers: Any) -> dict[str, str]:
+    """``headers`` as a dict, checked: strings only, names that are tokens, no CR/LF/NUL.
+
+    Raises:
+        ValidationError: ``headers`` is not a mapping of strings, a name is not a token, a value
+            holds CR, LF or NUL (a header injection), or it sets ``Authorization``.
+    """
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise errors.ValidationError(
+            "headers", f"must be a mapping of names to values, got {type(headers).__name__}"
+        )
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _METHOD.fullmatch(name):
+            raise errors.ValidationError("headers", f"{name!r} is not a valid header name")
+        if not isinstance(value, str) or _FORBIDDEN_IN_VALUE.search(value):
+            raise errors.ValidationError(
+                "headers", f"the value of {name} must be a string without CR, LF or NUL"
+            )
+        if name.lower() == "authorization":
+            raise errors.ValidationError(
+                "headers", "must not set Authorization: pass the key as api_key"
+            )
+        checked[name] = value
+    return checked
+
+
+def _check_path(path: Any) -> str:
+    """``path`` checked for :meth:`Transport.request`.
+
+    Raises:
+        ValidationError: not a string, not starting with ``/``, holding CR/LF/NUL, or with a
+            ``.``/``..`` segment (also percent-encoded), which would leave the base URL's prefix.
+    """
+    if not isinstance(path, str):
+        raise errors.ValidationError("path", f"must be a string, got {type(path).__name__}")
+    if not path.startswith("/"):
+        raise errors.ValidationError("path", "must start with '/' (relative to base_url)")
+    if _FORBIDDEN_IN_VALUE.search(path):
+        raise errors.ValidationError("path", "must not contain CR, LF or NUL")
+    segments = urlsplit(path).path.split("/")
+    if any(re.sub("%2e", ".", segment, flags=re.IGNORECASE) in (".", "..") for segment in segments):
+        raise errors.ValidationError(
+            "path", "must not contain '.' or '..' segments (it stays under base_url)"
+        )
+    return path
 
 
 def _text(body: bytes) -> str:
@@ -272,11 +440,11 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None  # unparseable, or a date no clock can reach: as if absent
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -318,38 +486,36 @@ def _field_errors(details: Mapping[str, Any]) -> Iterable[str]:
         yield f"{field}: {first}"
 
 
-def _classify(exc: BaseException, method: str, path: str) -> _Failure:
-    """Map an aiohttp or timeout exception from one attempt to a storeflow error."""
+def _classify(exc: BaseException, method: str, path: str, redact: Callable[[str], str]) -> _Failure:
+    """Map an aiohttp or timeout exception from one attempt to a storeflow error.
+
+    The exception's text is passed through ``redact``: a malformed reply it quotes may echo the
+    key.
+    """
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return _Failure(
-            errors.TimeoutError("timed out connecting", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.TimeoutError("timed out connecting", method=method, path=path, unsent=True)
         )
     if isinstance(exc, aiohttp.ClientSSLError):
         return _Failure(
-            errors.ConnectionError(f"TLS failed: {exc}", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.ConnectionError(
+                f"TLS failed: {redact(str(exc))}", method=method, path=path, unsent=True
+            ),
             retryable=False,
         )
     if isinstance(exc, aiohttp.ClientConnectorError):
         return _Failure(
-            errors.ConnectionError(f"could not connect: {exc}", method=method, path=path),
-            exc,
-            unsent=True,
+            errors.ConnectionError(
+                f"could not connect: {redact(str(exc))}", method=method, path=path, unsent=True
+            )
         )
     if isinstance(exc, TimeoutError):
         return _Failure(
-            errors.TimeoutError("timed out waiting for the response", method=method, path=path),
-            exc,
-            unsent=False,
+            errors.TimeoutError("timed out waiting for the response", method=method, path=path)
         )
-    detail = str(exc) or type(exc).__name__
+    detail = redact(str(exc)) or type(exc).__name__
     return _Failure(
-        errors.ConnectionError(f"connection failed: {detail}", method=method, path=path),
-        exc,
-        unsent=False,
+        errors.ConnectionError(f"connection failed: {detail}", method=method, path=path)
     )
 
 
@@ -409,25 +575,36 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         path_params: Mapping[str, str | int] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
+        if not isinstance(base_url, str):
+            raise errors.ValidationError(
+                "base_url", f"must be a string, got {type(base_url).__name__}"
+            )
+        try:
+            parts = urlsplit(base_url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        except ValueError as exc:
+            raise errors.ValidationError("base_url", f"is not a valid URL: {exc}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise errors.ValidationError("base_url", "must be an http(s) URL with a host")
         if parts.query or parts.fragment:
             raise errors.ValidationError("base_url", "must not have a query or fragment")
-        if api_key is not None and parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if api_key is not None and not isinstance(api_key, str):
+            raise errors.ValidationError(
+                "api_key", f"must be a string, got {type(api_key).__name__}"
+            )
+        if api_key is not None and parts.scheme == "http" and not is_loopback(parts.hostname):
             raise errors.ValidationError(
                 "base_url",
-                "must use https: the API key is only sent over plain http to a loopback host",
+                "must use https: the API key is only sent over plain http to localhost or a "
+                "loopback address",
             )
         if not isinstance(timeout, Timeout):
             raise errors.ValidationError("timeout", "must be a storeflow.Timeout")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise errors.ValidationError(
-                "max_retries", f"must be an integer >= 0, got {max_retries!r}"
-            )
+        retry = RetryPolicy(max_retries=max_retries)  # checks max_retries
         if (
             isinstance(max_connections, bool)
             or not isinstance(max_connections, int)
@@ -436,10 +613,18 @@ class Transport:
             raise errors.ValidationError(
                 "max_connections", f"must be an integer >= 1, got {max_connections!r}"
             )
-        extra = dict(headers or {})
-        if any(name.lower() == "authorization" for name in extra):
+        if (
+            isinstance(max_response_size, bool)
+            or not isinstance(max_response_size, int)
+            or max_response_size < 1
+        ):
             raise errors.ValidationError(
-                "headers", "must not set Authorization: pass the key as api_key"
+                "max_response_size", f"must be an integer >= 1 (bytes), got {max_response_size!r}"
+            )
+        extra = _check_headers(headers)
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise errors.ValidationError(
+                "session", f"must be an aiohttp.ClientSession, got {type(session).__name__}"
             )
         if not (rate_limit is None or isinstance(rate_limit, RateLimit | Limiter)):
             raise errors.ValidationError(
@@ -449,14 +634,24 @@ class Transport:
         self.base_url: Final = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self._api_key = api_key
+        self._key_forms = (
+            re.compile("|".join(map(re.escape, _key_forms(api_key))), re.IGNORECASE)
+            if api_key
+            else None
+        )
+        self._authorization = (
+            None if api_key is None else _Masked(f"Bearer {api_key}", f"Bearer {mask_key(api_key)}")
+        )
         self._api_key_env = api_key_env
+        self.max_response_size: Final = max_response_size
         self.timeout: Final = timeout
         self._client_timeout = timeout.to_aiohttp()
-        self.max_retries: Final = max_retries
+        self.retry: Final = retry
+        """The retry policy of every call that does not pass its own."""
         self.limiter: Final[Limiter | None] = (
-            # Keyed by host and port: each is one API endpoint with its own budget (the sandbox
-            # serves the two APIs on two ports of one loopback host).
-            limiter_for(f"{self._origin[1]}:{self._origin[2]}", rate_limit)
+            # Keyed by the endpoint (scheme, host, port): each has its own budget (the sandbox
+            # serves the two APIs on two ports of one loopback host), however it is spelled.
+            limiter_for(_endpoint(self._origin), rate_limit)
             if isinstance(rate_limit, RateLimit)
             else rate_limit
         )
@@ -524,9 +719,12 @@ class Transport:
                 "this client belongs to another event loop: create one client per event loop"
             )
         if self._session is None:
+            trace = aiohttp.TraceConfig()
+            trace.on_request_headers_sent.append(self._headers_sent)
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_connections),
                 timeout=self._client_timeout,
+                trace_configs=[trace],
             )
             if "_retry_connection" in aiohttp.ClientSession.ATTRS:
                 # aiohttp silently resends an idempotent request once when a connection drops;
@@ -536,6 +734,19 @@ class Transport:
         assert self._slots is not None
         return self._session, self._slots
 
+    async def _headers_sent(
+        self, _session: aiohttp.ClientSession, context: Any, _params: object
+    ) -> None:
+        """aiohttp's hook once a request's headers are written: the moment it really left.
+
+        An event-loop stall between the limiter's admission and this moment (a new connection
+        being opened) would make the request reach the server later than its slot; the shared
+        limiter then holds everyone back (see :meth:`~storeflow.ratelimit.EndpointLimiter.sent`).
+        """
+        admitted_at = context.trace_request_ctx
+        if isinstance(admitted_at, float) and isinstance(self.limiter, EndpointLimiter):
+            self.limiter.sent(admitted_at)
+
     async def call(
         self,
         op: Operation,
@@ -543,6 +754,7 @@ class Transport:
         path_params: Mapping[str, str | int] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send operation ``op`` and return its successful response.
 
@@ -551,13 +763,12 @@ class Transport:
         :func:`encode_query`); ``json`` (plain data or a model) becomes the body, written by
         ``_serde.dumps`` so ``Decimal`` amounts stay exact.
 
-        Each attempt takes a concurrency permit, then a limiter slot. Retried, up to
-        ``max_retries`` times with full-jitter exponential backoff: a 429 (after the pause the
-        server asked for, through the shared limiter when it can pause); a failure to connect;
-        and, only when ``op.idempotent``, failures after the request may have reached the server
-        (dropped connection, timeout, 502/503/504). So a non-idempotent request is never sent
-        twice. A ``Retry-After`` of more than two minutes is not waited out: the error is raised
-        at once, with the ``retry_after`` the server asked for.
+        Each attempt takes a concurrency permit, then a limiter slot. Failures are retried as
+        ``retry`` (default :attr:`retry`, from the client's ``max_retries``; see
+        :class:`RetryPolicy`) says, with full-jitter exponential backoff; a 429 waits the pause
+        the server asked for, through the shared limiter when it can pause. A non-idempotent
+        request is never sent twice. A ``Retry-After`` of more than two minutes is not waited
+        out: the error is raised at once, with the ``retry_after`` the server asked for.
 
         Raises:
             ValidationError: ``op`` needs the API key and none is set; a path parameter is
@@ -581,6 +792,7 @@ class Transport:
             json=json,
             idempotent=op.idempotent,
             auth=op.auth != "none",
+            retry=retry or self.retry,
         )
 
     async def request(
@@ -599,16 +811,29 @@ class Transport:
         DELETE or PUT.
 
         Raises:
-            ValidationError: ``path`` does not start with ``/``; a value cannot be encoded.
+            ValidationError: ``method`` is not a method name; ``path`` is not a string starting
+                with ``/`` or has a ``.``/``..`` segment; ``params`` is not a mapping; a value
+                cannot be encoded.
             APIError, ConnectionError, TimeoutError, RuntimeError: as :meth:`call`.
         """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise errors.ValidationError("method", f"must be an HTTP method name, got {method!r}")
         method = method.upper()
-        if not path.startswith("/"):
-            raise errors.ValidationError("path", "must start with '/' (relative to base_url)")
+        path = _check_path(path)
+        if params is not None and not isinstance(params, Mapping):
+            raise errors.ValidationError(
+                "params", f"must be a mapping of names to values, got {type(params).__name__}"
+            )
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         return await self._send(
-            method, path, params=params, json=json, idempotent=idempotent, auth=True
+            method,
+            path,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            auth=True,
+            retry=self.retry,
         )
 
     def _expand(self, template: str, path_params: Mapping[str, str | int] | None) -> str:
@@ -629,13 +854,25 @@ class Transport:
         try:
             return _serde.dumps(json)
         except TypeError as exc:
-            raise errors.ValidationError("json", str(exc)) from None
+            problem = str(exc)
+        # Name the top-level field that cannot be encoded (``page``, not ``json``), if any: a
+        # model's by its attribute name, which is the caller's argument name.
+        fields: Iterable[tuple[Any, Any]] = ()
+        if attrs.has(type(json)):
+            fields = ((f.name, getattr(json, f.name)) for f in attrs.fields(type(json)))
+        elif isinstance(json, Mapping):
+            fields = json.items()
+        for name, value in fields:
+            try:
+                _serde.dumps(value)
+            except TypeError as exc:
+                raise errors.ValidationError(str(name), f"cannot be sent: {exc}") from None
+        raise errors.ValidationError("json", problem)
 
     def backoff(self, retry: int) -> float:
         """The pause before retry number ``retry`` (from 0), in seconds.
 
-        Full jitter: uniform in ``[0, min(8, 0.5 * 2**retry)]``. The export engine paces its own
-        page retries with it, so both layers back off alike.
+        Full jitter: uniform in ``[0, min(8, 0.5 * 2**retry)]``.
         """
         return self._rng.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**retry))
 
@@ -648,6 +885,7 @@ class Transport:
         json: Any,
         idempotent: bool,
         auth: bool,
+        retry: RetryPolicy,
     ) -> Response:
         query = encode_query(params)
         body = None if json is None else self._encode_body(json)
@@ -655,8 +893,8 @@ class Transport:
         headers = dict(self._headers)
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if auth and self._api_key is not None:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+        if auth and self._authorization is not None:
+            headers["Authorization"] = self._authorization
         log_path = path + ("?" + "&".join(name for name, _ in query) if query else "")
 
         loop = asyncio.get_running_loop()
@@ -670,14 +908,19 @@ class Transport:
                 outcome = await self._attempt(
                     session, method, path, query, body, headers, log_path, attempt
                 )
-            retries_left = attempt <= self.max_retries
+            retries_left = retry.allows(attempt)
             if isinstance(outcome, _Failure):
-                if retries_left and outcome.retryable and (outcome.unsent or idempotent):
+                unsent = outcome.error.unsent
+                if (
+                    retry.allows(attempt, unsent=unsent)
+                    and outcome.retryable
+                    and (unsent or idempotent)
+                ):
                     await asyncio.sleep(self.backoff(attempt - 1))
                     continue
-                raise outcome.error from outcome.cause
+                raise outcome.error
             if 200 <= outcome.status < 300:
-                return Response(
+                response = Response(
                     status=outcome.status,
                     headers=outcome.headers,
                     body=outcome.body,
@@ -685,8 +928,15 @@ class Transport:
                     path=path,
                     elapsed=loop.time() - started,
                     attempts=attempt,
-                    redact=self._redact,
+                    redact=self.redact,
                 )
+                if retry.unreadable and idempotent and retries_left:
+                    try:
+                        response.json()  # parsed once: the caller gets this value
+                    except errors.DecodeError:
+                        await asyncio.sleep(self.backoff(attempt - 1))
+                        continue
+                return response
             retry_after = _retry_after(outcome.headers)
             waitable = retry_after is None or retry_after <= MAX_RETRY_AFTER
             delay = self.backoff(attempt - 1) if retry_after is None else retry_after
@@ -701,7 +951,7 @@ class Transport:
                     if not isinstance(limiter, PausableLimiter):
                         await asyncio.sleep(delay)
                     continue
-            elif outcome.status in _RETRY_STATUSES and idempotent and retries_left and waitable:
+            elif outcome.status in retry.statuses and idempotent and retries_left and waitable:
                 await asyncio.sleep(delay)
                 continue
             raise self._api_error(outcome, method, path, retry_after)
@@ -713,22 +963,32 @@ class Transport:
             has_location = "Location" in reply.headers
             message = "too many redirects" if has_location else "redirect without a Location"
         else:
-            message = self._redact(_error_message(reply))
+            message = self.redact(_error_message(reply))
         return errors.api_error(
             reply.status,
             message,
             method=method,
             path=path,
-            body=self._redact(_text(reply.body)) if reply.body else None,
-            request_id=reply.headers.get("x-request-id") or reply.headers.get("request-id"),
+            body=self.redact(_text(reply.body)) if reply.body else None,
+            request_id=self._request_id(reply.headers),
             retry_after=retry_after,
         )
 
-    def _redact(self, text: str) -> str:
-        """``text`` with the API key masked: a server may echo the key it refused."""
-        if self._api_key is None:
+    def _request_id(self, headers: Mapping[str, str]) -> str | None:
+        """The response's request id, masked: a server may build it from the request's headers."""
+        value = headers.get("x-request-id") or headers.get("request-id")
+        return None if value is None else self.redact(value)
+
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked in every form a server may echo it in.
+
+        Raw, JSON-escaped (``\\"``, ``\\u00e9``, ``\\/``), percent-encoded (either case of hex,
+        ``+`` for spaces) and HTML-escaped; the mask is :func:`mask_key`'s. Text without a key
+        comes back unchanged.
+        """
+        if self._key_forms is None:
             return text
-        return text.replace(self._api_key, mask_key(self._api_key) or "")
+        return self._key_forms.sub(mask_key(self._api_key) or "…", text)
 
     async def _attempt(
         self,
@@ -744,10 +1004,12 @@ class Transport:
         """One attempt: exchanges with the server, following same-origin redirects."""
         url = self.base_url + path
         for hop in range(_MAX_REDIRECTS + 1):
+            admitted_at = None
             if self.limiter is not None:
                 await self.limiter.acquire()
+                admitted_at = asyncio.get_running_loop().time()
             outcome = await self._exchange(
-                session, method, url, query, body, headers, path, log_path, attempt
+                session, method, url, query, body, headers, path, log_path, attempt, admitted_at
             )
             if (
                 isinstance(outcome, _Failure)
@@ -786,8 +1048,13 @@ class Transport:
         path: str,
         log_path: str,
         attempt: int,
+        admitted_at: float | None,
     ) -> _Reply | _Failure:
-        """One HTTP request and its whole response; failures come back as :class:`_Failure`."""
+        """One HTTP request and its whole response; failures come back as :class:`_Failure`.
+
+        ``admitted_at`` (the loop time the limiter admitted it) goes to :meth:`_headers_sent`,
+        which tells the limiter when the request really left.
+        """
         loop = asyncio.get_running_loop()
         started = loop.time()
         self.stats.requests += 1
@@ -801,19 +1068,50 @@ class Transport:
                 timeout=self._client_timeout,
                 allow_redirects=False,
                 raise_for_status=False,
+                trace_request_ctx=admitted_at,
             ) as resp:
-                body_read = await resp.read()
-            outcome: _Reply | _Failure = _Reply(
-                status=resp.status, reason=resp.reason, headers=resp.headers, body=body_read
-            )
+                body_read = await self._read_body(resp)
+                if body_read is None:
+                    resp.close()  # drop the connection rather than read the rest
+            outcome: _Reply | _Failure
+            if body_read is None:
+                limit = self.max_response_size
+                outcome = _Failure(
+                    errors.ResponseTooLargeError(
+                        f"the response body is larger than max_response_size ({limit} bytes)",
+                        method=method,
+                        path=path,
+                        limit=limit,
+                    ),
+                    retryable=False,
+                )
+            else:
+                outcome = _Reply(
+                    status=resp.status, reason=resp.reason, headers=resp.headers, body=body_read
+                )
             shown = str(resp.status)
             if resp.status == 429:
                 self.stats.rate_limited += 1
         except (aiohttp.ClientError, TimeoutError) as exc:
-            outcome = _classify(exc, method, path)
+            outcome = _classify(exc, method, path, self.redact)
             shown = type(exc).__name__
         elapsed_ms = (loop.time() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d)", method, log_path, shown, elapsed_ms, attempt
         )
         return outcome
+
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes | None:
+        """The whole body of ``resp``, or ``None`` once it exceeds ``max_response_size``
+        (announced by ``Content-Length`` or counted while reading, after decompression)."""
+        limit = self.max_response_size
+        if resp.content_length is not None and resp.content_length > limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)

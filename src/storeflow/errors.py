@@ -4,15 +4,19 @@
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
 ├── DecodeError            a response body is not what the schema says
-├── TransportError         no usable HTTP response
-│   ├── ConnectionError    the connection failed or was dropped
-│   └── TimeoutError       the request did not finish in time
-└── APIError               the server answered with an error status
-    ├── BadRequestError    400, 409, 422
-    ├── AuthenticationError 401, 403
-    ├── NotFoundError      404
-    ├── RateLimitError     429
-    └── ServerError        5xx
+├── ExportError            the files of an export do not allow this run
+│   └── ExportStateError   its checkpoint or .part file is inconsistent (edited, damaged)
+└── RequestError           tied to one request: ``method`` and ``path``
+    ├── TransportError     no usable HTTP response (``unsent``: it never reached the server)
+    │   ├── ConnectionError        the connection failed or dropped (also a builtin one)
+    │   ├── TimeoutError           the request did not finish in time (also a builtin one)
+    │   └── ResponseTooLargeError  the body is larger than the client accepts
+    └── APIError           the server answered with an error status
+        ├── BadRequestError    400, 409, 422
+        ├── AuthenticationError 401, 403
+        ├── NotFoundError      404
+        ├── RateLimitError     429
+        └── ServerError        5xx
 ```
 
 No message built here ever contains an API key: the transport redacts request data before it
@@ -21,6 +25,7 @@ reaches an exception, and bodies are the server's words only.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 __all__ = [
@@ -29,8 +34,12 @@ __all__ = [
     "BadRequestError",
     "ConnectionError",
     "DecodeError",
+    "ExportError",
+    "ExportStateError",
     "NotFoundError",
     "RateLimitError",
+    "RequestError",
+    "ResponseTooLargeError",
     "ServerError",
     "StoreflowError",
     "TimeoutError",
@@ -113,26 +122,51 @@ class DecodeError(StoreflowError):
         super().__init__(f"{message}{where}")
 
 
-class TransportError(StoreflowError):
-    """No usable HTTP response was received for ``method`` ``path``."""
+class RequestError(StoreflowError):
+    """A failure tied to one request: ``method`` and ``path`` (without base URL or query)."""
 
     def __init__(self, message: str, *, method: str, path: str) -> None:
         self.method = method
         self.path = path
-        super().__init__(f"{message} ({method} {path})")
+        super().__init__(message)
 
 
-# Shadows the builtin on purpose: callers spell it `storeflow.errors.ConnectionError`.
-class ConnectionError(TransportError):
+class TransportError(RequestError):
+    """No usable HTTP response was received for ``method`` ``path``.
+
+    ``unsent`` is true when the request certainly never reached the server (connecting failed,
+    a TLS handshake was refused), so repeating it is safe for any operation; false when it may
+    have been received and acted on.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, unsent: bool = False) -> None:
+        self.unsent = unsent
+        super().__init__(f"{message} ({method} {path})", method=method, path=path)
+
+
+# Shadows the builtin on purpose, and derives from it so `except ConnectionError:` (the
+# builtin) catches it too; callers spell it `storeflow.errors.ConnectionError`.
+class ConnectionError(TransportError, builtins.ConnectionError):
     """The connection could not be made, or was dropped before a full response arrived."""
 
 
-# Shadows the builtin on purpose, like ConnectionError.
-class TimeoutError(TransportError):
+# Shadows and derives from the builtin, like ConnectionError.
+class TimeoutError(TransportError, builtins.TimeoutError):
     """The request did not complete within the configured timeout."""
 
 
-class APIError(StoreflowError):
+class ResponseTooLargeError(TransportError):
+    """The response body is larger than the client's ``max_response_size``.
+
+    The connection is closed without reading the rest; ``limit`` is the cap in bytes.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message, method=method, path=path)
+
+
+class APIError(RequestError):
     """The server answered with an error status.
 
     Attributes: ``status`` (HTTP status), ``message`` (from the body's ``message`` or ``error``),
@@ -152,12 +186,10 @@ class APIError(StoreflowError):
     ) -> None:
         self.message = message
         self.status = status
-        self.method = method
-        self.path = path
         self.body = None if body is None else excerpt(body)
         self.request_id = request_id
         rid = f", request id {request_id}" if request_id else ""
-        super().__init__(f"{status} {message} ({method} {path}{rid})")
+        super().__init__(f"{status} {message} ({method} {path}{rid})", method=method, path=path)
 
 
 class BadRequestError(APIError):
@@ -234,3 +266,19 @@ def api_error(
     else:
         cls = APIError
     return cls(message, status=status, method=method, path=path, body=body, request_id=request_id)
+
+
+class ExportError(StoreflowError):
+    """The files of an export do not allow this run.
+
+    Raised when an unfinished export is in the way and neither ``resume`` nor ``overwrite`` was
+    asked for, when the output exists and ``overwrite`` was not asked for, when another export
+    of the same output is running, and when a checkpoint is corrupt, belongs to a different
+    export, or no longer matches its ``.part`` file. The message says how to start over.
+    """
+
+
+class ExportStateError(ExportError):
+    """An export's state on disk is inconsistent: its checkpoint was edited or damaged, or its
+    ``.part`` file no longer matches it. Nothing is resumed; the message says how to start over.
+    """

@@ -27,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import itertools
+import logging
 import math
 import os
 import sys
@@ -43,7 +45,13 @@ from storeflow.errors import ValidationError
 if sys.platform != "win32":
     import fcntl
 
+logger = logging.getLogger("storeflow")
+
+#: A state file value further ahead of the clock than this is corrupt, not a queue.
+_FURTHEST_AHEAD = 86_400.0
+
 __all__ = [
+    "EndpointLimiter",
     "FileBackend",
     "Limiter",
     "MemoryBackend",
@@ -81,6 +89,14 @@ class RateLimit:
     strategy: Literal["window", "paced"] = "window"
 
     def __attrs_post_init__(self) -> None:
+        for name in ("requests", "period", "margin"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError(name, f"must be a number, got {type(value).__name__}")
+        if not isinstance(self.requests, int):
+            raise ValidationError("requests", f"must be a whole number, got {self.requests!r}")
+        if not math.isfinite(self.period):
+            raise ValidationError("period", f"must be finite seconds, got {self.period!r}")
         if not self.requests >= 1:
             raise ValidationError("requests", f"must be at least 1, got {self.requests!r}")
         if not self.period > 0:
@@ -94,6 +110,21 @@ class RateLimit:
     def window(self) -> float:
         """The interval the limiters actually enforce: ``period * (1 + margin)`` seconds."""
         return self.period * (1 + self.margin)
+
+    @property
+    def slack(self) -> float:
+        """``margin * period``: how late after its slot a request may reach the server."""
+        return self.period * self.margin
+
+    def stricter(self, other: RateLimit) -> RateLimit:
+        """A rate that keeps both ``self`` and ``other``: the fewer requests, the longer period
+        and margin, and ``"paced"`` if either is."""
+        return RateLimit(
+            requests=min(self.requests, other.requests),
+            period=max(self.period, other.period),
+            margin=max(self.margin, other.margin),
+            strategy="paced" if "paced" in (self.strategy, other.strategy) else "window",
+        )
 
 
 @runtime_checkable
@@ -142,13 +173,41 @@ class WindowBackend(Protocol):
 
 @attrs.define
 class _Log:
-    """A sliding-window log: the state both backends share, and the rule they apply to it."""
+    """A sliding-window log: the state both backends share, and the rule they apply to it.
+
+    ``lost`` marks a log rebuilt from corrupt state: until a :meth:`reserve` (which knows the
+    time and the rate) sets a safe pause, nothing in it can be trusted.
+    """
 
     resume_at: float = -math.inf
     slots: list[float] = attrs.Factory(list)  # sorted: reserve() only ever appends the maximum
+    lost: bool = False
+    rebuilt: bool = False
+
+    @classmethod
+    def read(cls, numbers: array[float]) -> _Log:
+        """The log stored as ``numbers`` (pause deadline, then the slots); a lost one if they are
+        not a log this module writes (not sorted, NaN or infinite values)."""
+        if not numbers:
+            return cls()
+        resume_at, slots = numbers[0], list(numbers[1:])
+        values = [resume_at, *slots]
+        if any(math.isnan(v) or v == math.inf for v in values) or any(
+            a > b for a, b in itertools.pairwise(slots)
+        ):
+            return cls(lost=True)
+        return cls(resume_at, slots)
 
     def reserve(self, now: float, rate: RateLimit) -> float:
         window = rate.window
+        if self.lost or max(self.resume_at, self.slots[-1] if self.slots else now) > (
+            now + _FURTHEST_AHEAD
+        ):
+            # Whatever the lost log held (even a full window's budget spent just now), none of it
+            # can crowd a slot a whole window from now: start again from there. (A value more
+            # than a day ahead is no queue this module builds, but tampering.)
+            self.lost, self.rebuilt = False, True
+            self.slots, self.resume_at = [], now + window
         # A new slot is >= now: a slot at or before now - window can never share a window with it.
         del self.slots[: bisect.bisect_right(self.slots, now - window)]
         slot = max(now, self.resume_at, self.slots[-1] if self.slots else now)
@@ -159,12 +218,20 @@ class _Log:
         return slot
 
     def release(self, slot: float) -> None:
+        if self.lost:
+            return
         # Removing from a sorted log keeps it sorted, and only widens the gaps reserve() relies on.
         with contextlib.suppress(ValueError):
             self.slots.remove(slot)
 
     def pause_until(self, t: float) -> None:
-        self.resume_at = max(self.resume_at, t)
+        if not self.lost:
+            self.resume_at = max(self.resume_at, t)
+
+    def paused_until(self) -> float:
+        # A lost log has no known deadline: report none that a waiter may pass (it queues again,
+        # and its next reserve() rebuilds the log).
+        return math.inf if self.lost else self.resume_at
 
 
 class MemoryBackend:
@@ -196,7 +263,7 @@ class MemoryBackend:
     def resume_at(self) -> float:
         """See :meth:`WindowBackend.resume_at`."""
         with self._lock:
-            return self._log.resume_at
+            return self._log.paused_until()
 
     def __repr__(self) -> str:
         return "MemoryBackend()"
@@ -224,6 +291,7 @@ class FileBackend:
         if sys.platform == "win32":
             raise OSError("FileBackend needs POSIX file locks (fcntl.flock)")
         self.path = os.fspath(path)
+        self._reported = False
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[_Log]:
@@ -232,9 +300,22 @@ class FileBackend:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
             before = os.pread(fd, os.fstat(fd).st_size, 0)
-            numbers = array("d", before)
-            log = _Log(numbers[0], list(numbers[1:])) if numbers else _Log()
+            numbers = array("d")
+            if len(before) % numbers.itemsize == 0:
+                numbers.frombytes(before)
+                log = _Log.read(numbers)
+            else:
+                log = _Log(lost=True)  # torn or foreign bytes
             yield log
+            if (log.lost or log.rebuilt) and not self._reported:
+                self._reported = True
+                logger.warning(
+                    "rate-limit state %s was corrupt; rebuilding it, admitting nothing for one "
+                    "window",
+                    self.path,
+                )
+            if log.lost:
+                return  # nothing known to write; the next reserve() rebuilds it
             after = array("d", [log.resume_at, *log.slots]).tobytes()
             if after != before:
                 os.pwrite(fd, after, 0)
@@ -260,7 +341,7 @@ class FileBackend:
     def resume_at(self) -> float:
         """See :meth:`WindowBackend.resume_at`."""
         with self._transaction() as log:
-            return log.resume_at
+            return log.paused_until()
 
     def __repr__(self) -> str:
         return f"FileBackend({self.path!r})"
@@ -279,6 +360,11 @@ class WindowLimiter:
     fixed latency ``c``, then ``N + 1`` arrivals inside one interval of length ``period`` would
     need ``N + 1`` slots within less than ``period * (1 + margin)``, which the log never hands
     out. So the server sees at most ``N`` per ``period`` in any sliding or fixed window.
+
+    Event-loop stalls: a task that wakes more than half the slack (``margin * period / 2``) after
+    its slot, because the loop was blocked, gives that slot back and takes a new one, so what it
+    sends is counted when it is sent. (The transport spends the other half: see
+    :meth:`EndpointLimiter.sent`.)
 
     Cancelling a task that waits in :meth:`acquire` gives its slot back. State lives in
     ``backend`` (a fresh :class:`MemoryBackend` by default); limiters that share a backend share
@@ -306,9 +392,11 @@ class WindowLimiter:
             except BaseException:
                 self.backend.release(slot)
                 raise
-            if self.backend.resume_at() <= slot:
+            on_time = loop.time() - slot <= self.rate.slack / 2
+            if on_time and self.backend.resume_at() <= slot:
                 return
-            # A pause began while we slept and covers our slot: give it back and queue again.
+            # The loop stalled past our slot, or a pause began while we slept and covers it:
+            # give the slot back and queue again.
             self.backend.release(slot)
 
     def pause(self, seconds: float) -> None:
@@ -374,24 +462,120 @@ class PacedLimiter:
         return f"PacedLimiter({self.rate!r})"
 
 
-_registry: dict[tuple[str, RateLimit], WindowLimiter | PacedLimiter] = {}
+class EndpointLimiter:
+    """The budget of one API endpoint, shared by every client of the process that reaches it.
+
+    Built by :func:`limiter_for`. It admits through a :class:`WindowLimiter` at :attr:`rate`
+    and, when that rate is ``"paced"``, through a :class:`PacedLimiter` first. When another
+    client asks for a different rate, :meth:`tighten` makes the rate keep both (see
+    :meth:`RateLimit.stricter`) and logs a warning: one endpoint has one budget, whatever each
+    client was told.
+    """
+
+    def __init__(self, endpoint: str, rate: RateLimit) -> None:
+        self.endpoint = endpoint
+        self._window = WindowLimiter(rate)
+        self._paced = PacedLimiter(rate) if rate.strategy == "paced" else None
+        self._lock = threading.Lock()
+
+    @property
+    def rate(self) -> RateLimit:
+        """The rate in force: the strictest asked for so far."""
+        return self._window.rate
+
+    @property
+    def strategy(self) -> Literal["window", "paced"]:
+        """``"paced"`` when admissions are spaced evenly, else ``"window"``."""
+        return self.rate.strategy
+
+    def tighten(self, rate: RateLimit) -> None:
+        """Apply ``rate`` too: from now on, the rate in force keeps both it and the current one."""
+        with self._lock:
+            current = self._window.rate
+            combined = current.stricter(rate)
+            if combined != current:
+                logger.warning(
+                    "clients of %s asked for different rate limits (%r, %r); applying the "
+                    "stricter %r to all of them",
+                    self.endpoint,
+                    current,
+                    rate,
+                    combined,
+                )
+                self._window.rate = combined
+                if combined.strategy == "paced":
+                    self._paced = PacedLimiter(combined)
+            elif rate != current:
+                logger.warning(
+                    "a client of %s asked for %r; the stricter %r already applies",
+                    self.endpoint,
+                    rate,
+                    current,
+                )
+
+    async def acquire(self) -> None:
+        """Wait for this request's slot (see :class:`WindowLimiter` and :class:`PacedLimiter`).
+
+        Raises:
+            asyncio.CancelledError: if cancelled while waiting; nothing is consumed.
+        """
+        if self._paced is not None:
+            await self._paced.acquire()
+        await self._window.acquire()
+
+    def pause(self, seconds: float) -> None:
+        """Admit nobody for the next ``seconds`` seconds.
+
+        Raises:
+            RuntimeError: if called outside a running event loop.
+        """
+        self._window.pause(seconds)
+        if self._paced is not None:
+            self._paced.pause(seconds)
+
+    def sent(self, admitted_at: float) -> None:
+        """Report that a request admitted at loop time ``admitted_at`` went out just now.
+
+        If the event loop stalled between the admission and the send by more than half the
+        slack, the request reached the server later than the budget assumed, and may share a
+        server window with the next ones: nobody is admitted for a whole window from now, so
+        no request sent later can share a window with it. (A stall while waiting for a slot is
+        handled by :meth:`WindowLimiter.acquire` itself.)
+
+        Raises:
+            RuntimeError: if called outside a running event loop.
+        """
+        rate = self.rate
+        if asyncio.get_running_loop().time() - admitted_at > rate.slack / 2:
+            self.pause(rate.window)
+
+    def __repr__(self) -> str:
+        return f"EndpointLimiter({self.endpoint!r}, {self.rate!r})"
+
+
+_registry: dict[str, EndpointLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(host: str, rate: RateLimit) -> WindowLimiter | PacedLimiter:
-    """Return the process-wide limiter for ``host`` at ``rate``, creating it on first use.
+def limiter_for(host: str, rate: RateLimit) -> EndpointLimiter:
+    """Return the process-wide limiter of the endpoint ``host``, creating it on first use.
 
-    ``host`` names one API endpoint; the transport passes ``"name:port"``.
+    ``host`` names one API endpoint; the transport passes ``"scheme://host:port"`` with every
+    spelling of this machine (``localhost``, ``127.0.0.1``, ``::1``) as one host. Names are
+    compared case-insensitively.
 
-    Every client in the process that targets the same host with the same rate gets the same
-    limiter, so together they stay within the one budget the vendor grants per IP. Host names
-    are compared case-insensitively. The limiter follows ``rate.strategy``; a ``"paced"`` one
-    must stay within one event loop (see :class:`PacedLimiter`).
+    Every client in the process that targets the same endpoint gets the same limiter, whatever
+    ``rate`` it asks for, so together they stay within the one budget the vendor grants per IP.
+    A ``rate`` different from the one in force is combined with it (the stricter applies, and a
+    warning is logged; see :meth:`EndpointLimiter.tighten`). A ``"paced"`` rate must stay within
+    one event loop (see :class:`PacedLimiter`).
     """
-    key = (host.lower(), rate)
+    key = host.lower()
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
-            limiter = WindowLimiter(rate) if rate.strategy == "window" else PacedLimiter(rate)
-            _registry[key] = limiter
-        return limiter
+            limiter = _registry[key] = EndpointLimiter(key, rate)
+            return limiter
+    if rate != limiter.rate:
+        limiter.tighten(rate)
+    return limiter

@@ -35,11 +35,19 @@ async with Pocketsflow() as pf:
   refused. Without ``resume``, an unfinished export in the way is an :class:`ExportError`; pass
   ``overwrite=True`` to start over (it also allows replacing an existing ``<path>``). An export
   that fails before writing its first page (a refused key, an unreachable host) leaves nothing.
-- **Failures**: besides the client's own retries, a page that still fails with a 5xx, a 429, a
-  dropped connection, a timeout or an unreadable body is fetched again, up to three times
-  (reading a page is idempotent, so repeating it is safe). Anything else (a 401, a 404, a host
-  refusing connections, a 429 asking for a longer pause than the client waits out) stops the
-  export at once, resumable.
+- **One export per output**: an export holds an OS lock on ``<path>.lock`` while it runs (it
+  dies with the process); a second export of the same output fails at once with an
+  :class:`ExportError` naming the output and the running export's pid.
+- **Tampering and damage**: the checkpoint is sealed and type-checked, and records the digest of
+  the ``.part`` bytes it counts; a resume refuses anything inconsistent with an
+  :class:`~storeflow.errors.ExportStateError` that says how to start over.
+- **Failures**: pages are read with the client's retry policy given three more retries (also
+  for a 500 and a body cut short), so one page draws at most ``max_retries + 4`` requests (6 by
+  default); reading a page is idempotent, so repeating it is safe. Anything else (a 401, a 404,
+  a host refusing connections after the client's retries, a 429 asking for a longer pause than
+  the client waits out) stops the export at once, resumable.
+- **The key**: wherever a server quotes the client's API key inside records, in any encoding,
+  it is written masked.
 """
 
 from __future__ import annotations
@@ -49,8 +57,7 @@ import os
 from pathlib import Path
 
 from storeflow._transport import Transport
-from storeflow.errors import ValidationError
-from storeflow.export._checkpoint import ExportError
+from storeflow.errors import ExportError, ExportStateError, ValidationError
 from storeflow.export._collections import API_NAMES, COLLECTIONS, ApiName, get
 from storeflow.export._engine import ExportProgress, ExportSummary, ProgressCallback, run
 from storeflow.export._writers import FORMATS, Format
@@ -64,6 +71,7 @@ __all__ = [
     "ApiName",
     "ExportError",
     "ExportProgress",
+    "ExportStateError",
     "ExportSummary",
     "Format",
     "ProgressCallback",
@@ -139,10 +147,14 @@ async def export(
     Raises:
         ValidationError: unknown collection or format, ``concurrency`` below 1, both
             ``resume`` and ``overwrite``, a date range for a collection that cannot be filtered
-            by date, a naive datetime, a missing key.
+            by date, a date that is not a ``date``/aware ``datetime`` or out of range, a
+            ``path`` that is not a path, a missing key.
         ExportError: an unfinished export is in the way (pass ``resume`` or ``overwrite``),
-            ``path`` exists (pass ``overwrite``) or is a directory, or a checkpoint is corrupt
-            or belongs to another export (collection, format, dates or store).
+            ``path`` exists (pass ``overwrite``) or is a directory, another export of ``path``
+            is running, or a checkpoint belongs to another export (collection, format, dates or
+            store).
+        ExportStateError: (an ``ExportError``) the checkpoint or ``.part`` file is damaged or
+            was edited; nothing is resumed.
         AuthenticationError, APIError, ConnectionError, TimeoutError, DecodeError: a page
             could not be fetched after the client's retries; the export can be resumed.
         OSError: the file cannot be written.

@@ -18,8 +18,9 @@ from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
+from storeflow import _serde
 from storeflow._operation import Operation
-from storeflow._transport import Transport
+from storeflow._transport import RetryPolicy, Transport
 from storeflow._validate import maximum
 from storeflow.errors import DecodeError, ValidationError
 from storeflow.pocketsflow import models as pocketsflow_models
@@ -46,6 +47,12 @@ API_NAMES: Final[tuple[ApiName, ...]] = ("pocketsflow", "reflow")
 
 PAGE_SIZE: Final = maximum(REFLOW_ARGUMENTS["users_list"].rules["perpage"])
 """Records per page: the largest page Reflow serves (Pocketsflow states no maximum)."""
+
+MAX_PAGES: Final = 10_000_000
+"""The most pages a list may claim (a billion records): a larger ``totalPages`` is an error,
+not a loop that never ends."""
+
+_MAX_TOTAL: Final = 2**53  # the largest count every JSON reader holds exactly
 
 Paging: TypeAlias = Literal["none", "pocketsflow", "reflow"]
 DateStyle: TypeAlias = Literal["none", "iso", "day", "unix"]
@@ -177,13 +184,23 @@ class Collection:
                 params["endDate"] = high.date().isoformat()
         return params
 
-    async def fetch(self, transport: Transport, number: int, params: Mapping[str, Any]) -> Page:
-        """Fetch page ``number`` (1 for an unpaginated collection) with ``params``.
+    async def fetch(
+        self,
+        transport: Transport,
+        number: int,
+        params: Mapping[str, Any],
+        retry: RetryPolicy | None = None,
+    ) -> Page:
+        """Fetch page ``number`` (1 for an unpaginated collection) with ``params``, retrying as
+        ``retry`` says (default: the transport's policy). The API key is masked wherever the
+        body quotes it (see :meth:`Transport.redact`).
 
         Raises:
             APIError, ConnectionError, TimeoutError: as :meth:`Transport.call`.
-            DecodeError: the response is not JSON, or lacks the expected list or paging data
-                (then the error names what is wrong but quotes nothing of the body).
+            DecodeError: the response is not JSON, or is not shaped as a page of this list: no
+                list of objects, an id that is not a string or integer, counts that are not whole
+                numbers or beyond belief. The error names the collection, the page and what is
+                wrong, with an excerpt of the body (the key masked).
         """
         query: dict[str, Any] = dict(params)
         if self.paging == "pocketsflow":
@@ -191,41 +208,68 @@ class Collection:
         elif self.paging == "reflow":
             query.update(page=number, perpage=PAGE_SIZE)
         if self.query_in_body:
-            response = await transport.call(self.operation, json=query)
+            response = await transport.call(self.operation, json=query, retry=retry)
         else:
-            response = await transport.call(self.operation, params=query)
-        body = response.json()
+            response = await transport.call(self.operation, params=query, retry=retry)
+        # A server may echo the key inside records: mask it in the JSON text, in every form, so
+        # that no output format (JSON Lines, or CSV with its own quoting) can carry it.
+        text = response.body.decode("utf-8", "replace")
+        masked = transport.redact(text)
+        body = response.json() if masked == text else _serde.loads(masked.encode())
         try:
             records = body if self.items is None else body[self.items]
             if not isinstance(records, list):
                 raise TypeError(f"expected a list, got {type(records).__name__}")
             if self.flatten_tree is not None:
                 records = list(flatten(records, self.flatten_tree, self.id_field))
+            for index, record in enumerate(records):
+                _check_record(record, index, self.id_field)
             if self.paging == "pocketsflow":
                 paging = body["pagination"]
-                total, total_pages = int(paging["totalCount"]), int(paging["totalPages"])
+                total = _whole(paging["totalCount"], "totalCount", _MAX_TOTAL)
+                total_pages = _whole(paging["totalPages"], "totalPages", MAX_PAGES)
             elif self.paging == "reflow":
                 meta = body["meta"]
-                total, total_pages = int(meta["total"]), int(meta["last_page"])
+                total = _whole(meta["total"], "total", _MAX_TOTAL)
+                total_pages = _whole(meta["last_page"], "last_page", MAX_PAGES)
             else:
                 total, total_pages = len(records), 1
         except KeyError as exc:
             problem = f"no {exc}"
         except TypeError as exc:
             problem = str(exc)
-        except ValueError:
-            problem = "a count is not a whole number"
         else:
             return Page(records=records, number=number, total=total, total_pages=total_pages)
-        # Name what is missing or of the wrong type, never a value, and quote nothing of the body;
-        # raised outside the except clauses so that it chains nothing either: a misbehaving server
-        # may quote the request's API key.
+        # Name what is wrong, never a value; the excerpt is the body with the key masked. Raised
+        # outside the except clauses so that it chains nothing: a misbehaving server may quote
+        # the request's API key.
         raise DecodeError(
-            f"the {self.api} {self.name} list is not shaped as expected: {problem}",
+            f"the {self.api} {self.name} list is not shaped as expected on page {number}: "
+            f"{problem}",
             method=response.method,
             path=response.path,
             status=response.status,
+            body=masked,
         )
+
+
+def _check_record(record: Any, index: int, id_field: str) -> None:
+    """Raise ``TypeError`` unless ``record`` is an object whose id (if any) is a string or an
+    integer: what de-duplication can compare and a checkpoint can store."""
+    if not isinstance(record, dict):
+        raise TypeError(f"record {index} is not an object but {type(record).__name__}")
+    key = record.get(id_field)
+    if key is not None and type(key) not in (str, int):
+        raise TypeError(f"record {index} has an {id_field} of type {type(key).__name__}")
+
+
+def _whole(value: Any, name: str, maximum: int) -> int:
+    """``value`` as a count from 0 to ``maximum``; ``TypeError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise TypeError(f"{name} is not a number")
+    if not 0 <= value <= maximum or int(value) != value:
+        raise TypeError(f"{name} is not a whole number from 0 to {maximum}")
+    return int(value)
 
 
 def flatten(nodes: list[Record], children: str, id_field: str) -> list[Record]:
@@ -253,13 +297,20 @@ def flatten(nodes: list[Record], children: str, id_field: str) -> list[Record]:
 
 
 def _instant(value: dt.date | dt.datetime, name: str, *, end: bool) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationError(name, "must be a timezone-aware datetime (or a date)")
-        return value.astimezone(dt.UTC)
-    day = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-    # An end day is inclusive: up to its last millisecond (the finest step ISO bounds carry).
-    return day + dt.timedelta(days=1, milliseconds=-1) if end else day
+    if not isinstance(value, dt.date):
+        raise ValidationError(
+            name, f"must be a date or a timezone-aware datetime, got {type(value).__name__}"
+        )
+    try:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValidationError(name, "must be a timezone-aware datetime (or a date)")
+            return value.astimezone(dt.UTC)
+        day = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+        # An end day is inclusive: up to its last millisecond (the finest step ISO bounds carry).
+        return day + dt.timedelta(days=1, milliseconds=-1) if end else day
+    except OverflowError:
+        raise ValidationError(name, f"is out of range: {value!r}") from None
 
 
 def _iso(instant: dt.datetime) -> str:

@@ -27,13 +27,18 @@ How one export runs:
    appears only when the export is complete; a crash between the rename and the removal leaves
    a checkpoint that a resume recognises as complete, with the true totals.
 
-A page that fails after the transport's own retries (a 500, which the transport does not
-retry, a dropped connection, a body cut short, a 429 storm) is fetched again, up to
-:data:`PAGE_RETRIES` times: a long export should not fail for one bad answer, and reading a page
-is safe to repeat (every list operation is idempotent — Pocketsflow subscriptions are listed
-with a POST the schema marks so — and :class:`~storeflow.export._collections.Collection` refuses
-one that is not). Not retried: a host refusing connections, and a 429 asking for a longer pause
-than the transport waits out. The summary's ``retries`` count both kinds.
+Pages are read with the transport's one retry policy, given more attempts (:func:`page_retry`):
+a 500, 502, 503 or 504, a 429, a dropped connection, a timeout or a body cut short is retried
+:data:`EXTRA_PAGE_RETRIES` more times than the client's ``max_retries`` allow, so one page
+draws at most ``max_retries + 4`` requests (6 with the default of 2). A long export should not
+fail for one bad answer, and reading a page is safe to repeat (every list operation is
+idempotent — Pocketsflow subscriptions are listed with a POST the schema marks so — and
+:class:`~storeflow.export._collections.Collection` refuses one that is not). A host refusing
+connections gets the client's usual retries, and a 429 asking for a longer pause than the
+transport waits out stops the export at once.
+
+Records are written with the client's API key masked, in every form a server may echo it in
+(see :meth:`~storeflow.export._collections.Collection.fetch`): the key never reaches the file.
 
 The engine writes and fsyncs on the event loop: each page is one ``write`` of a few tens of
 kilobytes, and a checkpoint (two fsyncs and a rename) happens about once a second.
@@ -54,18 +59,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
-import aiohttp
 import attrs
 
-from storeflow._transport import MAX_RETRY_AFTER, Transport
+from storeflow._transport import RetryPolicy, Transport
 from storeflow._validate import integer
-from storeflow.errors import (
-    DecodeError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    ValidationError,
-)
+from storeflow.errors import ValidationError
 from storeflow.export._checkpoint import Checkpoint, Output
 from storeflow.export._collections import ApiName, Collection, Page
 from storeflow.export._writers import Format, Writer, count_records, make_writer
@@ -73,10 +71,11 @@ from storeflow.pagination import fetch_pages
 
 __all__ = [
     "DEDUPE_PAGES",
-    "PAGE_RETRIES",
+    "EXTRA_PAGE_RETRIES",
     "ExportProgress",
     "ExportSummary",
     "ProgressCallback",
+    "page_retry",
     "run",
 ]
 
@@ -85,9 +84,22 @@ _PIN_MARGIN: Final = 0.05
 DEDUPE_PAGES: Final = 4
 """How many of the most recently written pages the id de-duplication remembers."""
 
-PAGE_RETRIES: Final = 3
-"""How many more times a page is fetched after a 5xx, 429, dropped connection, timeout or
-unreadable body that the transport's own retries did not overcome."""
+EXTRA_PAGE_RETRIES: Final = 3
+"""How many more retries a page read gets than the client's other calls."""
+
+
+def page_retry(client: RetryPolicy) -> RetryPolicy:
+    """The policy pages are read with, for a client whose own policy is ``client``.
+
+    ``EXTRA_PAGE_RETRIES`` more retries, also for a 500 and for a body cut short; a host that
+    refuses connections gets the client's own number.
+    """
+    return RetryPolicy(
+        max_retries=client.max_retries + EXTRA_PAGE_RETRIES,
+        statuses=client.statuses | {500},
+        connect_retries=client.max_retries,
+        unreadable=True,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -186,19 +198,6 @@ class _RecentIds:
         return [list(ids) for ids in self._pages]
 
 
-def _worth_another_try(exc: Exception) -> bool:
-    """Whether fetching a page again, after the transport gave up on it with ``exc``, can help."""
-    if isinstance(exc.__cause__, aiohttp.ClientConnectorError):
-        return False  # a host that refuses connections has had all the retries it deserves
-    # A server that asks for a longer pause than the transport waits out gets its error now,
-    # not a silent wait of an hour per retry.
-    return not (
-        isinstance(exc, RateLimitError)
-        and exc.retry_after is not None
-        and exc.retry_after > MAX_RETRY_AFTER
-    )
-
-
 def _counters(transport: Transport) -> tuple[int, int, int]:
     stats = transport.stats
     return stats.requests, stats.retries, stats.rate_limited
@@ -238,7 +237,6 @@ class _Run:
         self.recent = _RecentIds(checkpoint.recent_ids, DEDUPE_PAGES)
         self.records_before = checkpoint.records
         self.duplicates = 0
-        self.page_retries = 0
         self.total_pages: int | None = checkpoint.total_pages
         self.started = time.monotonic()
         self.last_commit = self.started
@@ -250,13 +248,10 @@ class _Run:
         return time.monotonic() - self.started
 
     def counters(self) -> tuple[int, int, int]:
-        """Requests, retries (the transport's and the engine's page retries) and 429s so far."""
+        """Requests, retries and 429s so far."""
         now = _counters(self.transport)
-        return (
-            now[0] - self.counters_at_start[0],
-            now[1] - self.counters_at_start[1] + self.page_retries,
-            now[2] - self.counters_at_start[2],
-        )
+        start = self.counters_at_start
+        return now[0] - start[0], now[1] - start[1], now[2] - start[2]
 
     def report(self, *, done: bool = False) -> None:
         if self.progress is None:
@@ -308,21 +303,10 @@ class _Run:
     async def pages(self) -> None:
         """Fetch and write every page still missing."""
         collection, params = self.collection, self.checkpoint.params
+        retry = page_retry(self.transport.retry)
 
         async def fetch(number: int) -> Page:
-            failures = 0
-            while True:
-                try:
-                    return await collection.fetch(self.transport, number, params)
-                except (ServerError, RateLimitError, TransportError, DecodeError) as exc:
-                    # The transport has already retried what it may; a page read is idempotent
-                    # (Collection checks it), and one failed page should not sink a long export.
-                    if failures == PAGE_RETRIES or not _worth_another_try(exc):
-                        raise
-                    failures += 1
-                    self.page_retries += 1
-                    pause = exc.retry_after if isinstance(exc, RateLimitError) else None
-                    await asyncio.sleep(max(pause or 0.0, self.transport.backoff(failures)))
+            return await collection.fetch(self.transport, number, params, retry)
 
         while not self.finished():
             first = self.checkpoint.pages + 1
@@ -387,6 +371,8 @@ async def run(
         OSError: the output cannot be written.
     """
     integer("concurrency", concurrency, minimum=1)
+    if not isinstance(path, str | os.PathLike):
+        raise ValidationError("path", f"must be a file path, got {type(path).__name__}")
     if resume and overwrite:
         raise ValidationError("overwrite", "cannot be combined with resume: choose one")
     final = Path(path)

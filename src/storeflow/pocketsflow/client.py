@@ -9,7 +9,7 @@ from typing import Final, Literal
 import aiohttp
 
 from storeflow._client import BaseClient
-from storeflow._transport import Timeout, Transport
+from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
 from storeflow.errors import ValidationError
 from storeflow.pocketsflow._resources import (
     Customers,
@@ -45,7 +45,9 @@ class Pocketsflow(BaseClient):
     shared by every client of the process that targets the same host, a limiter object with
     ``async acquire()``, or ``None``); ``session``, a caller-owned ``aiohttp.ClientSession`` the
     client never closes; ``headers`` added to every request; ``max_connections``, the requests in
-    flight at once. Constructing a client does no I/O::
+    flight at once; ``max_response_size``, the largest body read (32 MiB by default; a larger
+    one raises :class:`~storeflow.errors.ResponseTooLargeError`). Constructing a client does no
+    I/O::
 
         async with Pocketsflow() as pf:
             me = await pf.request("GET", "/users/me")
@@ -67,7 +69,10 @@ class Pocketsflow(BaseClient):
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        if api_key is not None and not isinstance(api_key, str):
+            raise ValidationError("api_key", f"must be a string, got {type(api_key).__name__}")
         key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
         # A header value cannot carry these; anything else is the server's to accept or refuse.
         if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
@@ -86,6 +91,7 @@ class Pocketsflow(BaseClient):
                 session=session,
                 headers=headers,
                 max_connections=max_connections,
+                max_response_size=max_response_size,
             )
         )
         self.products: Final = Products(self._transport)

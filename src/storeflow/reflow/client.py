@@ -10,7 +10,7 @@ import aiohttp
 
 from storeflow import _validate as check
 from storeflow._client import BaseClient
-from storeflow._transport import Timeout, Transport
+from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import Limiter, RateLimit
 from storeflow.reflow._params import ARGUMENTS
@@ -48,7 +48,8 @@ class Reflow(BaseClient):
     anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` overrides both.
 
     The other options are those of :class:`~storeflow.Pocketsflow`: ``timeout``,
-    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``::
+    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``,
+    ``max_response_size``::
 
         async with Reflow(267418190, test_mode=True) as rf:
             plans = await rf.request("GET", f"/projects/{rf.project_id}/plans/")
@@ -71,8 +72,11 @@ class Reflow(BaseClient):
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         self._project_id = _project_id(project_id)
+        if api_key is not None and not isinstance(api_key, str):
+            raise ValidationError("api_key", f"must be a string, got {type(api_key).__name__}")
         key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
         if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
             raise ValidationError("api_key", "must not contain whitespace or control characters")
@@ -90,6 +94,7 @@ class Reflow(BaseClient):
                 session=session,
                 headers=headers,
                 max_connections=max_connections,
+                max_response_size=max_response_size,
                 path_params={"projectId": self._project_id},
             )
         )
