@@ -583,6 +583,7 @@ class SubscriptionEvent:
     customer: WebhookCustomer | None = field(default=None, metadata={"wire": "customer"})
     status: WebhookSubscriptionStatus | None = field(default=None, metadata={"wire": "status"})
     payment_method: PaymentMethod | None = field(default=None, metadata={"wire": "paymentMethod"})
+    """Observed. Null when no card is on file."""
     portal_url: str | None = field(default=None, metadata={"wire": "portalUrl"})
     subscription_customer_id: str | None = field(
         default=None, metadata={"wire": "subscriptionCustomerId"}

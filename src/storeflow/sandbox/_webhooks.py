@@ -392,8 +392,12 @@ class WebhookSender:
                     later = await asyncio.wait_for(queue.get(), self.clock.to_real(REORDER_HOLD))
                     batch.insert(0, later)
             for item in batch:
+                # Drawn (and counted as unfinished) first, so the sender is never idle between.
+                again = self._rng.random() < self.faults.duplicate
+                if again:
+                    self._begin()
                 await self._deliver(item)
-                if self._rng.random() < self.faults.duplicate:
+                if again:
                     copy = WebhookDelivery(
                         api=item.api,
                         url=item.url,
@@ -403,7 +407,6 @@ class WebhookSender:
                         headers=item.headers,
                         repeat=True,
                     )
-                    self._begin()
                     await self._deliver(copy)
 
     async def _deliver(self, delivery: WebhookDelivery) -> None:
