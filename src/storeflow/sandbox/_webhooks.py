@@ -30,7 +30,7 @@ from typing import Any, Final, Literal, TypeAlias
 import aiohttp
 import orjson
 from aiohttp import web
-from attrs import define, field, frozen
+from attrs import define, evolve, field, frozen
 
 from storeflow.sandbox._common import Clock, json_response
 from storeflow.sandbox._faults import _rate
@@ -398,15 +398,7 @@ class WebhookSender:
                     self._begin()
                 await self._deliver(item)
                 if again:
-                    copy = WebhookDelivery(
-                        api=item.api,
-                        url=item.url,
-                        event=item.event,
-                        event_id=item.event_id,
-                        body=item.body,
-                        headers=item.headers,
-                        repeat=True,
-                    )
+                    copy = evolve(item, repeat=True, attempts=[])
                     await self._deliver(copy)
 
     async def _deliver(self, delivery: WebhookDelivery) -> None:

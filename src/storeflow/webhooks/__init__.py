@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from storeflow.webhooks import pocketsflow, reflow
     from storeflow.webhooks._aiohttp import aiohttp_handler
     from storeflow.webhooks._dedupe import Deduplicator, DedupStore, MemoryDedupStore
-    from storeflow.webhooks._event import WebhookEvent
+    from storeflow.webhooks._event import WebhookApi, WebhookEvent
     from storeflow.webhooks._receiver import Callback, Receipt, WebhookReceiver
     from storeflow.webhooks._signature import sign
     from storeflow.webhooks._starlette import starlette_endpoint
@@ -39,6 +39,7 @@ else:
             "Deduplicator": "storeflow.webhooks._dedupe",
             "MemoryDedupStore": "storeflow.webhooks._dedupe",
             "Receipt": "storeflow.webhooks._receiver",
+            "WebhookApi": "storeflow.webhooks._event",
             "WebhookEvent": "storeflow.webhooks._event",
             "WebhookReceiver": "storeflow.webhooks._receiver",
             "aiohttp_handler": "storeflow.webhooks._aiohttp",
@@ -53,6 +54,7 @@ __all__ = [
     "Deduplicator",
     "MemoryDedupStore",
     "Receipt",
+    "WebhookApi",
     "WebhookEvent",
     "WebhookReceiver",
     "WebhookSignatureError",

@@ -23,10 +23,9 @@ __all__ = [
     "POCKETSFLOW_TIMESTAMP_HEADER",
     "REFLOW_SIGNATURE_HEADER",
     "Api",
+    "WebhookApi",
     "WebhookEvent",
     "header",
-    "parse_event",
-    "verify_delivery",
 ]
 
 Api: TypeAlias = Literal["pocketsflow", "reflow"]
@@ -109,29 +108,55 @@ def _raw(body: bytes) -> bytes:
     return bytes(body)
 
 
-def verify_delivery(
-    api: Api, body: bytes, headers: Mapping[str, str], secret: Secret | Secrets
-) -> None:
-    """Check the signature header of one delivery of ``api`` against ``secret`` (or several).
+class WebhookApi:
+    """Signature checks and parsing for the deliveries of one ``api``.
 
-    Raises:
-        WebhookSignatureError: the signature is missing, malformed or matches no secret.
-        TypeError: ``body`` is not bytes.
-        ValueError: no secret, or an empty one, was given.
+    ``storeflow.webhooks.pocketsflow.verify`` and ``.parse`` (and Reflow's) are the methods of
+    one instance each. Raises ``ValueError`` for an unknown ``api``.
     """
-    name = POCKETSFLOW_SIGNATURE_HEADER if api == "pocketsflow" else REFLOW_SIGNATURE_HEADER
-    secrets = secret if isinstance(secret, Secrets) else Secrets(secret)
-    verify_signature(_raw(body), header(headers, name), secrets, header=name)
+
+    def __init__(self, api: Api) -> None:
+        if api not in ("pocketsflow", "reflow"):
+            raise ValueError("api must be 'pocketsflow' or 'reflow'")
+        self.api: Api = api
+        self.signature_header = (
+            POCKETSFLOW_SIGNATURE_HEADER if api == "pocketsflow" else REFLOW_SIGNATURE_HEADER
+        )
+
+    def __repr__(self) -> str:
+        return f"WebhookApi({self.api!r})"
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secret: Secret | Secrets) -> None:
+        """Check a delivery's signature header against ``secret``.
+
+        ``body`` is the raw request body exactly as received (a re-serialised body does not
+        match); ``headers`` the request's headers (any mapping; names match in any case);
+        ``secret`` one secret or a sequence of them (during a rotation), ``str`` or ``bytes``.
+        The hex signature may carry a ``sha256=`` prefix. Comparison is in constant time.
+
+        Raises:
+            WebhookSignatureError: the signature is missing, malformed or matches no secret.
+            TypeError: ``body`` is not bytes.
+            ValueError: no secret, or an empty one, was given.
+        """
+        secrets = secret if isinstance(secret, Secrets) else Secrets(secret)
+        name = self.signature_header
+        verify_signature(_raw(body), header(headers, name), secrets, header=name)
+
+    def parse(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Parse a delivery (``body`` as received, its request ``headers``) into its event.
+
+        Checks no signature: verify first. An event name the schema does not know gives an
+        event with ``known=False`` and the JSON as ``data``, not an error.
+
+        Raises:
+            DecodeError: the body is not a JSON object, or does not fit its event's model.
+            TypeError: ``body`` is not bytes (the raw body is needed, not decoded text).
+        """
+        return _parse(self.api, _raw(body), headers)
 
 
-def parse_event(api: Api, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-    """Parse one delivery of ``api`` (``body`` as received, its request ``headers``).
-
-    Checks no signature: verify first. Raises:
-        TypeError: ``body`` is not bytes (the raw body is needed, not decoded text).
-        DecodeError: the body is not a JSON object, or does not fit the event's model.
-    """
-    raw = _raw(body)
+def _parse(api: Api, raw: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     payload = loads(raw)
     if not isinstance(payload, dict):
         raise DecodeError(

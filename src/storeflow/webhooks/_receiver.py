@@ -28,7 +28,7 @@ from attrs import frozen
 
 from storeflow.errors import DecodeError, WebhookSignatureError
 from storeflow.webhooks._dedupe import Deduplicator
-from storeflow.webhooks._event import Api, WebhookEvent, parse_event, verify_delivery
+from storeflow.webhooks._event import Api, WebhookApi, WebhookEvent
 from storeflow.webhooks._signature import Secret, Secrets
 
 __all__ = ["Callback", "Receipt", "WebhookReceiver"]
@@ -72,8 +72,7 @@ class WebhookReceiver:
         dedupe: Deduplicator | None = None,
         background: bool = True,
     ) -> None:
-        if api not in ("pocketsflow", "reflow"):
-            raise ValueError("api must be 'pocketsflow' or 'reflow'")
+        self._api = WebhookApi(api)
         self.api: Api = api
         self._secrets = Secrets(secret)
         self.callback = callback
@@ -101,12 +100,12 @@ class WebhookReceiver:
         if self._closing:
             return Receipt(status=503, body={"error": "shutting down"}, event=None)
         try:
-            verify_delivery(self.api, body, headers, self._secrets)
+            self._api.verify(body, headers, self._secrets)
         except WebhookSignatureError as exc:
             logger.warning("refused a %s webhook: %s", self.api, exc)
             return Receipt(status=401, body={"error": str(exc)}, event=None)
         try:
-            event = parse_event(self.api, body, headers)
+            event = self._api.parse(body, headers)
         except DecodeError as exc:
             # The message names the field; the body (the buyer's data) stays out of the log.
             logger.warning("refused a %s webhook: %s", self.api, exc.args[0])
