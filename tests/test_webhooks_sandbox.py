@@ -28,23 +28,25 @@ from storeflow.sandbox._webhooks import REFLOW_RETRY_DELAYS
 from storeflow.webhooks import pocketsflow, reflow
 
 SECRET = "sandbox-webhook-secret-123"
+FAST_RETRIES = tuple(delay / 100 for delay in REFLOW_RETRY_DELAYS)
+"""Reflow's backoff (doubling from 1 s), a hundred times faster, for tests that retry."""
 
 
 class Inbox:
     """A loopback webhook receiver: records every request, answers the planned statuses (then
-    200), optionally after ``delay`` real seconds."""
+    200), only once ``gate`` is set when one is given."""
 
-    def __init__(self, statuses: Sequence[int] = (), delay: float = 0.0) -> None:
+    def __init__(self, statuses: Sequence[int] = (), gate: asyncio.Event | None = None) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.statuses = list(statuses)
-        self.delay = delay
+        self.gate = gate
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests.append((dict(request.headers), body))
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            await self.gate.wait()
         return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
 
     def bodies(self) -> list[dict[str, Any]]:
@@ -162,10 +164,11 @@ async def test_pocketsflow_subscription_and_refund_changes_send_their_events(
 async def test_pocketsflow_tries_once_with_a_5_second_timeout(
     sandbox_factory: SandboxFactory,
 ) -> None:
-    # 5 sandbox seconds are 5 ms of real time here; the slow receiver takes a whole second.
-    async with serving(Inbox(statuses=[500])) as failing, serving(Inbox(delay=1.0)) as slow:
+    # 5 sandbox seconds are half a real second here; the slow receiver answers only when told.
+    gate = asyncio.Event()
+    async with serving(Inbox(statuses=[500])) as failing, serving(Inbox(gate=gate)) as slow:
         sandbox = await sandbox_factory(
-            time_scale=1000.0,
+            time_scale=10.0,
             webhooks=[
                 Webhook(api="pocketsflow", url=failing.url, secret=SECRET),
                 Webhook(api="pocketsflow", url=slow.url, secret=SECRET),
@@ -178,6 +181,7 @@ async def test_pocketsflow_tries_once_with_a_5_second_timeout(
         assert [a.status for a in by_url[failing.url].attempts] == [500]
         assert [(a.status, a.error) for a in by_url[slow.url].attempts] == [(None, "timeout")]
         assert not any(d.delivered for d in by_url.values())
+        gate.set()
 
 
 async def test_reflow_retries_with_backoff_until_it_gets_a_200(
@@ -185,16 +189,17 @@ async def test_reflow_retries_with_backoff_until_it_gets_a_200(
 ) -> None:
     async with serving(Inbox(statuses=[500, 204, 503])) as inbox:
         sandbox = await sandbox_factory(
-            time_scale=1000.0, webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)]
+            webhook_retry_delays=FAST_RETRIES,
+            webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)],
         )
         (order,) = sandbox.reflow.add_orders(1)
         await sandbox.wait_for_webhooks()
     # A 204 is not the 200 Reflow waits for.
     (delivery,) = sandbox.webhook_deliveries()
     assert [a.status for a in delivery.attempts] == [500, 204, 503, 200]
-    # Each retry waits at least its backoff delay (sandbox seconds: 1, 2, 4).
+    # Each retry waits at least its backoff delay.
     gaps = [b.at - a.at for a, b in zip(delivery.attempts, delivery.attempts[1:], strict=False)]
-    assert all(gap >= 0.99 * delay for gap, delay in zip(gaps, REFLOW_RETRY_DELAYS, strict=False))
+    assert all(gap >= 0.99 * delay for gap, delay in zip(gaps, FAST_RETRIES, strict=False))
     assert delivery.delivered
     bodies = {body for _, body in inbox.requests}
     assert len(bodies) == 1  # every retry is the same event, the same bytes
@@ -213,14 +218,15 @@ async def test_reflow_retries_with_backoff_until_it_gets_a_200(
 async def test_reflow_gives_up_after_its_bounded_retries(sandbox_factory: SandboxFactory) -> None:
     async with serving(Inbox(statuses=[500] * 20)) as inbox:
         sandbox = await sandbox_factory(
-            time_scale=1000.0, webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)]
+            webhook_retry_delays=FAST_RETRIES,
+            webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)],
         )
         sandbox.reflow.add_orders(1)
         await sandbox.wait_for_webhooks()
         (delivery,) = sandbox.webhook_deliveries()
-        assert [a.status for a in delivery.attempts] == [500] * 6
+        assert [a.status for a in delivery.attempts] == [500] * (1 + len(FAST_RETRIES))
         assert not delivery.delivered
-        assert len(inbox.requests) == 6
+        assert len(inbox.requests) == 1 + len(FAST_RETRIES)
 
 
 async def test_reflow_order_and_product_updates_through_the_sdk_send_events(
@@ -332,3 +338,5 @@ def test_webhook_arguments_are_checked() -> None:
         Webhook(api="reflow", url="http://x", secret="")
     with pytest.raises(ValueError, match="duplicate"):
         WebhookFaults(duplicate=1.5)
+    with pytest.raises(ValueError, match="retry delays"):
+        Sandbox(webhook_retry_delays=[1.0, -1.0])

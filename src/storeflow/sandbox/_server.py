@@ -54,6 +54,7 @@ from storeflow.sandbox._pocketsflow import (
 from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
 from storeflow.sandbox._reflow import ReflowStore, build_reflow_app
 from storeflow.sandbox._webhooks import (
+    REFLOW_RETRY_DELAYS,
     Webhook,
     WebhookDelivery,
     WebhookFaults,
@@ -374,7 +375,8 @@ class Sandbox:
       (tests pass one whose ``now()`` they control).
     * ``webhooks`` — :class:`~storeflow.sandbox.Webhook` receivers to send events to (more with
       :meth:`add_webhook` or ``POST /_admin/webhooks``); ``webhook_faults`` —
-      :class:`~storeflow.sandbox.WebhookFaults` (duplicates, out-of-order deliveries).
+      :class:`~storeflow.sandbox.WebhookFaults` (duplicates, out-of-order deliveries);
+      ``webhook_retry_delays`` — sandbox seconds before each Reflow retry (1, 2, 4, 8, 16).
 
     Raises ``ValueError`` for invalid arguments; :meth:`start` raises ``OSError`` if a port is
     taken. Not thread-safe: touch the stores from the thread running the sandbox.
@@ -397,6 +399,7 @@ class Sandbox:
         clock: Clock | None = None,
         webhooks: Sequence[Webhook] = (),
         webhook_faults: WebhookFaults | None = None,
+        webhook_retry_delays: Sequence[float] = REFLOW_RETRY_DELAYS,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("give either clock or time_scale, not both")
@@ -426,7 +429,11 @@ class Sandbox:
         self._reflow: ReflowStore | None = None
         self._sites: dict[Api, _Site] = {}
         self._webhooks = WebhookSender(
-            self.clock, seed=seed, faults=webhook_faults, webhooks=webhooks
+            self.clock,
+            seed=seed,
+            faults=webhook_faults,
+            webhooks=webhooks,
+            retry_delays=webhook_retry_delays,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ receiver registered for that API, one receiver's deliveries in order:
   ``X-Pocketsflow-Event``, ``X-Pocketsflow-Timestamp`` (epoch ms); one attempt with a 5 s
   (sandbox) timeout; any 2xx acknowledges; never retried.
 - **Reflow**: an ``evt_…`` envelope, header ``signature``; anything but a 200 is retried after
-  1, 2, 4, 8 and 16 sandbox seconds (:data:`REFLOW_RETRY_DELAYS`; the real schedule is not
-  published), then given up.
+  1, 2, 4, 8 and 16 sandbox seconds by default (:data:`REFLOW_RETRY_DELAYS`; the real schedule
+  is not published), then given up.
 
 Events sent: Pocketsflow ``order.completed`` (new orders), ``order.refunded``,
 ``customer.subscription.deleted`` (a cancel, or a refund of an active subscription) and
@@ -212,9 +212,10 @@ def _pocketsflow_subscription(subscription: Mapping[str, Any]) -> dict[str, Any]
 class WebhookSender:
     """Builds, signs and delivers the sandbox's webhook events (see the module docstring).
 
-    ``WebhookSender(clock, seed=..., faults=..., webhooks=[...])``; :meth:`start` and
-    :meth:`stop` run inside the sandbox's event loop. Not thread-safe except :meth:`listener`'s
-    callbacks, which may be called from another thread.
+    ``WebhookSender(clock, seed=..., faults=..., webhooks=[...], retry_delays=...)``
+    (``retry_delays``: sandbox seconds before each Reflow retry); :meth:`start` and :meth:`stop`
+    run inside the sandbox's event loop. Not thread-safe except :meth:`listener`'s callbacks,
+    which may be called from another thread. Raises ``ValueError`` for a negative delay.
     """
 
     def __init__(
@@ -224,8 +225,12 @@ class WebhookSender:
         seed: int = 0,
         faults: WebhookFaults | None = None,
         webhooks: Sequence[Webhook] = (),
+        retry_delays: Sequence[float] = REFLOW_RETRY_DELAYS,
     ) -> None:
+        if any(not delay >= 0 for delay in retry_delays):
+            raise ValueError("webhook retry delays must be >= 0 seconds")
         self.clock = clock
+        self.retry_delays = tuple(retry_delays)
         self.faults = faults if faults is not None else WebhookFaults()
         self._ids = random.Random(f"sandbox-webhooks:{seed}")
         self._webhooks: list[Webhook] = []
@@ -413,7 +418,7 @@ class WebhookSender:
 
     async def _retry(self, delivery: WebhookDelivery) -> None:
         try:
-            for delay in REFLOW_RETRY_DELAYS:
+            for delay in self.retry_delays:
                 await asyncio.sleep(self.clock.to_real(delay))
                 await self._attempt(delivery)
                 if delivery.delivered:
