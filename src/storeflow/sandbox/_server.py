@@ -451,10 +451,9 @@ class Sandbox:
         if self._sites:
             raise RuntimeError("the sandbox is already running")
         await asyncio.to_thread(self._seed)
-        for store in self._pocketsflow.values():
-            store.listener = self._webhooks.listener("pocketsflow")
         assert self._reflow is not None
-        self._reflow.listener = self._webhooks.listener("reflow")
+        self._webhooks.attach("pocketsflow", list(self._pocketsflow.values()))
+        self._webhooks.attach("reflow", [self._reflow])
         await self._webhooks.start()
         pocketsflow = _Site(self, "pocketsflow", "", message_body)
         reflow = _Site(self, "reflow", _REFLOW_PREFIX, error_body)

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import aiohttp
 import orjson
@@ -52,6 +52,13 @@ Api: TypeAlias = Literal["pocketsflow", "reflow"]
 Listener: TypeAlias = Callable[[str, Mapping[str, Any]], None]
 """``listener(event, record)``: a store reports a state change (``"order.completed"`` and the
 order as the API shows it)."""
+
+
+class Reporting(Protocol):
+    """A store that reports its state changes to its ``listener`` (when one is set)."""
+
+    listener: Listener | None
+
 
 POCKETSFLOW_TIMEOUT: Final = 5.0
 """Sandbox seconds Pocketsflow waits for a receiver's answer, once."""
@@ -214,8 +221,9 @@ class WebhookSender:
 
     ``WebhookSender(clock, seed=..., faults=..., webhooks=[...], retry_delays=...)``
     (``retry_delays``: sandbox seconds before each Reflow retry); :meth:`start` and :meth:`stop`
-    run inside the sandbox's event loop. Not thread-safe except :meth:`listener`'s callbacks,
-    which may be called from another thread. Raises ``ValueError`` for a negative delay.
+    run inside the sandbox's event loop; :meth:`attach` gives it the stores to listen to. Not
+    thread-safe, except that stores may report changes from another thread. Raises
+    ``ValueError`` for a negative delay.
     """
 
     def __init__(
@@ -243,6 +251,7 @@ class WebhookSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
         self._rng = random.Random(self.faults.seed)
+        self._stores: dict[Api, list[Reporting]] = {"pocketsflow": [], "reflow": []}
         for webhook in webhooks:
             self.add(webhook)
 
@@ -294,6 +303,18 @@ class WebhookSender:
         self._webhooks.append(webhook)
         if self._loop is not None:
             self._start_worker(len(self._webhooks) - 1)
+        self._listen(webhook.api)
+
+    def attach(self, api: Api, stores: Sequence[Reporting]) -> None:
+        """Send the events of ``stores`` (of ``api``) to its receivers."""
+        self._stores[api] = list(stores)
+        self._listen(api)
+
+    def _listen(self, api: Api) -> None:
+        # A store without receivers keeps no listener, so its changes cost nothing extra.
+        listener = self._listener(api) if self.receivers(api) else None
+        for store in self._stores[api]:
+            store.listener = listener
 
     def receivers(self, api: Api | None = None) -> list[Webhook]:
         """The registered receivers (of ``api``, or all)."""
@@ -313,11 +334,9 @@ class WebhookSender:
 
     # -- events ---------------------------------------------------------------------------------
 
-    def listener(self, api: Api) -> Listener:
-        """The callback a store of ``api`` reports its state changes to."""
-
+    def _listener(self, api: Api) -> Listener:
         def on_change(event: str, record: Mapping[str, Any]) -> None:
-            if self._loop is None or not self.receivers(api):
+            if self._loop is None:
                 return
             try:
                 running = asyncio.get_running_loop()
