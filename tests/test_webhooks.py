@@ -503,7 +503,7 @@ async def test_a_bad_signature_is_401_and_a_bad_body_400(background: bool) -> No
     assert [r.status for r in (wrong, tampered, missing)] == [401, 401, 401]
     assert "matches none of the secrets" in wrong.body["error"]
     assert "no signature" in missing.body["error"]
-    broken = b'{"webhookId": 5, "order": "not an object"}'
+    broken = b'["a JSON array is no event"]'
     invalid = await receiver.receive(broken, pocketsflow_headers(broken, "order.completed"))
     assert (invalid.status, invalid.event) == (400, None)
     await receiver.aclose()
