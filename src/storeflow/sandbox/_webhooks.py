@@ -270,6 +270,7 @@ class WebhookSender:
     async def start(self) -> None:
         """Open the HTTP session and start one worker per receiver already registered."""
         self._loop = asyncio.get_running_loop()
+        self._unfinished = 0  # what a previous run left undelivered was cancelled with it
         self._idle = asyncio.Event()
         self._idle.set()
         self._session = aiohttp.ClientSession()
