@@ -10,14 +10,17 @@ For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces three committed m
   a :class:`storeflow._operation.Operation`, keyed by ``operationId``;
 - ``src/storeflow/<api>/_params.py``: ``ARGUMENTS``, the argument rules of every operation (see
   :mod:`codegen._params`).
+- ``src/storeflow/<api>/_webhooks.py``: ``EVENTS``, every entry of the schema's OpenAPI 3.1
+  ``webhooks`` section (an event name) mapped to the generated model of its request body.
 
-Both are formatted with ruff under the project's own configuration, so the output depends only on
+All are formatted with ruff under the project's own configuration, so the output depends only on
 the schemas, the templates and the pinned tool versions: the same input gives byte-identical
 files, which :func:`stale` compares with what is on disk.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -41,6 +44,7 @@ __all__ = [
     "render",
     "render_models",
     "render_operations",
+    "render_webhooks",
     "stale",
     "write",
 ]
@@ -210,10 +214,50 @@ def render_operations(api: str, document: Mapping[str, Any]) -> str:
     return _ruff(source, f"src/storeflow/{api}/_operations.py")
 
 
+def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
+    """Return the source of ``storeflow/<api>/_webhooks.py`` for the parsed schema ``document``.
+
+    ``models`` is the generated models module, which must define each event's class. Raises
+    :class:`CodegenError` when a webhook has no ``post`` with a JSON body that refers to a
+    component schema, or that schema produced no class of the same name.
+    """
+    entries: list[str] = []
+    for name, item in document.get("webhooks", {}).items():
+        where = f"webhook {name!r} in schemas/{api}.yaml"
+        try:
+            ref = item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        except (KeyError, TypeError):
+            raise CodegenError(f"{where} has no post with a JSON body $ref") from None
+        prefix = "#/components/schemas/"
+        model = ref.removeprefix(prefix)
+        if not ref.startswith(prefix) or not re.search(rf"^class {model}\b", models, re.M):
+            raise CodegenError(f"{where}: {ref} is not a generated model")
+        entries.append(f"    {name!r}: models.{model},")
+    title = document["info"]["title"]
+    source = "\n".join(
+        [
+            _header(api, f"Every webhook event of the {title}, keyed by event name."),
+            "from collections.abc import Mapping",
+            "from types import MappingProxyType",
+            "from typing import Any, Final",
+            "",
+            f"from storeflow.{api} import models",
+            "",
+            "EVENTS: Final[Mapping[str, type[Any]]] = MappingProxyType({",
+            *entries,
+            "})",
+            '"""The model of each event\'s body, from the schema\'s ``webhooks`` section."""',
+            "",
+        ]
+    )
+    return _ruff(source, f"src/storeflow/{api}/_webhooks.py")
+
+
 def render(schema_dir: Path) -> dict[Path, str]:
     """Return every generated file's source, keyed by its path relative to ``src/storeflow``.
 
-    Raises :class:`CodegenError` as :func:`render_models` and :func:`render_operations` do.
+    Raises :class:`CodegenError` as :func:`render_models`, :func:`render_operations` and
+    :func:`render_webhooks` do.
     """
     from codegen._params import render_params  # imports this module's helpers
 
@@ -221,9 +265,11 @@ def render(schema_dir: Path) -> dict[Path, str]:
     for api in APIS:
         schema = schema_dir / f"{api}.yaml"
         document = _load(schema)
-        files[Path(api, "models.py")] = render_models(api, schema, document["info"]["title"])
+        models = render_models(api, schema, document["info"]["title"])
+        files[Path(api, "models.py")] = models
         files[Path(api, "_operations.py")] = render_operations(api, document)
         files[Path(api, "_params.py")] = render_params(api, document)
+        files[Path(api, "_webhooks.py")] = render_webhooks(api, document, models)
     return files
 
 

@@ -4,6 +4,11 @@ The client is created when the application starts and closed when it stops (``cl
 so every request shares one connection pool and one rate limiter. Storeflow's errors become JSON
 answers: a refused argument is a 400, a missing record a 404, any other failure upstream a 502.
 
+With a webhook secret (``POCKETSFLOW_WEBHOOK_SECRET``, ``REFLOW_WEBHOOK_SECRET``) it also receives
+that API's webhooks at ``POST /webhooks/pocketsflow`` or ``/webhooks/reflow``: each delivery is
+verified (401 when the signature is wrong), parsed into a typed event, answered 200 at once and
+handled once (a repeat is acknowledged and skipped) after the answer.
+
 Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
 another server, such as a local sandbox)::
 
@@ -14,17 +19,23 @@ another server, such as a local sandbox)::
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
 from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
-from storeflow.pocketsflow.models import Order, Product
+from storeflow.pocketsflow.models import Order, OrderCompletedEvent, Product
+from storeflow.webhooks import Deduplicator, WebhookEvent, WebhookReceiver, aiohttp_handler
+
+logger = logging.getLogger("storeflow_example")
 
 POCKETSFLOW = web.AppKey("pocketsflow", Pocketsflow)
 """Where the application keeps its one client."""
+WEBHOOK_EVENTS = web.AppKey("webhook_events", list)
+"""Every webhook event the application handled, oldest first."""
 
 
 def product_json(product: Product) -> dict[str, Any]:
@@ -83,14 +94,44 @@ async def storeflow_errors(
         return web.json_response({"error": "upstream unavailable"}, status=502)
 
 
-def create_app(**client_options: Any) -> web.Application:
+def add_webhook_route(
+    app: web.Application, api: Literal["pocketsflow", "reflow"], secret: str, dedupe: Deduplicator
+) -> None:
+    """Receive ``api``'s webhooks at ``POST /webhooks/<api>``."""
+
+    async def on_event(event: WebhookEvent) -> None:
+        # Runs after the 200 went out: fulfil the order, grant access, and so on, here.
+        if isinstance(event.data, OrderCompletedEvent) and event.data.order is not None:
+            logger.info("order %s completed", event.data.order.id)
+        app[WEBHOOK_EVENTS].append(event)
+
+    receiver = WebhookReceiver(api, secret=secret, callback=on_event, dedupe=dedupe)
+    app.router.add_post(f"/webhooks/{api}", aiohttp_handler(receiver))
+
+    async def finish_callbacks(_app: web.Application) -> None:
+        await receiver.aclose()
+
+    app.on_shutdown.append(finish_callbacks)
+
+
+def create_app(
+    *,
+    pocketsflow_webhook_secret: str | None = None,
+    reflow_webhook_secret: str | None = None,
+    **client_options: Any,
+) -> web.Application:
     """The application; ``client_options`` go to :class:`~storeflow.Pocketsflow`.
 
     Without options the client reads its key from ``POCKETSFLOW_API_KEY`` and its base URL
-    from ``POCKETSFLOW_BASE_URL`` when that is set.
+    from ``POCKETSFLOW_BASE_URL`` when that is set; the webhook secrets come from
+    ``POCKETSFLOW_WEBHOOK_SECRET`` and ``REFLOW_WEBHOOK_SECRET`` (no route without one).
     """
     if "base_url" not in client_options and os.environ.get("POCKETSFLOW_BASE_URL"):
         client_options["base_url"] = os.environ["POCKETSFLOW_BASE_URL"]
+    secrets: dict[Literal["pocketsflow", "reflow"], str | None] = {
+        "pocketsflow": pocketsflow_webhook_secret or os.environ.get("POCKETSFLOW_WEBHOOK_SECRET"),
+        "reflow": reflow_webhook_secret or os.environ.get("REFLOW_WEBHOOK_SECRET"),
+    }
 
     async def pocketsflow_client(app: web.Application) -> AsyncIterator[None]:
         # Created inside the running loop at start-up, closed at shutdown.
@@ -103,6 +144,11 @@ def create_app(**client_options: Any) -> web.Application:
     app.router.add_get("/products", list_products)
     app.router.add_get("/products/{id}", get_product)
     app.router.add_get("/orders/recent", recent_orders)
+    app[WEBHOOK_EVENTS] = []
+    dedupe = Deduplicator()  # one process; share a store across workers (see the README)
+    for api, secret in secrets.items():
+        if secret:
+            add_webhook_route(app, api, secret, dedupe)
     return app
 
 

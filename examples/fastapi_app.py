@@ -5,6 +5,11 @@ request shares one connection pool and one rate limiter; handlers get it through
 Storeflow's errors become JSON answers: a refused argument is a 400, a missing record a 404,
 any other failure upstream a 502.
 
+With a webhook secret (``POCKETSFLOW_WEBHOOK_SECRET``, ``REFLOW_WEBHOOK_SECRET``) it also receives
+that API's webhooks at ``POST /webhooks/pocketsflow`` or ``/webhooks/reflow``: each delivery is
+verified (401 when the signature is wrong), parsed into a typed event, answered 200 at once and
+handled once (a repeat is acknowledged and skipped) after the answer.
+
 Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
 another server, such as a local sandbox)::
 
@@ -16,15 +21,19 @@ another server, such as a local sandbox)::
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
-from storeflow.pocketsflow.models import Order, Product
+from storeflow.pocketsflow.models import Order, OrderCompletedEvent, Product
+from storeflow.webhooks import Deduplicator, WebhookEvent, WebhookReceiver, starlette_endpoint
+
+logger = logging.getLogger("storeflow_example")
 
 
 def pocketsflow(request: Request) -> Pocketsflow:
@@ -51,14 +60,25 @@ def order_json(order: Order) -> dict[str, Any]:
     }
 
 
-def create_app(**client_options: Any) -> FastAPI:
+def create_app(
+    *,
+    pocketsflow_webhook_secret: str | None = None,
+    reflow_webhook_secret: str | None = None,
+    **client_options: Any,
+) -> FastAPI:
     """The application; ``client_options`` go to :class:`~storeflow.Pocketsflow`.
 
     Without options the client reads its key from ``POCKETSFLOW_API_KEY`` and its base URL
-    from ``POCKETSFLOW_BASE_URL`` when that is set.
+    from ``POCKETSFLOW_BASE_URL`` when that is set; the webhook secrets come from
+    ``POCKETSFLOW_WEBHOOK_SECRET`` and ``REFLOW_WEBHOOK_SECRET`` (no route without one).
     """
     if "base_url" not in client_options and os.environ.get("POCKETSFLOW_BASE_URL"):
         client_options["base_url"] = os.environ["POCKETSFLOW_BASE_URL"]
+    secrets: dict[Literal["pocketsflow", "reflow"], str | None] = {
+        "pocketsflow": pocketsflow_webhook_secret or os.environ.get("POCKETSFLOW_WEBHOOK_SECRET"),
+        "reflow": reflow_webhook_secret or os.environ.get("REFLOW_WEBHOOK_SECRET"),
+    }
+    receivers: list[WebhookReceiver] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,8 +86,25 @@ def create_app(**client_options: Any) -> FastAPI:
         async with Pocketsflow(**client_options) as client:
             app.state.pocketsflow = client
             yield
+            for receiver in receivers:  # let the webhook callbacks still running finish
+                await receiver.aclose()
 
     app = FastAPI(title="storeflow example", lifespan=lifespan)
+    app.state.webhook_events = []
+    """Every webhook event the application handled, oldest first."""
+
+    async def on_event(event: WebhookEvent) -> None:
+        # Runs after the 200 went out: fulfil the order, grant access, and so on, here.
+        if isinstance(event.data, OrderCompletedEvent) and event.data.order is not None:
+            logger.info("order %s completed", event.data.order.id)
+        app.state.webhook_events.append(event)
+
+    dedupe = Deduplicator()  # one process; share a store across workers (see the README)
+    for api, secret in secrets.items():
+        if secret:
+            receiver = WebhookReceiver(api, secret=secret, callback=on_event, dedupe=dedupe)
+            receivers.append(receiver)
+            app.add_api_route(f"/webhooks/{api}", starlette_endpoint(receiver), methods=["POST"])
 
     @app.exception_handler(ValidationError)
     async def refused(_: Request, exc: ValidationError) -> JSONResponse:

@@ -108,6 +108,17 @@ class SchemaChecker:
         where = "/".join(str(part) for part in first.absolute_path) or "(root)"
         return f"{api} {method} {route} {status}: at {where}: {first.message[:300]}"
 
+    def check_webhook(self, api: str, event: str, body: bytes) -> str | None:
+        """How a webhook body breaks the schema's ``webhooks`` entry for ``event``, or ``None``."""
+        if event not in self._documents[api].get("webhooks", {}):
+            return f"{api}.yaml has no webhook {event!r}"
+        pointer = f"/webhooks/{_escape(event)}/post/requestBody/content/application~1json/schema"
+        validator = Draft202012Validator({"$ref": f"urn:{api}#{pointer}"}, registry=self._registry)
+        errors = sorted(validator.iter_errors(orjson.loads(body)), key=lambda e: e.json_path)
+        if not errors:
+            return None
+        return f"{api} webhook {event}: at {errors[0].json_path}: {errors[0].message[:300]}"
+
 
 def _escape(route: str) -> str:
     return route.replace("~", "~0").replace("/", "~1")

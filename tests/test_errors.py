@@ -16,6 +16,7 @@ from storeflow import errors
         errors.DecodeError("Order.gross: expected a number", model="Order", field="gross"),
         errors.ConnectionError("connection failed", method="GET", path="/orders"),
         errors.TimeoutError("timed out", method="GET", path="/orders"),
+        errors.WebhookSignatureError("mismatch", header="signature"),
         errors.api_error(404, "Not found", method="GET", path="/products/x", request_id="r-1"),
         errors.api_error(429, "Slow down", method="GET", path="/orders", retry_after=2.5),
         errors.api_error(503, "Unavailable", method="POST", path="/products", body="<html>"),

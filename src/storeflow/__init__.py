@@ -28,6 +28,7 @@ from storeflow.errors import (
     TimeoutError,
     TransportError,
     ValidationError,
+    WebhookSignatureError,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "ValidationError",
+    "WebhookSignatureError",
     "__version__",
     "errors",
 ]

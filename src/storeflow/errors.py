@@ -4,6 +4,7 @@
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
 ├── DecodeError            a response body is not what the schema says
+├── WebhookSignatureError  a webhook's signature is missing, malformed or wrong
 ├── ExportError            the files of an export do not allow this run
 │   └── ExportStateError   its checkpoint or .part file is inconsistent (edited, damaged)
 └── RequestError           tied to one request: ``method`` and ``path``
@@ -45,6 +46,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "ValidationError",
+    "WebhookSignatureError",
     "api_error",
 ]
 
@@ -120,6 +122,24 @@ class DecodeError(StoreflowError):
         self.body = None if body is None else excerpt(body)
         where = f" ({method} {path} -> {status})" if method and path else ""
         super().__init__(f"{message}{where}")
+
+
+class WebhookSignatureError(StoreflowError, ValueError):
+    """A webhook delivery's signature is missing, malformed, or matches none of the secrets.
+
+    ``reason`` is ``"missing"``, ``"malformed"`` or ``"mismatch"``; ``header`` names the header
+    that was read. Neither the secrets nor the signature received are kept or shown.
+    """
+
+    def __init__(self, reason: str, *, header: str) -> None:
+        self.reason = reason
+        self.header = header
+        what = {
+            "missing": "no signature",
+            "malformed": "a signature that is not a hex HMAC-SHA256",
+            "mismatch": "a signature that matches none of the secrets",
+        }.get(reason, reason)
+        super().__init__(f"webhook signature check failed: {what} in the {header} header")
 
 
 class RequestError(StoreflowError):

@@ -446,6 +446,174 @@ class SubscriptionPage:
 
 
 @define(kw_only=True)
+class WebhookCustomer:
+    """Observed. The buyer named in a webhook."""
+
+    email: str | None = field(default=None, metadata={"wire": "email"})
+    first_name: str | None = field(default=None, metadata={"wire": "firstName"})
+    last_name: str | None = field(default=None, metadata={"wire": "lastName"})
+
+
+@define(kw_only=True)
+class WebhookProduct:
+    """Observed. The product an `order.*` event is about."""
+
+    id: str = field(metadata={"wire": "id"})
+    """Observed. Not always an ObjectId in the vendor's examples (`prod_456def`)."""
+    variant_id: str | None = field(default=None, metadata={"wire": "variantId"})
+
+
+@define(kw_only=True)
+class WebhookOrder:
+    """Observed. The order an `order.*` event is about."""
+
+    id: str = field(metadata={"wire": "id"})
+    """Observed. Not always an ObjectId in the vendor's examples (`order_xyz123`)."""
+
+
+@define(kw_only=True)
+class WebhookTax:
+    """Observed. The tax charged on a webhook's order."""
+
+    amount: Decimal | None = field(default=None, metadata={"wire": "amount"})
+    """
+    Observed. An amount in a webhook body, kept as sent: the vendor's docs show major units
+    (64.99) while its example repository says cents (6499).
+    """
+    rate: float | None = field(default=None, metadata={"wire": "rate"})
+    to_country: str | None = field(default=None, metadata={"wire": "ToCountry"})
+    to_zip: str | None = field(default=None, metadata={"wire": "ToZip"})
+    to_state: str | None = field(default=None, metadata={"wire": "ToState"})
+    percentage: float | None = field(default=None, metadata={"wire": "percentage"})
+    vat_number: str | None = field(default=None, metadata={"wire": "vatNumber"})
+
+
+@define(kw_only=True)
+class WebhookRefund:
+    """Observed. The refund of an `order.refunded` event."""
+
+    id: str | None = field(default=None, metadata={"wire": "id"})
+    amount: Decimal | None = field(default=None, metadata={"wire": "amount"})
+    """
+    Observed. An amount in a webhook body, kept as sent: the vendor's docs show major units
+    (64.99) while its example repository says cents (6499).
+    """
+    reason: str | None = field(default=None, metadata={"wire": "reason"})
+    status: str | None = field(default=None, metadata={"wire": "status"})
+
+
+@define(kw_only=True)
+class OrderCompletedEvent:
+    """Observed. The body of `order.completed`."""
+
+    webhook_id: str = field(metadata={"wire": "webhookId"})
+    """Observed. The event's stable id (receivers deduplicate on it)."""
+    event: str | None = field(default=None, metadata={"wire": "event"})
+    """Observed. The event name."""
+    product: WebhookProduct | None = field(default=None, metadata={"wire": "product"})
+    order: WebhookOrder | None = field(default=None, metadata={"wire": "order"})
+    currency: str | None = field(default=None, metadata={"wire": "currency"})
+    customer: WebhookCustomer | None = field(default=None, metadata={"wire": "customer"})
+    tax: WebhookTax | None = field(default=None, metadata={"wire": "tax"})
+    amount: Decimal | None = field(default=None, metadata={"wire": "amount"})
+    """
+    Observed. An amount in a webhook body, kept as sent: the vendor's docs show major units
+    (64.99) while its example repository says cents (6499).
+    """
+    amount_before_tax: Decimal | None = field(default=None, metadata={"wire": "amountBeforeTax"})
+    """
+    Observed. An amount in a webhook body, kept as sent: the vendor's docs show major units
+    (64.99) while its example repository says cents (6499).
+    """
+    metadata: dict[str, Any] | None = field(default=None, metadata={"wire": "metadata"})
+    """Observed. What the seller attached at checkout."""
+
+
+@define(kw_only=True)
+class OrderRefundedEvent(OrderCompletedEvent):
+    """Observed. The body of `order.refunded`; `order.completed` plus the refund."""
+
+    refund: WebhookRefund | None = field(default=None, metadata={"wire": "refund"})
+
+
+class WebhookSubscriptionStatus(StrEnum):
+    """Observed. The states a subscription event reports."""
+
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    PAUSED = "paused"
+    CANCELED = "canceled"
+
+
+@define(kw_only=True)
+class WebhookSubscription:
+    """Observed. The subscription a subscription event is about."""
+
+    id: str = field(metadata={"wire": "id"})
+    customer_id: str | None = field(default=None, metadata={"wire": "customerId"})
+
+
+@define(kw_only=True)
+class SubscriptionCustomer:
+    """Observed. The subscriber's billing state."""
+
+    id: str | None = field(default=None, metadata={"wire": "id"})
+    status: WebhookSubscriptionStatus | None = field(default=None, metadata={"wire": "status"})
+    active: bool | None = field(default=None, metadata={"wire": "active"})
+    cancel_at_period_end: bool | None = field(default=None, metadata={"wire": "cancelAtPeriodEnd"})
+    paused: bool | None = field(default=None, metadata={"wire": "paused"})
+
+
+@define(kw_only=True)
+class PaymentMethod:
+    """Observed. The card a subscription is paid with."""
+
+    id: str | None = field(default=None, metadata={"wire": "id"})
+    type: str | None = field(default=None, metadata={"wire": "type"})
+    brand: str | None = field(default=None, metadata={"wire": "brand"})
+    last4: str | None = field(default=None, metadata={"wire": "last4"})
+    exp_month: int | None = field(default=None, metadata={"wire": "expMonth"})
+    exp_year: int | None = field(default=None, metadata={"wire": "expYear"})
+
+
+@define(kw_only=True)
+class SubscriptionEvent:
+    """Observed. The body of the `customer.subscription.*` events."""
+
+    webhook_id: str = field(metadata={"wire": "webhookId"})
+    """Observed. The event's stable id (receivers deduplicate on it)."""
+    subscription: WebhookSubscription | None = field(
+        default=None, metadata={"wire": "subscription"}
+    )
+    subscription_customer: SubscriptionCustomer | None = field(
+        default=None, metadata={"wire": "subscriptionCustomer"}
+    )
+    customer: WebhookCustomer | None = field(default=None, metadata={"wire": "customer"})
+    status: WebhookSubscriptionStatus | None = field(default=None, metadata={"wire": "status"})
+    payment_method: PaymentMethod | None = field(default=None, metadata={"wire": "paymentMethod"})
+    """Observed. Null when no card is on file."""
+    portal_url: str | None = field(default=None, metadata={"wire": "portalUrl"})
+    subscription_customer_id: str | None = field(
+        default=None, metadata={"wire": "subscriptionCustomerId"}
+    )
+    client_reference_id: str | None = field(default=None, metadata={"wire": "clientReferenceId"})
+    metadata: dict[str, Any] | None = field(default=None, metadata={"wire": "metadata"})
+
+
+@define(kw_only=True)
+class InvoiceEvent(SubscriptionEvent):
+    """
+    Observed. The body of the `invoice.*` events (and, inferred, `payment_intent.*`): a
+    subscription event plus the amount.
+    """
+
+    amount: int | None = field(default=None, metadata={"wire": "amount"})
+    """Observed. Smallest currency unit (cents)."""
+    currency: str | None = field(default=None, metadata={"wire": "currency"})
+    """Observed. Lower-case ISO 4217 code (`usd`)."""
+
+
+@define(kw_only=True)
 class Product:
     """A digital product."""
 

@@ -398,3 +398,57 @@ class OrderPage:
     data: list[Order] = field(metadata={"wire": "data"})
     links: PageLinks = field(metadata={"wire": "links"})
     meta: PageMeta = field(metadata={"wire": "meta"})
+
+
+@define(kw_only=True)
+class EventEnvelope:
+    """Observed. What every Reflow webhook body carries around its `data`."""
+
+    id: str = field(metadata={"wire": "id"})
+    """Observed. `evt_…` (`test_evt_…` for test events); stable across retries."""
+    type: str = field(metadata={"wire": "type"})
+    """Observed. The event name."""
+    object: Literal["event"] | None = field(default=None, metadata={"wire": "object"})
+    api_version: str | None = field(default=None, metadata={"wire": "api-version"})
+    created: int | None = field(default=None, metadata={"wire": "created"})
+    """Observed. Unix seconds."""
+    livemode: bool | None = field(default=None, metadata={"wire": "livemode"})
+    request_id: str | None = field(default=None, metadata={"wire": "request_id"})
+
+
+@define(kw_only=True)
+class OrderEvent(EventEnvelope):
+    """Observed. `order.created` and `order.updated`; `data` is the order."""
+
+    data: Order | None = field(default=None, metadata={"wire": "data"})
+
+
+@define(kw_only=True)
+class UserEvent(EventEnvelope):
+    """Observed. The `user.*` events; `data` is the user."""
+
+    data: User | None = field(default=None, metadata={"wire": "data"})
+
+
+class ChangeAction(StrEnum):
+    """Observed. What happened to the items of a `*.changed` event."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@define(kw_only=True)
+class Changed:
+    """Observed. The `data` of `products.changed` and `categories.changed`."""
+
+    action: ChangeAction | None = field(default=None, metadata={"wire": "action"})
+    items: list[int] | None = field(default=None, metadata={"wire": "items"})
+    """Observed. The ids of the changed records."""
+
+
+@define(kw_only=True)
+class ChangedEvent(EventEnvelope):
+    """Observed. `products.changed` and `categories.changed`."""
+
+    data: Changed | None = field(default=None, metadata={"wire": "data"})

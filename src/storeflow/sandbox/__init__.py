@@ -12,7 +12,9 @@ async with Sandbox(seed=1, scale=Scale(orders=10_000), rate_limit="sliding") as 
 Both simulators answer every endpoint of the schemas with seeded, deterministic data, keep
 state, check parameters and bodies, limit the request rate per client address (fixed or sliding
 windows, time-scalable) and can inject faults (:class:`Faults`). The pytest plugin
-(:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test.
+(:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test. State changes
+send the vendors' signed webhooks to registered receivers (``Sandbox(webhooks=[Webhook(...)])``;
+:meth:`Sandbox.webhook_deliveries` lists what was sent and how each receiver answered).
 """
 
 from typing import TYPE_CHECKING
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
         SandboxStats,
         Validator,
     )
+    from storeflow.sandbox._webhooks import (
+        Webhook,
+        WebhookAttempt,
+        WebhookDelivery,
+        WebhookFaults,
+    )
 else:
     # The simulators (and aiohttp) load on first use, so the pytest plugin costs nothing until
     # a fixture is requested: see storeflow._lazy.
@@ -49,6 +57,10 @@ else:
             "SandboxStats": "storeflow.sandbox._server",
             "Scale": "storeflow.sandbox._common",
             "Validator": "storeflow.sandbox._server",
+            "Webhook": "storeflow.sandbox._webhooks",
+            "WebhookAttempt": "storeflow.sandbox._webhooks",
+            "WebhookDelivery": "storeflow.sandbox._webhooks",
+            "WebhookFaults": "storeflow.sandbox._webhooks",
         },
     )
 
@@ -64,4 +76,8 @@ __all__ = [
     "SandboxStats",
     "Scale",
     "Validator",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookFaults",
 ]

@@ -48,6 +48,7 @@ from storeflow.sandbox._common import (
     parse_iso,
     read_json_object,
 )
+from storeflow.sandbox._webhooks import Listener
 
 __all__ = [
     "Mode",
@@ -137,6 +138,8 @@ class PocketsflowStore:
         self.scale = scale
         self.clock = clock
         self.mode: Mode = mode
+        self.listener: Listener | None = None
+        """Told of each state change that sends a webhook (see ``storeflow.sandbox._webhooks``)."""
         self._build()
 
     # -- the Store protocol ---------------------------------------------------------------------
@@ -214,7 +217,39 @@ class PocketsflowStore:
                 customer = rng.randrange(len(self._customers))
             gross = _cents(self._products[self._product_ids[product]]["price"])
             created.append(self._append_order(ms, product, customer, gross, -1))
+        if self.listener is not None:
+            for i in created:
+                self.listener("order.completed", self._order_detail(i))
         return [self._order(i) for i in created]
+
+    def refund_order(
+        self, order_id: str, amount: float | None = None, reason: str | None = None
+    ) -> dict[str, Any] | None:
+        """Refund ``amount`` (default: what is left) of an order, as the seller's dashboard
+        would; the API has no refund endpoint, so only this and the admin route do it.
+
+        Returns the refund. Raises ``ValueError`` when the order is refunded in full already
+        or ``amount`` exceeds what is left.
+        """
+        i = self._order_index(order_id)
+        if i is None:
+            return None
+        left = self._o_gross[i] - self._refunded.get(i, 0)
+        cents = left if amount is None else _cents(amount)
+        if left <= 0:
+            raise ValueError("the order was already refunded in full")
+        if cents > left:
+            raise ValueError(f"at most {_money(left)} can be refunded")
+        self._refunded[i] = self._refunded.get(i, 0) + cents
+        refund = {
+            "id": f"re_{order_id[-10:]}_{self._refunded[i]}",  # unique: the total only grows
+            "amount": _money(cents),
+            "reason": reason,
+            "status": "succeeded",
+        }
+        if self.listener is not None:
+            self.listener("order.refunded", {**self._order_detail(i), "refund": refund})
+        return refund
 
     # -- seeding --------------------------------------------------------------------------------
 
@@ -266,6 +301,7 @@ class PocketsflowStore:
         self._o_discount = array("h")
         self._by_product: dict[int, array[int]] | None = None
         self._by_customer: dict[int, array[int]] | None = None
+        self._refunded: dict[int, int] = {}  # order index -> cents refunded
 
         self._seed_user()
         self._seed_products(scale.products)
@@ -740,8 +776,9 @@ class PocketsflowStore:
     def get_order(self, order_id: str) -> dict[str, Any] | None:
         """An order with its customer and, if the buyer left one, its review."""
         i = self._order_index(order_id)
-        if i is None:
-            return None
+        return None if i is None else self._order_detail(i)
+
+    def _order_detail(self, i: int) -> dict[str, Any]:
         review = self._review_of_order.get(i)
         return {
             **self._order(i),
@@ -915,6 +952,8 @@ class PocketsflowStore:
         if subscription["status"] == "active":
             subscription["status"] = "canceled"
             subscription["canceledAt"] = _iso_ms(int(self.clock.now() * 1000))
+            if self.listener is not None:
+                self.listener("customer.subscription.deleted", _public(subscription))
         return _public(subscription)
 
     def refund_subscription(self, subscription_id: str) -> dict[str, Any] | None:
@@ -925,11 +964,16 @@ class PocketsflowStore:
         if subscription["status"] == "refunded":
             raise ValueError("the subscription was already refunded")
         now = _iso_ms(int(self.clock.now() * 1000))
+        was_active = subscription["status"] == "active"
         subscription["status"] = "refunded"
         subscription["refundedAt"] = now
         subscription["currentPeriodEnd"] = None
         if subscription["canceledAt"] is None:
             subscription["canceledAt"] = now
+        if self.listener is not None:
+            # A refund ends an active subscription; a cancelled one only changes.
+            event = "deleted" if was_active else "updated"
+            self.listener(f"customer.subscription.{event}", _public(subscription))
         return _public(subscription)
 
 

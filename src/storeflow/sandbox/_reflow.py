@@ -62,6 +62,7 @@ from storeflow.sandbox._common import (
     newest_first,
     read_json_object,
 )
+from storeflow.sandbox._webhooks import Listener
 
 __all__ = ["OrderFilters", "ReflowStore", "build_reflow_app"]
 
@@ -333,6 +334,8 @@ class ReflowStore:
         self.scale = scale
         self.clock = clock
         self.currency_code = currency
+        self.listener: Listener | None = None
+        """Told of each state change that sends a webhook (see ``storeflow.sandbox._webhooks``)."""
         self._build()
 
     # -- the Store protocol ---------------------------------------------------------------------
@@ -392,7 +395,11 @@ class ReflowStore:
             self._o_customer.append(rng.randrange(self._customer_count))
             # A new sale: paid (or still pending), nothing shipped yet.
             self._o_state.append(_pack(0 if rng.random() < 0.2 else 1, 0, False, False))
-        return [self.order_json(i) for i in range(first, len(self._o_id))]
+        created = [self.order_json(i) for i in range(first, len(self._o_id))]
+        if self.listener is not None:
+            for order in created:
+                self.listener("order.created", order)
+        return created
 
     # -- seeding --------------------------------------------------------------------------------
 
@@ -753,6 +760,8 @@ class ReflowStore:
                 setattr(product, name, fields[name])
         if "stock_quantity" in fields:
             product.stock_quantity = fields["stock_quantity"]
+        if self.listener is not None:
+            self.listener("products.changed", {"action": "update", "items": [product.id]})
         return self.product_json(product)
 
     @staticmethod
@@ -871,7 +880,10 @@ class ReflowStore:
         self._o_state[position] = _pack(payment, fulfillment, canceled, archived)
         if "delivery_information" in fields:
             self._o_delivery[position] = fields["delivery_information"]
-        return self.order_json(position)
+        order = self.order_json(position)
+        if self.listener is not None:
+            self.listener("order.updated", order)
+        return order
 
     def _customer(self, number: int) -> dict[str, str]:
         rng = self._rng(f"customer:{number}")

@@ -13,8 +13,9 @@ keep one rate limit per host). Around every API request, one middleware per site
 
 Each site also serves ``GET /_admin/stats`` (its :class:`ApiStats` as JSON), ``GET
 /_admin/state`` (record counts of its stores) and ``POST /_admin/reset`` (its stores back to the
-seeded data, its stats, rate-limit counters and fault plan afresh); these are neither counted,
-limited nor faulted.
+seeded data, its stats, rate-limit counters and fault plan afresh), and the webhook routes of
+:func:`~storeflow.sandbox._webhooks.add_webhook_routes`; these are neither counted, limited nor
+faulted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import math
 import socket
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Final, Literal, TypeAlias
 
 from aiohttp import web
@@ -53,6 +54,14 @@ from storeflow.sandbox._pocketsflow import (
 )
 from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
 from storeflow.sandbox._reflow import ReflowStore, build_reflow_app
+from storeflow.sandbox._webhooks import (
+    REFLOW_RETRY_DELAYS,
+    Webhook,
+    WebhookDelivery,
+    WebhookFaults,
+    WebhookSender,
+    add_webhook_routes,
+)
 
 __all__ = ["DEFAULT_PROJECT_ID", "Api", "ApiStats", "Sandbox", "SandboxStats", "Validator"]
 
@@ -365,6 +374,10 @@ class Sandbox:
     * ``reflow_project_id`` — the project id the Reflow site answers for.
     * ``clock`` — a :class:`~storeflow.sandbox.Clock` to use instead of ``Clock(time_scale)``
       (tests pass one whose ``now()`` they control).
+    * ``webhooks`` — :class:`~storeflow.sandbox.Webhook` receivers to send events to (more with
+      :meth:`add_webhook` or ``POST /_admin/webhooks``); ``webhook_faults`` —
+      :class:`~storeflow.sandbox.WebhookFaults` (duplicates, out-of-order deliveries);
+      ``webhook_retry_delays`` — sandbox seconds before each Reflow retry (1, 2, 4, 8, 16).
 
     Raises ``ValueError`` for invalid arguments; :meth:`start` raises ``OSError`` if a port is
     taken. Not thread-safe: touch the stores from the thread running the sandbox.
@@ -385,6 +398,9 @@ class Sandbox:
         validate: Validator | None = None,
         reflow_project_id: int = DEFAULT_PROJECT_ID,
         clock: Clock | None = None,
+        webhooks: Sequence[Webhook] = (),
+        webhook_faults: WebhookFaults | None = None,
+        webhook_retry_delays: Sequence[float] = REFLOW_RETRY_DELAYS,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("give either clock or time_scale, not both")
@@ -415,6 +431,13 @@ class Sandbox:
         self._pocketsflow: dict[Mode, PocketsflowStore] = {}
         self._reflow: ReflowStore | None = None
         self._sites: dict[Api, _Site] = {}
+        self._webhooks = WebhookSender(
+            self.clock,
+            seed=seed,
+            faults=webhook_faults,
+            webhooks=webhooks,
+            retry_delays=webhook_retry_delays,
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -431,6 +454,10 @@ class Sandbox:
         if self._sites:
             raise RuntimeError("the sandbox is already running")
         await asyncio.to_thread(self._seed)
+        assert self._reflow is not None
+        self._webhooks.attach("pocketsflow", list(self._pocketsflow.values()))
+        self._webhooks.attach("reflow", [self._reflow])
+        await self._webhooks.start()
         pocketsflow = _Site(self, "pocketsflow", "", message_body)
         reflow = _Site(self, "reflow", _REFLOW_PREFIX, error_body)
         self._sites = {"pocketsflow": pocketsflow, "reflow": reflow}
@@ -481,6 +508,7 @@ class Sandbox:
     async def stop(self) -> None:
         """Stop serving (open connections are closed). Safe to call more than once."""
         sites, self._sites = self._sites, {}
+        await self._webhooks.stop()
         for site in sites.values():
             if site.runner is not None:
                 await site.runner.cleanup()
@@ -575,6 +603,28 @@ class Sandbox:
         for site in self._sites.values():
             site.plan = FaultPlan(faults)
 
+    @property
+    def webhook_faults(self) -> WebhookFaults:
+        """The webhook delivery faults; assign new :class:`WebhookFaults` to change them."""
+        return self._webhooks.faults
+
+    @webhook_faults.setter
+    def webhook_faults(self, faults: WebhookFaults) -> None:
+        self._webhooks.faults = faults
+
+    def add_webhook(self, webhook: Webhook) -> None:
+        """Send ``webhook.api``'s events from now on to ``webhook.url``, signed with its secret."""
+        self._webhooks.add(webhook)
+
+    def webhook_deliveries(self, api: Api | None = None) -> list[WebhookDelivery]:
+        """Every webhook delivery so far (of ``api``, or both), with each attempt's answer."""
+        return self._webhooks.deliveries(api)
+
+    async def wait_for_webhooks(self) -> None:
+        """Wait until every event so far is delivered or given up (Reflow's retries included).
+        Raises ``RuntimeError`` before the sandbox started."""
+        await self._webhooks.idle()
+
     def stats(self) -> SandboxStats:
         """What each site has seen. Raises ``RuntimeError`` before the sandbox started."""
         return SandboxStats(
@@ -612,6 +662,13 @@ class Sandbox:
             self._reset_site(site)
             return json_response({"reset": True})
 
+        if site.api == "pocketsflow":
+            test = self._pocketsflow["test"]
+            add_webhook_routes(
+                app, "pocketsflow", self._webhooks, test.add_orders, test.refund_order
+            )
+        else:
+            add_webhook_routes(app, "reflow", self._webhooks, self.reflow.add_orders, None)
         app.router.add_get(f"{_ADMIN_PREFIX}stats", stats)
         app.router.add_get(f"{_ADMIN_PREFIX}state", state)
         app.router.add_post(f"{_ADMIN_PREFIX}reset", reset)
