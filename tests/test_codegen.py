@@ -16,6 +16,8 @@ GENERATED = [
     Path("pocketsflow/_operations.py"),
     Path("reflow/models.py"),
     Path("reflow/_operations.py"),
+    Path("pocketsflow/_webhooks.py"),
+    Path("reflow/_webhooks.py"),
 ]
 
 
@@ -87,3 +89,16 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for path in GENERATED:
         assert (tmp_path / path).read_bytes() == (REPO / "src" / "storeflow" / path).read_bytes()
+
+
+def test_a_webhook_without_a_generated_model_is_a_generation_error(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "schemas", tmp_path, dirs_exist_ok=True)
+    schema = tmp_path / "reflow.yaml"
+    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    body = document["webhooks"]["products.changed"]["post"]["requestBody"]
+    body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Nope"}
+    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    result = _codegen("--check", "--schema-dir", tmp_path)
+    assert result.returncode == 2
+    assert "webhook 'products.changed'" in result.stderr
+    assert "#/components/schemas/Nope is not a generated model" in result.stderr

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import http.server
+import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -340,3 +342,39 @@ def test_webhook_arguments_are_checked() -> None:
         WebhookFaults(duplicate=1.5)
     with pytest.raises(ValueError, match="retry delays"):
         Sandbox(webhook_retry_delays=[1.0, -1.0])
+
+
+def test_a_sandbox_in_a_thread_sends_the_events_of_changes_made_from_another_thread() -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+    arrived = threading.Event()
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            arrived.set()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep the test output quiet
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver) as server:
+        serving = threading.Thread(target=server.serve_forever, daemon=True)
+        serving.start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        try:
+            with Sandbox(
+                rate_limit="off", webhooks=[Webhook(api="reflow", url=url, secret=SECRET)]
+            ).running_in_thread() as sandbox:
+                (order,) = sandbox.reflow.add_orders(1)  # from this thread, not the sandbox's
+                assert arrived.wait(timeout=30)
+        finally:
+            server.shutdown()
+    ((headers, body),) = received
+    reflow.verify(body, headers, SECRET)
+    event = reflow.parse(body, headers)
+    assert isinstance(event.data, rf.OrderEvent)
+    assert event.data.data is not None
+    assert event.data.data.id == order["id"]
