@@ -30,6 +30,7 @@ from collections.abc import AsyncGenerator, Sequence
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
+from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow._transport import Transport
@@ -112,11 +113,15 @@ def _product_ids(argument: str, ids: object, *, min_items: int = 0) -> list[str]
     return check.items(argument, ids, check.object_id, min_items=min_items or None)
 
 
-def _page(items: list[T], pagination: Pagination) -> Page[T]:
+def _page(items: list[T], pagination: Pagination | None, page: int, page_size: int) -> Page[T]:
+    """A :class:`Page` from the answer's ``pagination``; without it, one that knows only what
+    was asked for, so that paging goes on until a short page."""
+    if pagination is None:
+        return Page(items=items, page=page, page_size=page_size, total=None, total_pages=None)
     return Page(
         items=items,
-        page=pagination.current_page,
-        page_size=pagination.page_size,
+        page=pagination.current_page or page,
+        page_size=pagination.page_size or page_size,
         total=pagination.total_count,
         total_pages=pagination.total_pages,
     )
@@ -327,7 +332,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "pageSize": page_size, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.orders, result.pagination)
+        return _page(_serde.records(result, "orders"), result.pagination, page, page_size)
 
     @operation("orders_get")
     async def get(self, order_id: str) -> OrderDetail:
@@ -694,7 +699,7 @@ class Subscriptions(_Resource):
         )
         response = await self._call("subscriptions_list", json=query)
         result = response.decode(SubscriptionPage)
-        return _page(result.subscriptions, result.pagination)
+        return _page(_serde.records(result, "subscriptions"), result.pagination, page, page_size)
 
     @operation("subscriptions_get")
     async def get(self, subscription_id: str) -> Subscription:

@@ -42,7 +42,10 @@ class Pocketsflow(BaseClient):
     shared by every client of the process that targets the same host, a limiter object with
     ``async acquire()``, or ``None``); ``session``, a caller-owned ``aiohttp.ClientSession`` the
     client never closes; ``headers`` added to every request; ``max_connections``, the requests in
-    flight at once. Constructing a client does no I/O::
+    flight at once; ``strict=True`` decodes responses exactly as the schema says and raises
+    :class:`~storeflow.errors.DecodeError` otherwise (by default decoding is liberal: unknown
+    fields are kept, unknown enum values kept as strings, unambiguous spellings coerced; see
+    the README's "Forward compatibility"). Constructing a client does no I/O::
 
         async with Pocketsflow() as pf:
             me = await pf.request("GET", "/users/me")
@@ -63,6 +66,7 @@ class Pocketsflow(BaseClient):
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        strict: bool = False,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key:
@@ -84,6 +88,7 @@ class Pocketsflow(BaseClient):
                 session=session,
                 headers=headers,
                 max_connections=max_connections,
+                strict=strict,
             )
         )
         self.products: Final = Products(self._transport)

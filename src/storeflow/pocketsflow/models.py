@@ -11,21 +11,51 @@ from typing import Any
 
 from attrs import define, field
 
+from storeflow._serde import Model
+
 
 @define(kw_only=True)
-class Error:
-    """Documented. The error body of every failed request."""
+class Error(Model):
+    """
+    Documented. The error body of every failed request: `{"message": ...}` on the HTTP
+    reference page, `{"error": ..., "code": ...}` in the vendor's machine-readable reference.
+    Read whichever is present.
 
-    message: str = field(metadata={"wire": "message"})
+    Attributes:
+        message: Documented. What went wrong.
+        error: Documented (machine-readable reference). What went wrong.
+        code: Documented (machine-readable reference). A code for the error.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
+
+    message: str | None = field(default=None, metadata={"wire": "message"})
     """Documented. What went wrong."""
+    error: str | None = field(default=None, metadata={"wire": "error"})
+    """Documented (machine-readable reference). What went wrong."""
+    code: str | None = field(default=None, metadata={"wire": "code"})
+    """Documented (machine-readable reference). A code for the error."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Deleted:
-    """Inferred. The answer to a successful delete."""
+class Deleted(Model):
+    """
+    Inferred. The answer to a successful delete.
+
+    Attributes:
+        message: Inferred. A confirmation.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     message: str = field(metadata={"wire": "message"})
     """Inferred. A confirmation."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 class SortOrder(StrEnum):
@@ -70,8 +100,20 @@ class BillingInterval(StrEnum):
 
 
 @define(kw_only=True)
-class ProductCreate:
-    """The body of `POST /products`."""
+class ProductCreate(Model):
+    """
+    The body of `POST /products`.
+
+    Attributes:
+        name: Documented.
+        price: Observed. An amount in major units (29.99 means $29.99).
+        description: Documented.
+        published: Observed.
+        show_sales (`showSales`): Observed.
+        show_reviews (`showReviews`): Observed.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str = field(metadata={"wire": "name"})
     """Documented."""
@@ -85,11 +127,26 @@ class ProductCreate:
     """Observed."""
     show_reviews: bool | None = field(default=None, metadata={"wire": "showReviews"})
     """Observed."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class ProductUpdate:
-    """The body of `POST /products/update/{id}`; at least one field."""
+class ProductUpdate(Model):
+    """
+    The body of `POST /products/update/{id}`; at least one field.
+
+    Attributes:
+        name: Documented.
+        price: Observed. An amount in major units (29.99 means $29.99).
+        description: Observed.
+        published: Observed.
+        show_sales (`showSales`): Observed.
+        show_reviews (`showReviews`): Observed.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -103,11 +160,25 @@ class ProductUpdate:
     """Observed."""
     show_reviews: bool | None = field(default=None, metadata={"wire": "showReviews"})
     """Observed."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Variant:
-    """A variant of a product (a different edition at its own price)."""
+class Variant(Model):
+    """
+    A variant of a product (a different edition at its own price).
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        product_id (`productId`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        name: Documented.
+        price: Observed. An amount in major units (29.99 means $29.99).
+        created_at (`createdAt`): Inferred.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -119,11 +190,23 @@ class Variant:
     """Observed. An amount in major units (29.99 means $29.99)."""
     created_at: datetime | None = field(default=None, metadata={"wire": "createdAt"})
     """Inferred."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class VariantCreate:
-    """The body of `POST /products/variants`."""
+class VariantCreate(Model):
+    """
+    The body of `POST /products/variants`.
+
+    Attributes:
+        product_id (`productId`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        name: Documented.
+        price: Observed. An amount in major units (29.99 means $29.99).
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     product_id: str = field(metadata={"wire": "productId"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -131,21 +214,50 @@ class VariantCreate:
     """Documented."""
     price: Decimal = field(metadata={"wire": "price"})
     """Observed. An amount in major units (29.99 means $29.99)."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class OrderProduct:
-    """Documented. The product an order is for, as embedded in the order."""
+class OrderProduct(Model):
+    """
+    Documented. The product an order is for, as embedded in the order.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        name: Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
     name: str = field(metadata={"wire": "name"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Order:
-    """A sale of one product."""
+class Order(Model):
+    """
+    A sale of one product.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        buyer_email (`buyerEmail`): Documented.
+        gross: Observed. An amount in major units (29.99 means $29.99).
+        net: Observed. An amount in major units (29.99 means $29.99).
+        taxes: Observed. An amount in major units (29.99 means $29.99).
+        created_at (`createdAt`): Documented.
+        product: `OrderProduct`
+        discount_code (`discountCode`): Inferred. The discount code the buyer used, on
+            orders that used one.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -160,11 +272,27 @@ class Order:
     created_at: datetime = field(metadata={"wire": "createdAt"})
     """Documented."""
     product: OrderProduct = field(metadata={"wire": "product"})
+    discount_code: str | None = field(default=None, metadata={"wire": "discountCode"})
+    """Inferred. The discount code the buyer used, on orders that used one."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Pagination:
-    """Documented. Where a page sits in the whole list."""
+class Pagination(Model):
+    """
+    Documented. Where a page sits in the whole list.
+
+    Attributes:
+        total_count (`totalCount`): Documented. Items in the whole list.
+        total_pages (`totalPages`): Documented.
+        current_page (`currentPage`): Documented.
+        page_size (`pageSize`): Documented.
+        has_more (`hasMore`): Documented. Whether a later page exists.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     total_count: int = field(metadata={"wire": "totalCount"})
     """Documented. Items in the whole list."""
@@ -176,19 +304,44 @@ class Pagination:
     """Documented."""
     has_more: bool = field(metadata={"wire": "hasMore"})
     """Documented. Whether a later page exists."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class OrderPage:
-    """Documented. One page of orders."""
+class OrderPage(Model):
+    """
+    Documented. One page of orders.
+
+    Attributes:
+        orders: `list[Order]`
+        pagination: `Pagination`
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     orders: list[Order] = field(metadata={"wire": "orders"})
     pagination: Pagination = field(metadata={"wire": "pagination"})
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Customer:
-    """Someone who bought from the store."""
+class Customer(Model):
+    """
+    Someone who bought from the store.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        buyer_email (`buyerEmail`): Documented.
+        number_of_orders (`numberOfOrders`): Documented.
+        created_at (`createdAt`): Documented.
+        country: Documented. ISO 3166-1 alpha-2 code.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -200,11 +353,26 @@ class Customer:
     """Documented."""
     country: str | None = field(default=None, metadata={"wire": "country"})
     """Documented. ISO 3166-1 alpha-2 code."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Review:
-    """A buyer's review of a product."""
+class Review(Model):
+    """
+    A buyer's review of a product.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        product_id (`productId`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        buyer_email (`buyerEmail`): Documented.
+        rating: Documented. 1 to 5 stars.
+        created_at (`createdAt`): Documented.
+        review: Documented. The text of the review.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -218,11 +386,28 @@ class Review:
     """Documented."""
     review: str | None = field(default=None, metadata={"wire": "review"})
     """Documented. The text of the review."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Discount:
-    """A discount code."""
+class Discount(Model):
+    """
+    A discount code.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        name: Documented.
+        code: Documented. What buyers type at checkout.
+        value: Observed. An amount in major units (29.99 means $29.99).
+        value_type (`valueType`): `ValueType | str`
+        active: Documented.
+        used: Documented. How many orders used the code.
+        main_product_ids (`mainProductIds`): Documented. The products the code applies to.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -232,18 +417,33 @@ class Discount:
     """Documented. What buyers type at checkout."""
     value: Decimal = field(metadata={"wire": "value"})
     """Observed. An amount in major units (29.99 means $29.99)."""
-    value_type: ValueType = field(metadata={"wire": "valueType"})
+    value_type: ValueType | str = field(metadata={"wire": "valueType"})
     active: bool = field(metadata={"wire": "active"})
     """Documented."""
     used: int = field(metadata={"wire": "used"})
     """Documented. How many orders used the code."""
     main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
     """Documented. The products the code applies to."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class DiscountCreate:
-    """The body of `POST /discounts`."""
+class DiscountCreate(Model):
+    """
+    The body of `POST /discounts`.
+
+    Attributes:
+        name: Documented.
+        code: Documented. Letters, digits, `_` and `-`.
+        value: Observed. An amount in major units (29.99 means $29.99).
+        value_type (`valueType`): `ValueType`
+        active: Documented.
+        main_product_ids (`mainProductIds`): Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str = field(metadata={"wire": "name"})
     """Documented."""
@@ -256,11 +456,26 @@ class DiscountCreate:
     """Documented."""
     main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class DiscountUpdate:
-    """The body of `POST /discounts/{id}`; at least one field."""
+class DiscountUpdate(Model):
+    """
+    The body of `POST /discounts/{id}`; at least one field.
+
+    Attributes:
+        name: Documented.
+        code: Documented.
+        value: Observed. An amount in major units (29.99 means $29.99).
+        value_type (`valueType`): `ValueType | None`
+        active: Documented.
+        main_product_ids (`mainProductIds`): Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -273,11 +488,31 @@ class DiscountUpdate:
     """Documented."""
     main_product_ids: list[str] | None = field(default=None, metadata={"wire": "mainProductIds"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Upsell:
-    """An offer shown after checkout to buyers of the main products."""
+class Upsell(Model):
+    """
+    An offer shown after checkout to buyers of the main products.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        name: Documented.
+        upsell_product_id (`upsellProductId`): Observed. A MongoDB ObjectId, 24 lowercase
+            hex characters.
+        upsell_price (`upsellPrice`): Observed. An amount in major units (29.99 means
+            $29.99).
+        active: Documented.
+        main_product_ids (`mainProductIds`): Documented.
+        upsell_description (`upsellDescription`): Documented.
+        primary_button_text (`primaryButtonText`): Documented.
+        secondary_button_text (`secondaryButtonText`): Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -299,20 +534,50 @@ class Upsell:
         default=None, metadata={"wire": "secondaryButtonText"}
     )
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class UpsellList:
-    """Documented. Every upsell, and the sales made with one."""
+class UpsellList(Model):
+    """
+    Documented. Every upsell, and the sales made with one.
+
+    Attributes:
+        upsells: `list[Upsell]`
+        sales_with_upsells (`salesWithUpsells`): Documented; the shape of a sale is not.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     upsells: list[Upsell] = field(metadata={"wire": "upsells"})
     sales_with_upsells: list[dict[str, Any]] = field(metadata={"wire": "salesWithUpsells"})
     """Documented; the shape of a sale is not."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class UpsellCreate:
-    """The body of `POST /upsells`."""
+class UpsellCreate(Model):
+    """
+    The body of `POST /upsells`.
+
+    Attributes:
+        name: Documented.
+        main_product_ids (`mainProductIds`): Documented.
+        upsell_product_id (`upsellProductId`): Observed. A MongoDB ObjectId, 24 lowercase
+            hex characters.
+        upsell_price (`upsellPrice`): Observed. An amount in major units (29.99 means
+            $29.99).
+        upsell_description (`upsellDescription`): Documented.
+        primary_button_text (`primaryButtonText`): Documented.
+        secondary_button_text (`secondaryButtonText`): Documented.
+        active: Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str = field(metadata={"wire": "name"})
     """Documented."""
@@ -332,11 +597,30 @@ class UpsellCreate:
     """Documented."""
     active: bool | None = field(default=None, metadata={"wire": "active"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class UpsellUpdate:
-    """The body of `POST /upsells/{id}`; at least one field."""
+class UpsellUpdate(Model):
+    """
+    The body of `POST /upsells/{id}`; at least one field.
+
+    Attributes:
+        name: Documented.
+        main_product_ids (`mainProductIds`): Documented.
+        upsell_product_id (`upsellProductId`): Observed. A MongoDB ObjectId, 24 lowercase
+            hex characters.
+        upsell_price (`upsellPrice`): Observed. An amount in major units (29.99 means
+            $29.99).
+        upsell_description (`upsellDescription`): Documented.
+        primary_button_text (`primaryButtonText`): Documented.
+        secondary_button_text (`secondaryButtonText`): Documented.
+        active: Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     name: str | None = field(default=None, metadata={"wire": "name"})
     """Documented."""
@@ -356,11 +640,27 @@ class UpsellUpdate:
     """Documented."""
     active: bool | None = field(default=None, metadata={"wire": "active"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class User:
-    """The authenticated user's profile."""
+class User(Model):
+    """
+    The authenticated user's profile.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        email: Observed.
+        subdomain: Observed. The store's subdomain.
+        first_name (`firstName`): Documented (update body).
+        last_name (`lastName`): Documented (update body).
+        currency: Documented (update body). ISO 4217 code.
+        country: Documented (update body). ISO 3166-1 alpha-2 code.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -376,11 +676,24 @@ class User:
     """Documented (update body). ISO 4217 code."""
     country: str | None = field(default=None, metadata={"wire": "country"})
     """Documented (update body). ISO 3166-1 alpha-2 code."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class UserUpdate:
-    """The body of `POST /users/update`; at least one field."""
+class UserUpdate(Model):
+    """
+    The body of `POST /users/update`; at least one field.
+
+    Attributes:
+        first_name (`firstName`): Documented.
+        last_name (`lastName`): Documented.
+        currency: Documented. ISO 4217 code, e.g. USD.
+        country: Documented. ISO 3166-1 alpha-2 code, e.g. US.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     first_name: str | None = field(default=None, metadata={"wire": "firstName"})
     """Documented."""
@@ -390,11 +703,25 @@ class UserUpdate:
     """Documented. ISO 4217 code, e.g. USD."""
     country: str | None = field(default=None, metadata={"wire": "country"})
     """Documented. ISO 3166-1 alpha-2 code, e.g. US."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class SubscriptionQuery:
-    """Documented. The body of `POST /orders/subscriptions`."""
+class SubscriptionQuery(Model):
+    """
+    Documented. The body of `POST /orders/subscriptions`.
+
+    Attributes:
+        page: Documented.
+        page_size (`pageSize`): Documented (default 20); the maximum is storeflow's, as for
+            orders.
+        start_date (`startDate`): Documented. Subscriptions started on or after this day.
+        end_date (`endDate`): Documented. Subscriptions started on or before this day.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     page: int | None = field(default=None, metadata={"wire": "page"})
     """Documented."""
@@ -404,11 +731,31 @@ class SubscriptionQuery:
     """Documented. Subscriptions started on or after this day."""
     end_date: date | None = field(default=None, metadata={"wire": "endDate"})
     """Documented. Subscriptions started on or before this day."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Subscription:
-    """Inferred. A buyer's recurring subscription to a product."""
+class Subscription(Model):
+    """
+    Inferred. A buyer's recurring subscription to a product.
+
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters.
+        buyer_email (`buyerEmail`): Inferred.
+        product: `OrderProduct`
+        price: Observed. An amount in major units (29.99 means $29.99).
+        interval: `BillingInterval | str`
+        status: `SubscriptionStatus | str`
+        created_at (`createdAt`): Inferred. When the subscription started.
+        current_period_end (`currentPeriodEnd`): Inferred. When the current billing period
+            ends.
+        canceled_at (`canceledAt`): Inferred. When it was cancelled.
+        refunded_at (`refundedAt`): Inferred. When it was refunded.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     id: str = field(metadata={"wire": "_id"})
     """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
@@ -417,8 +764,8 @@ class Subscription:
     product: OrderProduct = field(metadata={"wire": "product"})
     price: Decimal = field(metadata={"wire": "price"})
     """Observed. An amount in major units (29.99 means $29.99)."""
-    interval: BillingInterval = field(metadata={"wire": "interval"})
-    status: SubscriptionStatus = field(metadata={"wire": "status"})
+    interval: BillingInterval | str = field(metadata={"wire": "interval"})
+    status: SubscriptionStatus | str = field(metadata={"wire": "status"})
     created_at: datetime = field(metadata={"wire": "createdAt"})
     """Inferred. When the subscription started."""
     current_period_end: datetime | None = field(default=None, metadata={"wire": "currentPeriodEnd"})
@@ -427,22 +774,57 @@ class Subscription:
     """Inferred. When it was cancelled."""
     refunded_at: datetime | None = field(default=None, metadata={"wire": "refundedAt"})
     """Inferred. When it was refunded."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class SubscriptionPage:
-    """Inferred. One page of subscriptions, paged like orders."""
+class SubscriptionPage(Model):
+    """
+    Inferred. One page of subscriptions, paged like orders.
+
+    Attributes:
+        subscriptions: `list[Subscription]`
+        pagination: `Pagination`
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     subscriptions: list[Subscription] = field(metadata={"wire": "subscriptions"})
     pagination: Pagination = field(metadata={"wire": "pagination"})
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
-class Product:
-    """A digital product."""
+class Product(Model):
+    """
+    A digital product.
 
-    id: str = field(metadata={"wire": "_id"})
-    """Observed. A MongoDB ObjectId, 24 lowercase hex characters."""
+    Attributes:
+        id (`_id`): Observed. A MongoDB ObjectId, 24 lowercase hex characters. Public
+            callers of `POST /products` read `_id ?? id`, so an answer with `id` instead is read
+            the same.
+        name: Documented.
+        price: Observed. An amount in major units (29.99 means $29.99).
+        description: Documented (create body).
+        published: Documented.
+        show_sales (`showSales`): Observed. Whether the product page shows its number of
+            sales.
+        show_reviews (`showReviews`): Observed. Whether the product page shows reviews.
+        variants: Inferred. The variants created with `POST /products/variants`.
+        created_at (`createdAt`): Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
+
+    id: str = field(metadata={"wire": "_id", "aliases": ("id",)})
+    """
+    Observed. A MongoDB ObjectId, 24 lowercase hex characters. Public callers of
+    `POST /products` read `_id ?? id`, so an answer with `id` instead is read the same.
+    """
     name: str = field(metadata={"wire": "name"})
     """Documented."""
     price: Decimal = field(metadata={"wire": "price"})
@@ -459,23 +841,48 @@ class Product:
     """Inferred. The variants created with `POST /products/variants`."""
     created_at: datetime | None = field(default=None, metadata={"wire": "createdAt"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
 class OrderDetail(Order):
-    """Documented. An order with its customer and, if one was left, its review."""
+    """
+    Documented. An order with its customer and, if one was left, its review.
+
+    Attributes:
+        customer: Documented.
+        review: Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     customer: Customer | None = field(default=None, metadata={"wire": "customer"})
     """Documented."""
     review: Review | None = field(default=None, metadata={"wire": "review"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
 class CustomerDetail(Customer):
-    """Documented. A customer with their order history and reviews."""
+    """
+    Documented. A customer with their order history and reviews.
+
+    Attributes:
+        orders: Documented.
+        reviews: Documented.
+        extra: The members of the JSON object that no attribute holds, by wire name (see
+            `storeflow.Model`).
+    """
 
     orders: list[Order] | None = field(default=None, metadata={"wire": "orders"})
     """Documented."""
     reviews: list[Review] | None = field(default=None, metadata={"wire": "reviews"})
     """Documented."""
+    extra: dict[str, Any] = field(factory=dict)
+    """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
+    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)

@@ -32,6 +32,7 @@ import re
 from collections.abc import AsyncGenerator, Sequence
 from typing import Final, TypeAlias, TypeVar
 
+from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow.errors import ValidationError
@@ -87,11 +88,15 @@ def _positive(argument: str, value: object) -> int:
     return check.integer(argument, value, minimum=1)
 
 
-def _page(items: list[T], meta: PageMeta) -> Page[T]:
+def _page(items: list[T], meta: PageMeta | None, page: int, per_page: int) -> Page[T]:
+    """A :class:`Page` from the envelope's ``meta``; without it (or its numbers), one that
+    knows only what was asked for, so that paging goes on until a short page."""
+    if meta is None:
+        return Page(items=items, page=page, page_size=per_page, total=None, total_pages=None)
     return Page(
         items=items,
-        page=meta.current_page,
-        page_size=meta.per_page,
+        page=meta.current_page or page,
+        page_size=meta.per_page or per_page,
         total=meta.total,
         total_pages=meta.last_page,
     )
@@ -178,7 +183,7 @@ class Users(_Resource):
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
         response = await self._call("users_list", params={"page": page, "perpage": per_page})
         result = response.decode(UserPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("users_get")
     async def get(self, user_id: int) -> User:
@@ -260,7 +265,7 @@ class Products(_Resource):
             "products_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(ProductPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("products_get")
     async def get(self, product: int | str, *, fetch_hidden: bool = False) -> Product:
@@ -415,7 +420,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("orders_get")
     async def get(self, order_id: int) -> Order:

@@ -49,7 +49,7 @@ class Reflow(BaseClient):
     anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` overrides both.
 
     The other options are those of :class:`~storeflow.Pocketsflow`: ``timeout``,
-    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``::
+    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``, ``strict``::
 
         async with Reflow(267418190, test_mode=True) as rf:
             plans = await rf.request("GET", f"/projects/{rf.project_id}/plans/")
@@ -72,6 +72,7 @@ class Reflow(BaseClient):
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
+        strict: bool = False,
     ) -> None:
         self._project_id = _project_id(project_id)
         key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
@@ -92,6 +93,7 @@ class Reflow(BaseClient):
                 headers=headers,
                 max_connections=max_connections,
                 path_params={"projectId": self._project_id},
+                strict=strict,
             )
         )
         self.plans: Final = Plans(self._transport)
