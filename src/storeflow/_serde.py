@@ -54,7 +54,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum, IntEnum, StrEnum
 from types import NoneType, UnionType
 from typing import Any, Final, Self, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -62,7 +62,7 @@ from typing import Any, Final, Self, TypeVar, Union, get_args, get_origin, get_t
 import attrs
 import orjson
 from cattrs import Converter
-from cattrs.cols import is_mapping, is_mutable_sequence, list_structure_factory
+from cattrs.cols import is_mapping, is_mutable_sequence
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.literals import is_literal
 
@@ -99,10 +99,11 @@ class Model:
     a record read and written back is the record the API sent.
     """
 
-    __slots__ = ()
+    # The wire names of optional fields the decoded record had as null, so that to_dict()
+    # writes them back; set only when there are some (decoding pays nothing otherwise).
+    __slots__ = ("_nulls",)
 
     extra: dict[str, Any]
-    _nulls: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """The record in its wire form: JSON names, and the ``extra`` members included.
@@ -276,11 +277,13 @@ def _decimal_strict(value: Any, _: Any) -> Decimal:
 
 
 def _decimal(value: Any, _: Any) -> Decimal:
-    if value.__class__ is str:
-        try:
-            number = _number(value)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-            number = None
+    cls = value.__class__
+    if cls is float:  # the common case first, without a further call
+        result = _FLOAT_DECIMALS.get(value)
+        if result is not None:
+            return result
+    elif cls is str:
+        number = _number(value)
         if number is None:
             raise _mismatch("a number", value)
         return number
@@ -321,7 +324,8 @@ def _datetime(value: Any, _: Any) -> dt.datetime:
     cls = value.__class__
     if cls is str:
         try:
-            return _aware(dt.datetime.fromisoformat(value))
+            result = dt.datetime.fromisoformat(value)
+            return result if result.tzinfo is not None else result.replace(tzinfo=dt.UTC)
         except ValueError:
             number = _number(value)
             if number is not None and number.is_finite():
@@ -494,12 +498,13 @@ def _union_factory(union: Any, conv: Converter) -> _Hook:
 
 
 def _list_factory(cls: Any, conv: Converter) -> _Hook:
-    items = list_structure_factory(cls, conv)
+    (item_type,) = get_args(cls) or (Any,)
+    hook = conv.get_structure_hook(item_type)
 
-    def structure_list(value: Any, _: Any) -> Any:
+    def structure_list(value: Any, _: Any) -> list[Any]:
         if value.__class__ is not list:
             raise _mismatch("an array", value)
-        return items(value, cls)
+        return [hook(item, item_type) for item in value]
 
     return structure_list
 
@@ -565,38 +570,94 @@ def _fields(cls: type, conv: Converter) -> list[_Field]:
     return fields
 
 
-def _fast_source(cls: type, fields: list[_Field]) -> tuple[str, dict[str, Any]]:
-    """The source of a decoder for ``cls`` that takes only the happy path, and its globals.
+_ABSENT: Final = object()
 
-    It raises on anything but the expected JSON classes (a missing required key, a ``null`` in
-    a required field, a value its hook refuses); the caller then decides what that means.
+
+def _plain(cls: type) -> bool:
+    """Whether building ``cls`` is only setting its attributes: no validator, converter,
+    setattr hook or post-init, and nothing but its fields and ``extra`` to set."""
+    fields = attrs.fields(cls)
+    return (
+        not hasattr(cls, "__attrs_post_init__")
+        and not getattr(cls, "__attrs_own_setattr__", False)
+        and all(a.validator is None and a.converter is None and a.init for a in fields)
+        and {a.name for a in fields} == {a.name for a in wire_fields(cls)} | {"extra"}
+    )
+
+
+def _decoder_source(cls: type, fields: list[_Field], strict: bool) -> tuple[str, dict[str, Any]]:
+    """The source of the decoder of ``cls``, and its globals.
+
+    Its ``try`` block takes only the happy path: it raises on anything but the expected JSON
+    classes (a missing required key, a ``null`` in a required field, a value its hook refuses).
+    Strict, that is the error; liberal, the object is read again by ``tolerant``. Unknown keys
+    are found by counting: an object with no more keys than the fields read has none.
     """
-    namespace: dict[str, Any] = {"cls": cls}
-    lines = ["def fast(o):", "    nulls = ()"]
+    namespace: dict[str, Any] = {"cls": cls, "mismatch": _mismatch, "ABSENT": _ABSENT}
+    lines = [
+        "def decode(o, _):",
+        "    if o.__class__ is not dict:",
+        "        raise mismatch('an object', o)",
+        "    try:",
+        "        nulls = ()",
+        "        absent = 0",
+    ]
     for i, f in enumerate(fields):
         namespace[f"h{i}"] = f.hook
         namespace[f"t{i}"] = f.inner
-        convert = f"v{i} = h{i}(v{i}, t{i})"
-        if f.inner in _PASSED_AS_IS:
+        passed = f.inner in _PASSED_AS_IS
+        if passed:
             namespace[f"p{i}"] = f.inner
-            convert = f"if v{i}.__class__ is not p{i}: {convert}"
+        v = f"v{i}"
         if f.required:
-            lines.append(f"    v{i} = o[{f.wire!r}]")
+            lines.append(f"        {v} = o[{f.wire!r}]")
+            guard = f"{v}.__class__ is not p{i}" if passed else ""
             if f.nullable:
-                check = f" and v{i}.__class__ is not p{i}" if f.inner in _PASSED_AS_IS else ""
-                lines.append(f"    if v{i} is not None{check}: v{i} = h{i}(v{i}, t{i})")
-            else:
-                lines.append(f"    {convert}")
+                guard = f"{v} is not None" + (f" and {guard}" if guard else "")
+            prefix = f"if {guard}: " if guard else ""
+            lines.append(f"        {prefix}{v} = h{i}({v}, t{i})")
+            continue
+        lines.append(f"        {v} = o.get({f.wire!r}, ABSENT)")
+        branches = [
+            f"if {v} is ABSENT:",
+            f"    {v} = None",
+            "    absent += 1",
+            f"elif {v} is None:",
+            f"    nulls += ({f.wire!r},)",
+            "else:",
+            f"    {v} = h{i}({v}, t{i})",
+        ]
+        if passed:  # the right class, present: nothing to do
+            lines.append(f"        if {v}.__class__ is not p{i}:")
+            lines += [f"            {line}" for line in branches]
         else:
-            lines += [
-                f"    v{i} = o.get({f.wire!r})",
-                f"    if v{i} is None:",
-                f"        if {f.wire!r} in o: nulls += ({f.wire!r},)",
-                "    else:",
-                f"        {convert}",
-            ]
-    arguments = ", ".join(f"{f.name}=v{i}" for i, f in enumerate(fields))
-    lines += [f"    obj = cls({arguments})", "    if nulls: obj._nulls = nulls", "    return obj"]
+            lines += [f"        {line}" for line in branches]
+    if _plain(cls):
+        # What attrs' __init__ would do, without its call and keyword binding.
+        namespace["new"] = object.__new__
+        lines.append("        obj = new(cls)")
+        lines += [f"        obj.{f.name} = v{i}" for i, f in enumerate(fields)]
+        lines.append("        obj.extra = {}")
+    else:
+        arguments = ", ".join([*(f"{f.name}=v{i}" for i, f in enumerate(fields)), "extra={}"])
+        lines.append(f"        obj = cls({arguments})")
+    lines.append("    except Exception:")
+    if strict:
+        lines.append("        raise")
+    else:
+        lines += [
+            "        obj = tolerant(o)",
+            "        if not known.issuperset(o):",
+            "            unknown(obj, o)",
+            "        return obj",
+        ]
+    lines += [
+        "    if nulls:",
+        "        obj._nulls = nulls",
+        f"    if len(o) != {len(fields)} - absent:",
+        "        unknown(obj, o)",
+        "    return obj",
+    ]
     return "\n".join(lines), namespace
 
 
@@ -625,72 +686,71 @@ def _warn_unreadable(cls: type, f: _Field, error: Exception) -> None:
     )
 
 
-def _model_factory(strict: bool) -> Callable[[type, Converter], _Hook]:
-    def factory(cls: type, conv: Converter) -> _Hook:
-        # Field hooks are looked up on the first call, not here: a model that contains itself
-        # (a category's subcategories) then finds its own, already registered, hook.
-        compiled: list[Callable[[dict[str, Any]], Any]] = []
-        fields: list[_Field] = []
-        known: frozenset[str] = frozenset(
-            wire
-            for a in wire_fields(cls)
-            for wire in (a.metadata["wire"], *a.metadata.get("aliases", ()))
-        )
+def _tolerant(cls: type, fields: list[_Field]) -> Callable[[dict[str, Any]], Any]:
+    """The field-by-field reading of an object whose fast reading failed (liberal mode)."""
 
-        def compile_fast() -> Callable[[dict[str, Any]], Any]:
-            fields.extend(_fields(cls, conv))
-            source, namespace = _fast_source(cls, fields)
-            # Our own generated source, compiled once per model (cattrs builds its hooks so too).
-            exec(compile(source, f"<storeflow decoder for {cls.__qualname__}>", "exec"), namespace)
-            compiled.append(namespace["fast"])
-            return compiled[0]
-
-        def tolerant(value: dict[str, Any]) -> Any:
-            kwargs: dict[str, Any] = {}
-            raw: dict[str, Any] = {}
-            nulls: tuple[str, ...] = ()
-            for f in fields:
-                item = value.get(f.wire)
-                if item is None and f.wire not in value:
-                    item = next((value[a] for a in f.aliases if a in value), None)
-                if item is None:
-                    if not f.required and f.wire in value:
-                        nulls += (f.wire,)
-                    kwargs[f.name] = None
-                    continue
-                try:
-                    kwargs[f.name] = f.hook(item, f.inner)
-                except Exception as exc:
-                    kwargs[f.name] = None
-                    raw[f.wire] = item
-                    _warn_unreadable(cls, f, exc)
-            obj = cls(**kwargs)
-            if raw:
-                obj.extra.update(raw)
-            if nulls:
-                obj._nulls = nulls
-            return obj
-
-        def structure_model(value: Any, _: Any) -> Any:
-            if value.__class__ is not dict:
-                raise _mismatch("an object", value)
-            fast = compiled[0] if compiled else compile_fast()
+    def tolerant(value: dict[str, Any]) -> Any:
+        kwargs: dict[str, Any] = {}
+        raw: dict[str, Any] = {}
+        nulls: tuple[str, ...] = ()
+        for f in fields:
+            item = value.get(f.wire)
+            if item is None and f.wire not in value:
+                item = next((value[a] for a in f.aliases if a in value), None)
+            if item is None:
+                if not f.required and f.wire in value:
+                    nulls += (f.wire,)
+                kwargs[f.name] = None
+                continue
             try:
-                obj = fast(value)
-            except Exception:
-                if strict:
-                    raise
-                obj = tolerant(value)
-            if not known.issuperset(value):
-                if strict:
-                    raise _Unknown(next(k for k in value if k not in known))
-                extra = obj.extra
-                for key, item in value.items():
-                    if key not in known:
-                        extra[key] = item
-            return obj
+                kwargs[f.name] = f.hook(item, f.inner)
+            except Exception as exc:
+                kwargs[f.name] = None
+                raw[f.wire] = item
+                _warn_unreadable(cls, f, exc)
+        obj = cls(**kwargs)
+        if raw:
+            obj.extra.update(raw)
+        if nulls:
+            obj._nulls = nulls
+        return obj
 
-        return structure_model
+    return tolerant
+
+
+def _model_factory(strict: bool) -> Callable[[type, Converter], _Hook]:
+    decoders: dict[type, _Hook] = {}
+    building: set[type] = set()
+
+    def factory(cls: type, conv: Converter) -> _Hook:
+        if cls in building:
+            # A model that contains itself (a category's subcategories): its fields' hooks are
+            # being looked up right now, so bind to its decoder once it exists.
+            return lambda value, tp: decoders[cls](value, tp)
+        building.add(cls)
+        try:
+            fields = _fields(cls, conv)
+        finally:
+            building.discard(cls)
+        known = frozenset(wire for f in fields for wire in (f.wire, *f.aliases))
+
+        def unknown(obj: Any, value: dict[str, Any]) -> None:
+            """Keep (or, strict, refuse) the members no field declares; there may be none, when
+            a key was read under an alias."""
+            extra = obj.extra
+            for key, item in value.items():
+                if key not in known:
+                    if strict:
+                        raise _Unknown(key)
+                    extra[key] = item
+
+        source, namespace = _decoder_source(cls, fields, strict)
+        namespace.update(known=known, unknown=unknown, tolerant=_tolerant(cls, fields))
+        # Our own generated source, compiled once per model (cattrs builds its hooks so too).
+        exec(compile(source, f"<storeflow decoder for {cls.__qualname__}>", "exec"), namespace)
+        decoder: _Hook = namespace["decode"]
+        decoders[cls] = decoder
+        return decoder
 
     return factory
 
@@ -724,7 +784,7 @@ def _model_unstructure_factory(cls: type, conv: Converter) -> Callable[[Any], An
 
     def unstructure_model(obj: Any) -> dict[str, Any]:
         data: dict[str, Any] = base(obj)
-        for wire in obj._nulls:
+        for wire in getattr(obj, "_nulls", ()):
             data.setdefault(wire, None)
         if obj.extra:
             for wire, item in obj.extra.items():

@@ -37,7 +37,6 @@ class Error(Model):
     """Documented (machine-readable reference). A code for the error."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -55,7 +54,6 @@ class Deleted(Model):
     """Inferred. A confirmation."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 class SortOrder(StrEnum):
@@ -129,7 +127,6 @@ class ProductCreate(Model):
     """Observed."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -162,7 +159,6 @@ class ProductUpdate(Model):
     """Observed."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -192,7 +188,6 @@ class Variant(Model):
     """Inferred."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -216,7 +211,6 @@ class VariantCreate(Model):
     """Observed. An amount in major units (29.99 means $29.99)."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -237,7 +231,6 @@ class OrderProduct(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -276,7 +269,6 @@ class Order(Model):
     """Inferred. The discount code the buyer used, on orders that used one."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -306,7 +298,6 @@ class Pagination(Model):
     """Documented. Whether a later page exists."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -325,7 +316,6 @@ class OrderPage(Model):
     pagination: Pagination = field(metadata={"wire": "pagination"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -355,7 +345,6 @@ class Customer(Model):
     """Documented. ISO 3166-1 alpha-2 code."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -388,7 +377,6 @@ class Review(Model):
     """Documented. The text of the review."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -426,7 +414,6 @@ class Discount(Model):
     """Documented. The products the code applies to."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -458,7 +445,6 @@ class DiscountCreate(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -490,7 +476,6 @@ class DiscountUpdate(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -536,7 +521,6 @@ class Upsell(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -556,7 +540,6 @@ class UpsellList(Model):
     """Documented; the shape of a sale is not."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -599,7 +582,6 @@ class UpsellCreate(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -642,7 +624,6 @@ class UpsellUpdate(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -678,7 +659,6 @@ class User(Model):
     """Documented (update body). ISO 3166-1 alpha-2 code."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -705,7 +685,6 @@ class UserUpdate(Model):
     """Documented. ISO 3166-1 alpha-2 code, e.g. US."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -733,7 +712,6 @@ class SubscriptionQuery(Model):
     """Documented. Subscriptions started on or before this day."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -776,7 +754,6 @@ class Subscription(Model):
     """Inferred. When it was refunded."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -795,7 +772,6 @@ class SubscriptionPage(Model):
     pagination: Pagination = field(metadata={"wire": "pagination"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -843,7 +819,6 @@ class Product(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -864,7 +839,6 @@ class OrderDetail(Order):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -885,4 +859,3 @@ class CustomerDetail(Customer):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)

@@ -39,7 +39,6 @@ class Error(Model):
     """
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 class BooleanString(StrEnum):
@@ -124,7 +123,6 @@ class PageLinks(Model):
     next: str | None = field(default=None, metadata={"wire": "next"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -145,7 +143,6 @@ class MetaLink(Model):
     active: bool | None = field(default=None, metadata={"wire": "active"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -176,7 +173,6 @@ class PageMeta(Model):
     to: int | None = field(default=None, metadata={"wire": "to"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -200,7 +196,6 @@ class Currency(Model):
     """Observed. Whether prices are whole units (JPY) rather than cents."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -221,7 +216,6 @@ class ImageSet(Model):
     lg: str | None = field(default=None, metadata={"wire": "lg"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -247,7 +241,6 @@ class Media(Model):
     """Observed. The video's URL; for `type` video."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -288,7 +281,6 @@ class VariantItem(Model):
     )
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -309,7 +301,6 @@ class Variants(Model):
     items: list[VariantItem] | None = field(default=None, metadata={"wire": "items"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -336,7 +327,6 @@ class Category(Model):
     subcategories: list[Category] | None = field(default=None, metadata={"wire": "subcategories"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 class PersonalizationType(StrEnum):
@@ -392,7 +382,6 @@ class PersonalizationItem(Model):
     """Observed."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -413,7 +402,6 @@ class Personalization(Model):
     """Observed."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -439,7 +427,6 @@ class OnSale(Model):
     """Observed."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -469,7 +456,6 @@ class ProductUpdate(Model):
     """Documented. For `advanced` inventory only."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -503,7 +489,6 @@ class User(Model):
     livemode: bool | None = field(default=None, metadata={"wire": "livemode"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -526,7 +511,6 @@ class UserPage(Model):
     """Observed; optional (paging then goes on until a short page)."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -551,7 +535,6 @@ class SetupFee(Model):
     currency: Currency | None = field(default=None, metadata={"wire": "currency"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -589,7 +572,6 @@ class Price(Model):
     created: int | None = field(default=None, metadata={"wire": "created"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -627,7 +609,6 @@ class Plan(Model):
     """Inferred. The plan's prices, where present."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -644,7 +625,6 @@ class PlanList(Model):
     data: list[Plan] = field(metadata={"wire": "data"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -679,7 +659,6 @@ class Subscription(Model):
     livemode: bool | None = field(default=None, metadata={"wire": "livemode"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -698,7 +677,6 @@ class Customer(Model):
     name: str | None = field(default=None, metadata={"wire": "name"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -728,7 +706,6 @@ class LineItem(Model):
     """Inferred."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -792,7 +769,6 @@ class Order(Model):
     """Inferred."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -824,7 +800,6 @@ class OrderUpdate(Model):
     """Documented."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -847,7 +822,6 @@ class OrderPage(Model):
     """Observed; optional (paging then goes on until a short page)."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -932,7 +906,6 @@ class Product(Model):
     livemode: bool | None = field(default=None, metadata={"wire": "livemode"})
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
 
 @define(kw_only=True)
@@ -955,4 +928,3 @@ class ProductPage(Model):
     """Observed; optional (paging then goes on until a short page)."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""
-    _nulls: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
