@@ -20,6 +20,7 @@ files, which :func:`stale` compares with what is on disk.
 
 from __future__ import annotations
 
+import copy
 import re
 import subprocess
 import sys
@@ -82,11 +83,13 @@ DATAMODEL_CODEGEN_OPTIONS: Mapping[str, Any] = {
     "use_field_description": True,
     "collapse_root_models": True,
     # The templates use these; ruff's F401 fix then drops the unused dataclass import.
-    "additional_imports": ["attrs.define", "attrs.field"],
+    "additional_imports": ["attrs.define", "attrs.field", "typing.Any", "storeflow._serde.Model"],
     "disable_timestamp": True,
     # An argument format the params emitter reads (see When in the Pocketsflow schema); to the
     # models it is a plain string.
     "type_mappings": ["string+iso-8601=string"],
+    # `x-aliases` on a property: other wire names the converter reads the field from.
+    "field_extra_keys_without_x_prefix": {"x-aliases"},
     "formatters": [],  # ruff formats below, under the project's configuration
 }
 
@@ -141,19 +144,57 @@ def _load(schema: Path) -> dict[str, Any]:
     return document
 
 
-def render_models(api: str, schema: Path, title: str) -> str:
-    """Return the source of ``storeflow/<api>/models.py`` generated from ``schema``.
+def _open_enums(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``document`` in which every response model field typed by a string enum also
+    admits any string: ``{$ref: PaymentStatus}`` becomes ``{anyOf: [{$ref: PaymentStatus},
+    {type: string}]}``.
 
-    ``title`` names the API in the module docstring. Raises :class:`CodegenError` when
-    datamodel-code-generator or ruff fails.
+    The models then say ``PaymentStatus | str``: the converter keeps a value the schema does not
+    list yet as a plain string (enums are open), and the annotation tells the truth about it.
+    The schema itself stays as the references say, with the closed lists the sandbox and the
+    argument checks use.
     """
+    document = copy.deepcopy(dict(document))
+    schemas = document.get("components", {}).get("schemas", {})
+    enums = {
+        f"#/components/schemas/{name}"
+        for name, schema in schemas.items()
+        if isinstance(schema, dict) and "enum" in schema and schema.get("type") == "string"
+    }
+
+    def opened(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("$ref") in enums and len(node) == 1:
+                return {"anyOf": [node, {"type": "string"}]}
+            return {key: opened(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [opened(item) for item in node]
+        return node
+
+    for schema in schemas.values():
+        # Request bodies (closed with `additionalProperties: false`) keep closed enums: what
+        # storeflow sends is checked against the documented values.
+        closed = isinstance(schema, dict) and schema.get("additionalProperties") is False
+        if isinstance(schema, dict) and "properties" in schema and not closed:
+            schema["properties"] = opened(schema["properties"])
+    return document
+
+
+def render_models(api: str, document: Mapping[str, Any]) -> str:
+    """Return the source of ``storeflow/<api>/models.py`` generated from the parsed schema.
+
+    Raises :class:`CodegenError` when datamodel-code-generator or ruff fails.
+    """
+    title = document["info"]["title"]
     header = _header(api, f"The {title} data models: one attrs class per object in the schema.")
     try:
-        source = generate(schema, custom_file_header=header, **DATAMODEL_CODEGEN_OPTIONS)
+        source = generate(
+            _open_enums(document), custom_file_header=header, **DATAMODEL_CODEGEN_OPTIONS
+        )
     except Exception as exc:  # the generator raises many types; all mean the schema is unusable
-        raise CodegenError(f"datamodel-code-generator failed on {schema}: {exc}") from exc
+        raise CodegenError(f"datamodel-code-generator failed on schemas/{api}.yaml: {exc}") from exc
     if not isinstance(source, str):
-        raise CodegenError(f"datamodel-code-generator wrote no single module for {schema}")
+        raise CodegenError(f"datamodel-code-generator wrote no single module for {api}")
     return _ruff(source, f"src/storeflow/{api}/models.py")
 
 
@@ -265,7 +306,7 @@ def render(schema_dir: Path) -> dict[Path, str]:
     for api in APIS:
         schema = schema_dir / f"{api}.yaml"
         document = _load(schema)
-        models = render_models(api, schema, document["info"]["title"])
+        models = render_models(api, document)
         files[Path(api, "models.py")] = models
         files[Path(api, "_operations.py")] = render_operations(api, document)
         files[Path(api, "_params.py")] = render_params(api, document)

@@ -22,6 +22,7 @@ from aiohttp import web
 from _loopback import KEY, Handler, json_response, serve
 from conftest import SandboxFactory
 from storeflow import Pocketsflow, Reflow
+from storeflow._serde import wire_fields
 from storeflow.errors import (
     AuthenticationError,
     DecodeError,
@@ -78,6 +79,7 @@ MODELS: dict[tuple[str, str], type] = {
 async def clients(sb: Sandbox, **options: Any) -> AsyncIterator[tuple[Pocketsflow, Reflow]]:
     """Clients of both sandbox sites; no client-side limiter unless given (tests share a host)."""
     options.setdefault("rate_limit", None)
+    options.setdefault("strict", True)  # sandbox answers must match the schema exactly
     async with (
         Pocketsflow(api_key=sb.pocketsflow_test_key, base_url=sb.pocketsflow_url, **options) as pf,
         Reflow(
@@ -135,7 +137,7 @@ def check_csv(path: Path, records: list[dict[str, Any]], model: type) -> None:
     header, body = rows[0], rows[1:]
     assert len(body) == len(records)
     # Every field the model declares has its column (or dotted columns under its name).
-    for field in attrs.fields(model):
+    for field in wire_fields(model):
         wire = field.metadata["wire"]
         if wire != "subcategories":
             assert any(c == wire or c.startswith(f"{wire}.") for c in header), wire

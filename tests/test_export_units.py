@@ -14,6 +14,7 @@ import attrs
 import orjson
 import pytest
 
+from storeflow._serde import wire_fields
 from storeflow.errors import ValidationError
 from storeflow.export import ExportError
 from storeflow.export._checkpoint import VERSION, Checkpoint, Output, load, save
@@ -102,7 +103,7 @@ def test_csv_cells_flatten_nested_objects_and_keep_exact_text() -> None:
 
 def test_csv_columns_come_from_the_model_recursively() -> None:
     order = [".".join(c) for c in model_columns(pf.Order)]
-    wires = [f.metadata["wire"] for f in pf.Order.__attrs_attrs__ if f.name != "product"]
+    wires = [f.metadata["wire"] for f in wire_fields(pf.Order) if f.name != "product"]
     assert set(order) == {*wires, "product._id", "product.name"}
 
     plan = [".".join(c) for c in model_columns(rf.Plan)]

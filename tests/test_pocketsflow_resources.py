@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import attrs
 import pytest
 
 from storeflow import Pocketsflow
-from storeflow._serde import structure
+from storeflow._serde import structure, wire_fields
 from storeflow.errors import NotFoundError, ValidationError
 from storeflow.pocketsflow.models import (
     BillingInterval,
@@ -42,8 +41,9 @@ OID = "0123456789abcdef01234567"  # well-formed; the checks below refuse before 
 
 
 def connect(sandbox: Sandbox) -> Pocketsflow:
+    """A strict client: an answer of the sandbox that leaves the schema fails the test."""
     return Pocketsflow(
-        sandbox.pocketsflow_test_key, base_url=sandbox.pocketsflow_url, rate_limit=None
+        sandbox.pocketsflow_test_key, base_url=sandbox.pocketsflow_url, rate_limit=None, strict=True
     )
 
 
@@ -72,7 +72,7 @@ async def collect(items: AsyncIterator[T]) -> list[T]:
 
 def fields_of(obj: Any, model: type) -> dict[str, Any]:
     """The values of ``model``'s fields on ``obj`` (a subclass instance, e.g. OrderDetail)."""
-    return {field.name: getattr(obj, field.name) for field in attrs.fields(model)}
+    return {field.name: getattr(obj, field.name) for field in wire_fields(model)}
 
 
 # -- reads ----------------------------------------------------------------------------------------

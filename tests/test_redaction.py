@@ -102,7 +102,11 @@ async def echo_key_with_200(request: web.Request) -> web.Response:
 
 
 async def test_a_2xx_body_quoting_the_key_does_not_leak_through_decode_errors() -> None:
-    async with serve(echo_key_with_200) as server, make_transport(server.url) as transport:
+    # Strict decoding, so that a value of the wrong type is an error (and its message a risk).
+    async with (
+        serve(echo_key_with_200) as server,
+        make_transport(server.url, strict=True) as transport,
+    ):
         page = await transport.request("GET", "/page")
         shape = await transport.request("GET", "/shape")
     failures = []
@@ -125,7 +129,7 @@ async def test_decode_errors_keep_their_cause_when_the_body_is_clean() -> None:
     async def wrong_shape(request: web.Request) -> web.Response:
         return web.json_response({"message": 5})
 
-    async with serve(wrong_shape) as server, make_transport(server.url) as transport:
+    async with serve(wrong_shape) as server, make_transport(server.url, strict=True) as transport:
         response = await transport.request("GET", "/x")
     with pytest.raises(errors.DecodeError) as caught:
         response.decode(Deleted)

@@ -44,6 +44,7 @@ def connect(sandbox: Sandbox, *, key: bool = True) -> Reflow:
         sandbox.reflow_api_key if key else None,
         base_url=sandbox.reflow_url,
         rate_limit=None,
+        strict=True,  # an answer of the sandbox that leaves the schema fails the test
     )
 
 

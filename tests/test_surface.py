@@ -282,13 +282,16 @@ async def outcome(call: Awaitable[Any]) -> type[Exception] | None:
 
 def clients(sandbox: Sandbox, api: str, key: str | None) -> BaseClient:
     if api == "pocketsflow":
-        return Pocketsflow(key, base_url=sandbox.pocketsflow_url, rate_limit=None, max_retries=0)
+        return Pocketsflow(
+            key, base_url=sandbox.pocketsflow_url, rate_limit=None, max_retries=0, strict=True
+        )
     return Reflow(
         sandbox.reflow_project_id,
         key,
         base_url=sandbox.reflow_url,
         rate_limit=None,
         max_retries=0,
+        strict=True,
     )
 
 

@@ -465,8 +465,8 @@ async def test_a_2xx_body_that_is_not_json_raises_decode_error(payload: bytes) -
 
 async def test_decode_names_the_field_and_the_request() -> None:
     async with (
-        serve({"/things": answering({"message": 5})}) as server,
-        make_transport(server.url) as transport,
+        serve({"/things": answering({"message": [5]})}) as server,
+        make_transport(server.url, strict=True) as transport,
     ):
         response = await transport.call(op("DELETE"))
     with pytest.raises(errors.DecodeError) as caught:
@@ -474,7 +474,7 @@ async def test_decode_names_the_field_and_the_request() -> None:
     assert caught.value.model == "Deleted"
     assert caught.value.field == "message"
     assert (caught.value.method, caught.value.path) == ("DELETE", "/things")
-    assert response.decode(dict[str, int]) == {"message": 5}
+    assert response.decode(dict[str, list[int]]) == {"message": [5]}
 
 
 async def test_timeout_is_per_attempt_and_a_create_is_not_resent() -> None:

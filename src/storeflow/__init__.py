@@ -32,6 +32,7 @@ from storeflow.errors import (
 )
 
 if TYPE_CHECKING:
+    from storeflow._serde import Model
     from storeflow._transport import Timeout
     from storeflow.pagination import Page
     from storeflow.pocketsflow import Pocketsflow
@@ -43,6 +44,7 @@ else:
         __name__,
         {
             "Limiter": "storeflow.ratelimit",
+            "Model": "storeflow._serde",
             "Page": "storeflow.pagination",
             "Pocketsflow": "storeflow.pocketsflow",
             "RateLimit": "storeflow.ratelimit",
@@ -58,6 +60,7 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "Limiter",
+    "Model",
     "NotFoundError",
     "Page",
     "Pocketsflow",

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
-import attrs
-
 from storeflow import _serde
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, Transport
@@ -60,7 +58,7 @@ def update_body(changes: Any, arguments: Arguments) -> dict[str, Any]:
     """
     body: dict[str, Any] = _serde.unstructure(changes)
     if arguments.min_body_fields is not None and len(body) < arguments.min_body_fields:
-        names = ", ".join(field.name for field in attrs.fields(type(changes)))
+        names = ", ".join(field.name for field in _serde.wire_fields(type(changes)))
         raise ValidationError("fields", f"give at least one field to change: {names}")
     return body
 

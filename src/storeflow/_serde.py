@@ -3,49 +3,142 @@
 Every generated model field keeps its JSON name in ``metadata["wire"]``; the hooks here read it,
 so ``createdAt`` on the wire is ``created_at`` in Python in both directions.
 
-Structuring is strict about types and lenient about shape: unknown keys are ignored, a missing
-optional key or a ``null`` gives ``None``, but a value of the wrong type raises
-:class:`~storeflow.errors.DecodeError` naming the model and the field
-(``"Order.product.price: expected a number, got 'abc'"``). Decoding runs on a converter without
-detailed validation, which is the fast one; only when it fails is the same input run again with
-detailed validation, to say where.
+Decoding is liberal by default, because the real APIs send fields, values and spellings that
+no reference shows (see the README's "Forward compatibility"):
 
-- ``Decimal`` (Pocketsflow money) comes from a JSON number or a numeric string, exactly as
-  written: a float goes through its shortest repr, so ``29.99`` is ``Decimal("29.99")``. orjson
-  parses JSON numbers as 64-bit floats, so amounts are exact up to 15 significant digits.
-  :func:`dumps` writes a ``Decimal`` as the JSON number of its ``str`` (never through a float).
-- ``datetime`` comes from an ISO 8601 string and is always timezone-aware: a string without an
-  offset is read as UTC. ``date`` comes from ``YYYY-MM-DD``. Both unstructure to ISO 8601.
-- :func:`unstructure` leaves out optional fields whose value is ``None``, so a request body
-  built from a model carries only the fields that were set: an update changes only what it
-  sends, and never ``null``-s a field by omission. To send an explicit ``null``, build the dict.
+- **unknown fields are kept**: every model has ``extra``, the members of the JSON object that no
+  attribute holds, by wire name; :meth:`Model.to_dict` and :meth:`Model.to_json` write them back;
+- **enums are open**: a value the schema does not list is kept as a plain ``str`` (the field's
+  type says so, e.g. ``PaymentStatus | str``);
+- **scalars are coerced where the meaning is unambiguous**: booleans from ``"true"``/``"false"``
+  and ``0``/``1``; integers from integral floats (``5.0``) and numeric strings; money
+  (``Decimal``) from numbers and numeric strings, exactly; strings from integers (ids that one
+  reference spells as numbers); datetimes from ISO 8601 (``Z``, offsets, fractions, date-only)
+  and unix seconds or milliseconds;
+- **null and missing become None** for every field, even one the schema requires (its
+  attribute keeps its plain type, and the record still decodes);
+- **a value that still cannot be read** leaves its attribute ``None``, keeps the raw value in
+  ``extra`` under its wire name, and logs one WARNING on the ``storeflow`` logger per model field
+  per process.
+
+``strict=True`` (:func:`structure`, :func:`decode`, :meth:`Model.from_dict` and the clients'
+``strict`` option) reads exactly what the schema says instead: no coercion, closed enums, no
+unknown fields, required fields present and non-null. A violation raises
+:class:`~storeflow.errors.DecodeError` naming the model and the field
+(``"Order.product.price: expected a number, got 'abc'"``). Both modes raise it for what cannot be
+used at all: a body that is not JSON, or a top-level value of the wrong JSON type.
+
+Speed: each model's decoder is generated code (as cattrs generates its own) that checks the
+exact JSON class of each value inline and calls a hook only to convert; a model whose fast pass
+fails is read again field by field, tolerantly, and only that object. Explaining a strict
+failure walks the input once more, only after it failed.
+
+- ``Decimal`` (Pocketsflow money) comes from a JSON number exactly as written: a float goes
+  through its shortest repr, so ``29.99`` is ``Decimal("29.99")``. orjson parses JSON numbers as
+  64-bit floats, so amounts are exact up to 15 significant digits. :func:`dumps` writes a
+  ``Decimal`` as the JSON number of its ``str`` (never through a float).
+- A ``datetime`` is always timezone-aware: a string without an offset is read as UTC. Both
+  ``datetime`` and ``date`` unstructure to ISO 8601.
+- :func:`unstructure` leaves out optional fields whose value is ``None`` (unless the decoded
+  record had them as ``null``), so a request body built from a model carries only the fields
+  that were set: an update changes only what it sends. To send an explicit ``null``, build the
+  dict.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
+import math
+import operator
+import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum, IntEnum, StrEnum
-from types import NoneType
-from typing import Any, TypeVar, get_args, get_origin
+from types import NoneType, UnionType
+from typing import Any, Final, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import attrs
 import orjson
 from cattrs import Converter
-from cattrs.cols import is_mapping, is_mutable_sequence, list_structure_factory
-from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.cols import is_mapping, is_mutable_sequence
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.literals import is_literal
 
 from storeflow.errors import DecodeError
 
-__all__ = ["converter", "decode", "dumps", "loads", "structure", "unstructure"]
+__all__ = [
+    "Model",
+    "converter",
+    "decode",
+    "dumps",
+    "loads",
+    "records",
+    "strict_converter",
+    "structure",
+    "unstructure",
+    "wire_fields",
+]
 
 T = TypeVar("T")
 _Hook = Callable[[Any, Any], Any]
 
+logger: Final = logging.getLogger("storeflow")
+
 _SHOWN = 60  # characters of an offending value quoted in a message
+
+
+class Model:
+    """Base of every generated model: what each one can do besides holding its fields.
+
+    ``extra`` (an attribute of every model) holds, by wire name, each member of the JSON object
+    that no typed attribute carries: the fields the model does not declare
+    (``order.extra["discountCode"]``), and the raw value of a declared field that could not be
+    read (its attribute is then ``None``). :meth:`to_dict` and :meth:`to_json` put them back, so
+    a record read and written back is the record the API sent.
+    """
+
+    # The wire names of optional fields the decoded record had as null, so that to_dict()
+    # writes them back; set only when there are some (decoding pays nothing otherwise).
+    __slots__ = ("_nulls",)
+
+    extra: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record in its wire form: JSON names, and the ``extra`` members included.
+
+        Optional fields that are ``None`` are left out unless the decoded record sent them as
+        ``null``; required ones are written (as ``null`` when ``None``). Money stays
+        ``Decimal`` (exact); datetimes and dates become ISO 8601 strings (UTC as ``Z``); enums
+        their values.
+        """
+        result: dict[str, Any] = converter.unstructure(self)
+        return result
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as compact JSON text; money is written as the exact number."""
+        return dumps(self).decode()
+
+    @classmethod
+    def from_dict(cls, data: Any, *, strict: bool = False) -> Self:
+        """Build the model from parsed JSON ``data`` (see :func:`structure`).
+
+        Raises:
+            DecodeError: ``data`` is not a JSON object; with ``strict=True``, also when any
+                value breaks the schema (it names the model and field).
+        """
+        return structure(data, cls, strict=strict)
+
+    @classmethod
+    def from_json(cls, data: bytes | str, *, strict: bool = False) -> Self:
+        """Parse the JSON text ``data`` and build the model (see :func:`decode`).
+
+        Raises:
+            DecodeError: ``data`` is not JSON or not an object; with ``strict=True``, also when
+                any value breaks the schema.
+        """
+        return decode(data, cls, strict=strict)
 
 
 def _show(value: Any) -> str:
@@ -53,37 +146,109 @@ def _show(value: Any) -> str:
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}…"
 
 
-def _mismatch(expected: str, value: Any) -> TypeError:
-    return TypeError(f"expected {expected}, got {_show(value)}")
+class _Mismatch(TypeError):
+    """A value that a hook cannot read as the type it stands for."""
+
+    def __init__(self, expected: str, value: Any) -> None:
+        self.expected = expected
+        self.kind = type(value).__name__
+        super().__init__(f"expected {expected}, got {_show(value)}")
 
 
-# Strict primitives: JSON already gives the right Python type, so anything else is a schema
-# violation to report, not a value to coerce (cattrs' default would turn 12 into "12" and
-# "false" into True).
+class _Unknown(KeyError):
+    """A member that the model does not declare, met in strict mode."""
 
 
-def _str(value: Any, _: Any) -> str:
+def _mismatch(expected: str, value: Any) -> _Mismatch:
+    return _Mismatch(expected, value)
+
+
+# -- scalars ---------------------------------------------------------------------------------
+# Each hook returns at once when JSON already gave the right Python type; the lenient ones then
+# try the unambiguous conversions, the strict ones refuse (cattrs' own defaults would turn 12
+# into "12" and "false" into True, which neither mode wants).
+
+# A JSON-style number in a string: no underscores, no "inf"/"nan", no hex.
+_NUMERIC: Final = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?\s*")
+_BOOL_WORDS: Final = {"true": True, "false": False, "1": True, "0": False}
+# Past 2e10 seconds (the year 2603) a unix time is read as milliseconds, as pydantic does.
+_MILLISECONDS_FROM: Final = 2e10
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# A strict date-time has a time: "2024-01-20T14:30", not "2024-01-20".
+_DATE_TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _str_strict(value: Any, _: Any) -> str:
     if value.__class__ is str:
         return value
     raise _mismatch("a string", value)
 
 
-def _int(value: Any, _: Any) -> int:
+def _str(value: Any, _: Any) -> str:
+    cls = value.__class__
+    if cls is str:
+        return value  # type: ignore[no-any-return]
+    if cls is int:  # an id one reference spells as a number
+        return str(value)
+    raise _mismatch("a string", value)
+
+
+def _int_strict(value: Any, _: Any) -> int:
     if value.__class__ is int:
         return value
     raise _mismatch("an integer", value)
 
 
-def _bool(value: Any, _: Any) -> bool:
+def _number(text: str) -> Decimal | None:
+    """The number a numeric string spells, or ``None``."""
+    return Decimal(text) if _NUMERIC.fullmatch(text) else None
+
+
+def _int(value: Any, _: Any) -> int:
+    cls = value.__class__
+    if cls is int:
+        return value  # type: ignore[no-any-return]
+    if cls is float:
+        if value.is_integer():
+            return int(value)
+    elif cls is str:
+        number = _number(value)
+        if number is not None and number == number.to_integral_value():
+            return int(number)
+    raise _mismatch("an integer", value)
+
+
+def _bool_strict(value: Any, _: Any) -> bool:
     if value.__class__ is bool:
         return value
     raise _mismatch("a boolean", value)
 
 
-def _float(value: Any, _: Any) -> float:
+def _bool(value: Any, _: Any) -> bool:
+    cls = value.__class__
+    if cls is bool:
+        return value  # type: ignore[no-any-return]
+    if cls is str:
+        word = _BOOL_WORDS.get(value.strip().lower())
+        if word is not None:
+            return word
+    elif cls is int and value in (0, 1):
+        return bool(value == 1)
+    raise _mismatch("a boolean", value)
+
+
+def _float_strict(value: Any, _: Any) -> float:
     if value.__class__ is float or value.__class__ is int:
         return float(value)
     raise _mismatch("a number", value)
+
+
+def _float(value: Any, _: Any) -> float:
+    if value.__class__ is str:
+        number = _number(value)
+        if number is not None:
+            return float(number)
+    return _float_strict(value, _)
 
 
 # Money repeats (a store has few prices), and the shortest repr of a float is most of the cost
@@ -93,7 +258,7 @@ _FLOAT_DECIMALS: dict[float, Decimal] = {}
 _FLOAT_DECIMALS_MAX = 4096
 
 
-def _decimal(value: Any, _: Any) -> Decimal:
+def _decimal_strict(value: Any, _: Any) -> Decimal:
     cls = value.__class__
     if cls is float:
         result = _FLOAT_DECIMALS.get(value)
@@ -108,34 +273,88 @@ def _decimal(value: Any, _: Any) -> Decimal:
         return result
     if cls is int:
         return Decimal(value)
-    if cls is str:
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            raise _mismatch("a number", value) from None
-        if result.is_finite():
-            return result
-        raise _mismatch("a finite number", value)
     raise _mismatch("a number", value)
 
 
-def _datetime(value: Any, _: Any) -> dt.datetime:
+def _decimal(value: Any, _: Any) -> Decimal:
+    cls = value.__class__
+    if cls is float:  # the common case first, without a further call
+        result = _FLOAT_DECIMALS.get(value)
+        if result is not None:
+            return result
+    elif cls is str:
+        number = _number(value)
+        if number is None:
+            raise _mismatch("a number", value)
+        return number
+    return _decimal_strict(value, _)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _from_unix(value: float | Decimal) -> dt.datetime:
+    try:
+        if abs(float(value)) >= _MILLISECONDS_FROM:
+            return _EPOCH + dt.timedelta(milliseconds=float(value))
+        return _EPOCH + dt.timedelta(seconds=float(value))
+    except OverflowError:
+        raise _mismatch("a unix time", value) from None
+
+
+def _iso_datetime(value: dt.datetime) -> str:
+    """ISO 8601, with UTC spelled ``Z`` as both references write it."""
+    text = value.isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
+
+
+def _datetime_strict(value: Any, _: Any) -> dt.datetime:
     if value.__class__ is not str:
         raise _mismatch("an ISO 8601 date-time string", value)
-    try:
-        result = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise _mismatch("an ISO 8601 date-time", value) from None
-    return result if result.tzinfo is not None else result.replace(tzinfo=dt.UTC)
+    if _DATE_TIME.match(value):
+        try:
+            return _aware(dt.datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    raise _mismatch("an ISO 8601 date-time", value)
+
+
+def _datetime(value: Any, _: Any) -> dt.datetime:
+    cls = value.__class__
+    if cls is str:
+        try:
+            result = dt.datetime.fromisoformat(value)
+            return result if result.tzinfo is not None else result.replace(tzinfo=dt.UTC)
+        except ValueError:
+            number = _number(value)
+            if number is not None and number.is_finite():
+                return _from_unix(number)
+        raise _mismatch("an ISO 8601 date-time or a unix time", value)
+    if (cls is int or cls is float) and math.isfinite(value):
+        return _from_unix(value)
+    raise _mismatch("an ISO 8601 date-time or a unix time", value)
+
+
+def _date_strict(value: Any, _: Any) -> dt.date:
+    if value.__class__ is str and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _mismatch("an ISO 8601 date (YYYY-MM-DD)", value)
 
 
 def _date(value: Any, _: Any) -> dt.date:
-    if value.__class__ is not str:
-        raise _mismatch("an ISO 8601 date string", value)
+    if value.__class__ is str:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _mismatch("an ISO 8601 date (YYYY-MM-DD)", value) from None
+        return _datetime(value, _).date()
+    except _Mismatch:
+        raise _mismatch("an ISO 8601 date", value) from None
 
 
 def _enum(value: Any, cls: type[Enum]) -> Enum:
@@ -163,22 +382,53 @@ def _literal_factory(literal: Any) -> _Hook:
     return structure_literal
 
 
+# -- unions ----------------------------------------------------------------------------------
+
+
+def _union_args(cls: Any) -> tuple[Any, ...]:
+    return get_args(cls) if get_origin(cls) in (Union, UnionType) else ()
+
+
+def _join(types: list[Any]) -> Any:
+    return functools.reduce(operator.or_, types)
+
+
 def _is_optional(cls: Any) -> bool:
-    args = get_args(cls)
-    return len(args) == 2 and NoneType in args and not is_literal(cls)
+    return NoneType in _union_args(cls)
 
 
-# Types whose hook returns a value of exactly that class unchanged: a nullable field of one of
-# these can check the class inline and call the hook only to convert or to complain.
-_PASSED_AS_IS = frozenset({str, int, bool, float})
+def _is_open_enum(cls: Any) -> bool:
+    """``SomeEnum | str``: an enum field that keeps values the schema does not list."""
+    args = _union_args(cls)
+    return (
+        len(args) == 2
+        and str in args
+        and any(isinstance(a, type) and issubclass(a, Enum) for a in args)
+    )
+
+
+def _is_id(cls: Any) -> bool:
+    """``int | str``: an id that the references spell both ways."""
+    return set(_union_args(cls)) == {int, str}
+
+
+# Types whose hook returns a value of exactly that class unchanged: a field of one of these can
+# check the class inline and call the hook only to convert or to complain.
+_PASSED_AS_IS: Final = frozenset({str, int, bool, float})
+
+
+def _split_optional(cls: Any) -> tuple[Any, bool]:
+    """``(inner type, whether None is allowed)`` for a field annotation."""
+    args = _union_args(cls)
+    if NoneType not in args:
+        return cls, False
+    rest = [a for a in args if a is not NoneType]
+    return (rest[0] if len(rest) == 1 else _join(rest)), True
 
 
 def _optional_factory(union: Any, conv: Converter) -> _Hook:
-    (inner_type,) = (arg for arg in get_args(union) if arg is not NoneType)
-    try:
-        inner = conv.get_structure_hook(inner_type)
-    except RecursionError:  # a model that contains itself: bind late
-        inner = conv.structure
+    inner_type, _ = _split_optional(union)
+    inner = conv.get_structure_hook(inner_type)
 
     if inner_type in _PASSED_AS_IS:
 
@@ -195,13 +445,66 @@ def _optional_factory(union: Any, conv: Converter) -> _Hook:
     return structure_optional
 
 
-def _list_factory(cls: Any, conv: Converter) -> _Hook:
-    items = list_structure_factory(cls, conv)
+def _open_enum_factory(strict: bool) -> Callable[[Any], _Hook]:
+    def factory(union: Any) -> _Hook:
+        (enum_cls,) = (a for a in get_args(union) if a is not str)
+        members = enum_cls._value2member_map_
 
-    def structure_list(value: Any, _: Any) -> Any:
+        def structure_open_enum(value: Any, _: Any) -> Any:
+            try:
+                return members[value]
+            except (KeyError, TypeError):
+                if value.__class__ is str and not strict:
+                    return value  # a value the schema does not list yet
+            return _enum(value, enum_cls)  # raises, listing the known values
+
+        return structure_open_enum
+
+    return factory
+
+
+def _id_factory(strict: bool) -> Callable[[Any], _Hook]:
+    def factory(_union: Any) -> _Hook:
+        def structure_id(value: Any, _: Any) -> int | str:
+            cls = value.__class__
+            if cls is int or cls is str:
+                return value  # type: ignore[no-any-return]
+            if not strict and cls is float and value.is_integer():
+                return int(value)
+            raise _mismatch("an integer or a string", value)
+
+        return structure_id
+
+    return factory
+
+
+# -- containers ------------------------------------------------------------------------------
+
+
+def _union_factory(union: Any, conv: Converter) -> _Hook:
+    """Any other union (``str | list[str]``): the first arm, in the schema's order, that reads."""
+    arms = [(arm, conv.get_structure_hook(arm)) for arm in get_args(union)]
+    expected = " or ".join(_type_name(arm) for arm, _ in arms)
+
+    def structure_union(value: Any, _: Any) -> Any:
+        for arm, hook in arms:
+            try:
+                return hook(value, arm)
+            except Exception:
+                continue
+        raise _mismatch(expected, value)
+
+    return structure_union
+
+
+def _list_factory(cls: Any, conv: Converter) -> _Hook:
+    (item_type,) = get_args(cls) or (Any,)
+    hook = conv.get_structure_hook(item_type)
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
         if value.__class__ is not list:
             raise _mismatch("an array", value)
-        return items(value, cls)
+        return [hook(item, item_type) for item in value]
 
     return structure_list
 
@@ -227,89 +530,382 @@ def _dict_factory(cls: Any, conv: Converter) -> _Hook:
     return structure_mapping
 
 
-def _renames(cls: type) -> dict[str, Any]:
-    return {a.name: override(rename=a.metadata["wire"]) for a in attrs.fields(cls)}
+# -- models ----------------------------------------------------------------------------------
 
 
-def _model_factory(cls: type, conv: Converter) -> _Hook:
-    from_dict: _Hook = make_dict_structure_fn(
-        cls, conv, _cattrs_forbid_extra_keys=False, **_renames(cls)
+@attrs.frozen
+class _Field:
+    """What decoding needs to know about one attribute of a model."""
+
+    name: str
+    wire: str
+    inner: Any  # the annotation without `| None`
+    required: bool
+    nullable: bool  # the annotation allows None (a required field may still be null)
+    hook: _Hook
+    aliases: tuple[str, ...]  # other wire names it is read from when its own is absent
+
+
+def wire_fields(cls: type) -> list[attrs.Attribute[Any]]:
+    """The attributes of the model ``cls`` that stand for a schema field (not ``extra``)."""
+    return [a for a in attrs.fields(cls) if "wire" in a.metadata]
+
+
+def _fields(cls: type, conv: Converter) -> list[_Field]:
+    hints = get_type_hints(cls)
+    fields = []
+    for a in wire_fields(cls):
+        inner, nullable = _split_optional(hints[a.name])
+        fields.append(
+            _Field(
+                name=a.name,
+                wire=a.metadata["wire"],
+                inner=inner,
+                required=a.default is attrs.NOTHING,
+                nullable=nullable,
+                hook=conv.get_structure_hook(inner),
+                aliases=a.metadata.get("aliases", ()),
+            )
+        )
+    return fields
+
+
+_ABSENT: Final = object()
+
+
+def _plain(cls: type) -> bool:
+    """Whether building ``cls`` is only setting its attributes: no validator, converter,
+    setattr hook or post-init, and nothing but its fields and ``extra`` to set."""
+    fields = attrs.fields(cls)
+    return (
+        not hasattr(cls, "__attrs_post_init__")
+        and not getattr(cls, "__attrs_own_setattr__", False)
+        and all(a.validator is None and a.converter is None and a.init for a in fields)
+        and {a.name for a in fields} == {a.name for a in wire_fields(cls)} | {"extra"}
     )
-    if not conv.detailed_validation and any(a.default is attrs.NOTHING for a in attrs.fields(cls)):
-        # Reading a required key already fails on anything but an object; skip a call per object.
-        return from_dict
 
-    def structure_model(value: Any, _: Any) -> Any:
-        if value.__class__ is not dict:
-            raise _mismatch("an object", value)
-        return from_dict(value, cls)
 
-    return structure_model
+def _decoder_source(cls: type, fields: list[_Field], strict: bool) -> tuple[str, dict[str, Any]]:
+    """The source of the decoder of ``cls``, and its globals.
+
+    Its ``try`` block takes only the happy path: it raises on anything but the expected JSON
+    classes (a missing required key, a ``null`` in a required field, a value its hook refuses).
+    Strict, that is the error; liberal, the object is read again by ``tolerant``. Unknown keys
+    are found by counting: an object with no more keys than the fields read has none.
+    """
+    namespace: dict[str, Any] = {"cls": cls, "mismatch": _mismatch, "ABSENT": _ABSENT}
+    lines = [
+        "def decode(o, _):",
+        "    if o.__class__ is not dict:",
+        "        raise mismatch('an object', o)",
+        "    try:",
+        "        nulls = ()",
+        "        absent = 0",
+    ]
+    for i, f in enumerate(fields):
+        namespace[f"h{i}"] = f.hook
+        namespace[f"t{i}"] = f.inner
+        passed = f.inner in _PASSED_AS_IS
+        if passed:
+            namespace[f"p{i}"] = f.inner
+        v = f"v{i}"
+        if f.required:
+            lines.append(f"        {v} = o[{f.wire!r}]")
+            guard = f"{v}.__class__ is not p{i}" if passed else ""
+            if f.nullable:
+                guard = f"{v} is not None" + (f" and {guard}" if guard else "")
+            prefix = f"if {guard}: " if guard else ""
+            lines.append(f"        {prefix}{v} = h{i}({v}, t{i})")
+            continue
+        lines.append(f"        {v} = o.get({f.wire!r}, ABSENT)")
+        branches = [
+            f"if {v} is ABSENT:",
+            f"    {v} = None",
+            "    absent += 1",
+            f"elif {v} is None:",
+            f"    nulls += ({f.wire!r},)",
+            "else:",
+            f"    {v} = h{i}({v}, t{i})",
+        ]
+        if passed:  # the right class, present: nothing to do
+            lines.append(f"        if {v}.__class__ is not p{i}:")
+            lines += [f"            {line}" for line in branches]
+        else:
+            lines += [f"        {line}" for line in branches]
+    if _plain(cls):
+        # What attrs' __init__ would do, without its call and keyword binding.
+        namespace["new"] = object.__new__
+        lines.append("        obj = new(cls)")
+        lines += [f"        obj.{f.name} = v{i}" for i, f in enumerate(fields)]
+        lines.append("        obj.extra = {}")
+    else:
+        arguments = ", ".join([*(f"{f.name}=v{i}" for i, f in enumerate(fields)), "extra={}"])
+        lines.append(f"        obj = cls({arguments})")
+    lines.append("    except Exception:")
+    if strict:
+        lines.append("        raise")
+    else:
+        lines += [
+            "        obj = tolerant(o)",
+            "        if not known.issuperset(o):",
+            "            unknown(obj, o)",
+            "        return obj",
+        ]
+    lines += [
+        "    if nulls:",
+        "        obj._nulls = nulls",
+        f"    if len(o) != {len(fields)} - absent:",
+        "        unknown(obj, o)",
+        "    return obj",
+    ]
+    return "\n".join(lines), namespace
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _warn_unreadable(cls: type, f: _Field, error: Exception) -> None:
+    """Log that ``cls.f`` could not be read: once per model field per process."""
+    key = (f"{cls.__module__}.{cls.__qualname__}", f.name)
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    # The kind of value, not the value: a response can hold personal data.
+    what = (
+        f"expected {error.expected}, got a {error.kind}"
+        if isinstance(error, _Mismatch)
+        else type(error).__name__
+    )
+    logger.warning(
+        "%s.%s could not be read (%s): the attribute is None and the raw value is kept in "
+        ".extra[%r]; logged once per field, pass strict=True to raise instead",
+        cls.__name__,
+        f.name,
+        what,
+        f.wire,
+    )
+
+
+def _tolerant(cls: type, fields: list[_Field]) -> Callable[[dict[str, Any]], Any]:
+    """The field-by-field reading of an object whose fast reading failed (liberal mode)."""
+
+    def tolerant(value: dict[str, Any]) -> Any:
+        kwargs: dict[str, Any] = {}
+        raw: dict[str, Any] = {}
+        nulls: tuple[str, ...] = ()
+        for f in fields:
+            item = value.get(f.wire)
+            if item is None and f.wire not in value:
+                item = next((value[a] for a in f.aliases if a in value), None)
+            if item is None:
+                if not f.required and f.wire in value:
+                    nulls += (f.wire,)
+                kwargs[f.name] = None
+                continue
+            try:
+                kwargs[f.name] = f.hook(item, f.inner)
+            except Exception as exc:
+                kwargs[f.name] = None
+                raw[f.wire] = item
+                _warn_unreadable(cls, f, exc)
+        obj = cls(**kwargs)
+        if raw:
+            obj.extra.update(raw)
+        if nulls:
+            obj._nulls = nulls
+        return obj
+
+    return tolerant
+
+
+def _model_factory(strict: bool) -> Callable[[type, Converter], _Hook]:
+    decoders: dict[type, _Hook] = {}
+    building: set[type] = set()
+
+    def factory(cls: type, conv: Converter) -> _Hook:
+        if cls in building:
+            # A model that contains itself (a category's subcategories): its fields' hooks are
+            # being looked up right now, so bind to its decoder once it exists.
+            return lambda value, tp: decoders[cls](value, tp)
+        building.add(cls)
+        try:
+            fields = _fields(cls, conv)
+        finally:
+            building.discard(cls)
+        known = frozenset(wire for f in fields for wire in (f.wire, *f.aliases))
+
+        def unknown(obj: Any, value: dict[str, Any]) -> None:
+            """Keep (or, strict, refuse) the members no field declares; there may be none, when
+            a key was read under an alias."""
+            extra = obj.extra
+            for key, item in value.items():
+                if key not in known:
+                    if strict:
+                        raise _Unknown(key)
+                    extra[key] = item
+
+        source, namespace = _decoder_source(cls, fields, strict)
+        namespace.update(known=known, unknown=unknown, tolerant=_tolerant(cls, fields))
+        # Our own generated source, compiled once per model (cattrs builds its hooks so too).
+        exec(compile(source, f"<storeflow decoder for {cls.__qualname__}>", "exec"), namespace)
+        decoder: _Hook = namespace["decode"]
+        decoders[cls] = decoder
+        return decoder
+
+    return factory
+
+
+def _none_or(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def unstructure_or_none(value: Any) -> Any:
+        return None if value is None else hook(value)
+
+    return unstructure_or_none
+
+
+def _field_override(a: attrs.Attribute[Any], annotation: Any, conv: Converter) -> Any:
+    if "wire" not in a.metadata:
+        return override(omit=True)
+    if a.default is attrs.NOTHING:
+        # A required field is None after a liberal decode of a null or a missing key.
+        hook = conv.get_unstructure_hook(annotation)
+        return override(rename=a.metadata["wire"], unstruct_hook=_none_or(hook))
+    return override(rename=a.metadata["wire"])
 
 
 def _model_unstructure_factory(cls: type, conv: Converter) -> Callable[[Any], Any]:
-    return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_renames(cls))
+    hints = get_type_hints(cls)
+    overrides = {a.name: _field_override(a, hints[a.name], conv) for a in attrs.fields(cls)}
+    base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+        cls,
+        conv,
+        _cattrs_omit_if_default=True,
+        **overrides,
+    )
+
+    def unstructure_model(obj: Any) -> dict[str, Any]:
+        data: dict[str, Any] = base(obj)
+        for wire in getattr(obj, "_nulls", ()):
+            data.setdefault(wire, None)
+        if obj.extra:
+            for wire, item in obj.extra.items():
+                # A raw value stands in for a declared field only while its attribute is None.
+                if data.get(wire) is None:
+                    data[wire] = item
+        return data
+
+    return unstructure_model
 
 
-def _make_converter(*, detailed_validation: bool) -> Converter:
-    conv = Converter(detailed_validation=detailed_validation, forbid_extra_keys=False)
+_Scalars = dict[type, _Hook]
+_LENIENT: Final[_Scalars] = {
+    str: _str,
+    int: _int,
+    bool: _bool,
+    float: _float,
+    Decimal: _decimal,
+    dt.datetime: _datetime,
+    dt.date: _date,
+}
+_STRICT: Final[_Scalars] = {
+    str: _str_strict,
+    int: _int_strict,
+    bool: _bool_strict,
+    float: _float_strict,
+    Decimal: _decimal_strict,
+    dt.datetime: _datetime_strict,
+    dt.date: _date_strict,
+}
+
+
+def _make_converter(*, strict: bool) -> Converter:
+    # No detailed validation: a failure is explained by `_explain`, after the fact.
+    conv = Converter(detailed_validation=False, forbid_extra_keys=False)
     # Exact classes go to cattrs' singledispatch, which it consults before any predicate; the
     # StrEnum and IntEnum entries keep generated enums from falling through to `str` or `int`.
-    for cls, hook in (
-        (str, _str),
-        (int, _int),
-        (bool, _bool),
-        (float, _float),
-        (Decimal, _decimal),
-        (dt.datetime, _datetime),
-        (dt.date, _date),
-        (Enum, _enum),
-        (StrEnum, _enum),
-        (IntEnum, _enum),
-    ):
+    for cls, hook in (_STRICT if strict else _LENIENT).items():
         conv.register_structure_hook(cls, hook)
+    for cls in (Enum, StrEnum, IntEnum):
+        conv.register_structure_hook(cls, _enum)
+    # Factories registered later are consulted first: the catch-all union goes in first.
+    conv.register_structure_hook_factory(lambda cls: bool(_union_args(cls)), _union_factory)
     conv.register_structure_hook_factory(is_literal, _literal_factory)
     conv.register_structure_hook_factory(_is_optional, _optional_factory)
+    conv.register_structure_hook_factory(_is_open_enum, _open_enum_factory(strict))
+    conv.register_structure_hook_factory(_is_id, _id_factory(strict))
     conv.register_structure_hook_factory(is_mutable_sequence, _list_factory)
     conv.register_structure_hook_factory(is_mapping, _dict_factory)
-    conv.register_structure_hook_factory(attrs.has, _model_factory)
-    conv.register_unstructure_hook(dt.datetime, dt.datetime.isoformat)
+    conv.register_structure_hook_factory(attrs.has, _model_factory(strict))
+    conv.register_unstructure_hook(dt.datetime, _iso_datetime)
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_unstructure_hook_factory(attrs.has, _model_unstructure_factory)
     return conv
 
 
-converter = _make_converter(detailed_validation=False)
-"""The converter every storeflow module uses (fast: no detailed validation)."""
+converter = _make_converter(strict=False)
+"""The converter every storeflow module uses: liberal (see the module notes)."""
 
-# Runs only after `converter` failed, to find and name the offending field.
-_explaining_converter = _make_converter(detailed_validation=True)
+strict_converter = _make_converter(strict=True)
+"""The converter of ``strict=True``: exactly the schema, or an error."""
+
+
+# -- errors ----------------------------------------------------------------------------------
 
 
 def _type_name(cls: Any) -> str:
     args = get_args(cls)
     origin = get_origin(cls)
+    if origin in (Union, UnionType):
+        return " | ".join(_type_name(a) for a in args)
     if origin is not None and args:
         return f"{_type_name(origin)}[{', '.join(_type_name(a) for a in args)}]"
     return getattr(cls, "__name__", repr(cls))
 
 
-def _leaves(exc: BaseException, path: str) -> Iterator[tuple[str, BaseException]]:
-    """Yield ``(path, error)`` for every innermost error under a cattrs validation error."""
-    if not isinstance(exc, BaseValidationError):
-        yield path, exc
+def _explain(value: Any, cls: Any, strict: bool, path: str) -> Iterator[tuple[str, Exception]]:
+    """Yield ``(path, error)`` for each place where ``value`` fails to decode as ``cls``.
+
+    Runs only after decoding failed, to say where: it walks models and lists, and asks the
+    converter's own hook about everything else.
+    """
+    conv = strict_converter if strict else converter
+    cls, nullable = _split_optional(cls)
+    if value is None and nullable:
         return
-    for inner in exc.exceptions:
-        step = ""
-        for note in getattr(inner, "__notes__", ()):
-            if isinstance(note, AttributeValidationNote):
-                step = f".{note.name}"
-            elif isinstance(note, IterableValidationNote):
-                step = f"[{note.index}]"
-        yield from _leaves(inner, path + step)
+    if attrs.has(cls) and isinstance(cls, type):
+        if value.__class__ is not dict:
+            yield path, _mismatch("an object", value)
+            return
+        if not strict:  # a lenient model reads any object
+            return
+        hints = get_type_hints(cls)
+        known = set()
+        for a in wire_fields(cls):
+            wire = a.metadata["wire"]
+            known.add(wire)
+            where = f"{path}.{a.name}"
+            if wire not in value:
+                if a.default is attrs.NOTHING:
+                    yield where, KeyError(wire)
+                continue
+            yield from _explain(value[wire], hints[a.name], strict, where)
+        for key in value:
+            if key not in known:
+                yield f"{path}.{key}", _Unknown(key)
+        return
+    if get_origin(cls) is list and value.__class__ is list:
+        (item_type,) = get_args(cls)
+        for index, item in enumerate(value):
+            yield from _explain(item, item_type, strict, f"{path}[{index}]")
+        return
+    try:
+        conv.get_structure_hook(cls)(value, cls)
+    except Exception as exc:
+        yield path, exc
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, _Unknown):
+        return "unknown field (strict decoding accepts only the schema's fields)"
     if isinstance(exc, KeyError):
         return f"required field missing (no {exc.args[0]!r} key)"
     if isinstance(exc, TypeError | ValueError) and str(exc).startswith("expected "):
@@ -322,15 +918,10 @@ def _text(raw: bytes | str) -> str:
 
 
 def _decode_error(
-    data: Any, cls: Any, fast_error: Exception, raw: bytes | str | None
+    data: Any, cls: Any, error: Exception, raw: bytes | str | None, strict: bool
 ) -> DecodeError:
     model = _type_name(cls)
-    try:
-        _explaining_converter.structure(data, cls)
-    except Exception as exc:
-        leaves = list(_leaves(exc, ""))
-    else:  # only the fast converter failed: report what it said
-        leaves = [("", fast_error)]
+    leaves = list(_explain(data, cls, strict, "")) or [("", error)]
     path, first = leaves[0]
     more = f" (and {len(leaves) - 1} more)" if len(leaves) > 1 else ""
     return DecodeError(
@@ -341,27 +932,61 @@ def _decode_error(
     )
 
 
-def _structure(data: Any, cls: type[T], raw: bytes | str | None) -> T:
+# -- the entry points ------------------------------------------------------------------------
+
+
+def records(page: Model, name: str) -> list[Any]:
+    """The record list ``name`` of a decoded page model: ``[]`` when null or missing.
+
+    The records are what a page is for, so a list that could not be read is not passed over
+    as empty (paging would stop there, quietly, as if the list had ended).
+
+    Raises:
+        DecodeError: the list was there but could not be read (not an array, or an entry that
+            is not an object); the raw value stays in ``page.extra``.
+    """
+    items: list[Any] | None = getattr(page, name)
+    if items is not None:
+        return items
+    wire = next(a.metadata["wire"] for a in wire_fields(type(page)) if a.name == name)
+    if wire in page.extra:
+        model = type(page).__name__
+        raise DecodeError(
+            f"{model}.{name}: expected an array of records, got {_show(page.extra[wire])}",
+            model=model,
+            field=name,
+        )
+    return []
+
+
+def _structure(data: Any, cls: type[T], raw: bytes | str | None, strict: bool) -> T:
+    conv = strict_converter if strict else converter
     try:
-        return converter.structure(data, cls)
+        result: T = conv.structure(data, cls)
     except Exception as exc:
-        raise _decode_error(data, cls, exc, raw) from exc
+        raise _decode_error(data, cls, exc, raw, strict) from exc
+    return result
 
 
-def structure(data: Any, cls: type[T]) -> T:
+def structure(data: Any, cls: type[T], *, strict: bool = False) -> T:
     """Build a ``cls`` (a model, or e.g. ``list[Model]``) from parsed JSON ``data``.
 
-    Raises :class:`~storeflow.errors.DecodeError` naming the model and field path when a value
-    has the wrong type or a required field is missing.
+    Liberal by default (see the module notes); ``strict=True`` accepts exactly the schema.
+
+    Raises:
+        DecodeError: ``data`` is not the JSON container ``cls`` needs (an object for a model, an
+            array for a list); with ``strict=True``, also any value that breaks the schema. It
+            names the model and the field path.
     """
-    return _structure(data, cls, None)
+    return _structure(data, cls, None, strict)
 
 
 def unstructure(obj: Any) -> Any:
     """Turn a model (or a list of models) into JSON-ready data under the wire names.
 
-    Optional fields that are ``None`` are left out; ``Decimal`` values stay ``Decimal`` (exact)
-    for :func:`dumps` to write, ``datetime`` and ``date`` become ISO 8601 strings.
+    A model's ``extra`` members are included (see :meth:`Model.to_dict`). Optional fields that
+    are ``None`` are left out; ``Decimal`` values stay ``Decimal`` (exact) for :func:`dumps` to
+    write, ``datetime`` and ``date`` become ISO 8601 strings.
     """
     return converter.unstructure(obj)
 
@@ -369,8 +994,9 @@ def unstructure(obj: Any) -> Any:
 def loads(data: bytes | str) -> Any:
     """Parse JSON text.
 
-    Raises :class:`~storeflow.errors.DecodeError` when ``data`` is not JSON (an HTML error page,
-    a truncated body), with an excerpt of it in ``body``.
+    Raises:
+        DecodeError: ``data`` is not JSON (an HTML error page, a truncated body), with an
+            excerpt of it in ``body``.
     """
     try:
         return orjson.loads(data)
@@ -392,15 +1018,17 @@ def dumps(obj: Any) -> bytes:
     """Serialise ``obj`` (unstructured data, or a model) to compact JSON bytes.
 
     A ``Decimal`` is written as the exact number it holds (``29.99``, never ``29.989999…``).
-    Raises ``TypeError`` for a value JSON cannot hold (a non-finite ``Decimal``, an unknown
-    object).
+
+    Raises:
+        TypeError: a value JSON cannot hold (a non-finite ``Decimal``, an unknown object).
     """
     return orjson.dumps(obj, default=_default)
 
 
-def decode(data: bytes | str, cls: type[T]) -> T:
+def decode(data: bytes | str, cls: type[T], *, strict: bool = False) -> T:
     """Parse the JSON ``data`` and structure it into ``cls``; :func:`loads` then :func:`structure`.
 
-    Raises :class:`~storeflow.errors.DecodeError` as both do, with an excerpt of ``data``.
+    Raises:
+        DecodeError: as both do, with an excerpt of ``data``.
     """
-    return _structure(loads(data), cls, data)
+    return _structure(loads(data), cls, data, strict)

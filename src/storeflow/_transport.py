@@ -168,6 +168,8 @@ class Response:
     path: str
     elapsed: float
     attempts: int
+    strict: bool = False
+    """Whether :meth:`decode` reads exactly the schema (see :mod:`storeflow._serde`)."""
     _redact: Callable[[str], str] = attrs.field(default=str, repr=False, eq=False, alias="redact")
     """Masks the API key in text from the body, for the errors :meth:`json` and :meth:`decode`
     raise (a server may echo the request's headers); leaves text unchanged by default."""
@@ -188,11 +190,14 @@ class Response:
     def decode(self, cls: type[T]) -> T:
         """The body decoded into ``cls`` (a model, or e.g. ``list[Model]``).
 
+        Liberal unless :attr:`strict` (see :mod:`storeflow._serde`).
+
         Raises:
-            DecodeError: the body is not JSON or does not match ``cls``; it names the model and
-                field when known and carries the request's method, path and status.
+            DecodeError: the body is not JSON, or not the JSON container ``cls`` needs (or, when
+                strict, breaks the schema); it names the model and field when known and carries
+                the request's method, path and status.
         """
-        return self._parse(lambda body: _serde.decode(body, cls))
+        return self._parse(lambda body: _serde.decode(body, cls, strict=self.strict))
 
     def _parse(self, parse: Callable[[bytes], T]) -> T:
         try:
@@ -449,7 +454,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _error_message(reply: _Reply) -> str:
-    """The server's own words for an error: ``message`` or ``error`` from a JSON body.
+    """The server's own words for an error: ``message`` or ``error`` from a JSON body, else
+    its ``errors`` (field -> messages, or field -> message).
 
     Falls back to the first line of a plain-text body, then to the reason phrase (for HTML
     pages and empty or unparseable bodies).
@@ -459,15 +465,18 @@ def _error_message(reply: _Reply) -> str:
     except errors.DecodeError:
         data = None
     if isinstance(data, dict):
+        details = data.get("errors")
         for key in ("message", "error"):
             value = data.get(key)
             if isinstance(value, dict):
                 value = value.get("message")
             if isinstance(value, str) and value:
-                details = data.get("errors")
                 if isinstance(details, dict) and details:
                     value += " (" + "; ".join(_field_errors(details)) + ")"
                 return errors.excerpt(value, _MESSAGE_LIMIT)
+        if isinstance(details, dict) and details:
+            # Reflow's other dialect: only `errors`, e.g. {"errors": {"system": "..."}}.
+            return errors.excerpt("; ".join(_field_errors(details)), _MESSAGE_LIMIT)
     text = _text(reply.body).strip()
     if text and not text.startswith(("<", "{", "[")):
         return errors.excerpt(text.splitlines()[0], _MESSAGE_LIMIT)
@@ -556,6 +565,8 @@ class Transport:
     - ``headers``: extra headers for every request (not ``Authorization``).
     - ``max_connections``: requests in flight at once (and the owned connector's limit).
     - ``path_params``: defaults for path placeholders (Reflow's ``projectId``).
+    - ``strict``: decode responses exactly as the schema says, raising DecodeError otherwise
+      (default: liberal; see :mod:`storeflow._serde`).
     - ``rng``: the source of backoff jitter (tests pass a predictable one).
 
     Raises:
@@ -578,6 +589,7 @@ class Transport:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         path_params: Mapping[str, str | int] | None = None,
         rng: random.Random | None = None,
+        strict: bool = False,
     ) -> None:
         if not isinstance(base_url, str):
             raise errors.ValidationError(
@@ -662,6 +674,7 @@ class Transport:
         }
         self._path_params = dict(path_params or {})
         self._rng = rng or random.Random()
+        self.strict: Final = bool(strict)
 
         self._session = session
         self._owns_session = session is None
@@ -928,6 +941,7 @@ class Transport:
                     path=path,
                     elapsed=loop.time() - started,
                     attempts=attempt,
+                    strict=self.strict,
                     redact=self.redact,
                 )
                 if retry.unreadable and idempotent and retries_left:

@@ -35,20 +35,24 @@ DEFAULT_CONCURRENCY = 4
 class Page(Generic[T]):
     """One page of a list: its ``items`` and where it sits in the whole list.
 
-    ``page`` counts from 1; ``page_size`` is the items per page the server used; ``total`` the
-    items in the whole list and ``total_pages`` the number of pages. Iterating a page iterates
-    its items; ``len(page)`` is the number of items on it.
+    ``page`` counts from 1; ``page_size`` is the items per page the server used (or, when it
+    did not say, the number asked for); ``total`` the items in the whole list and
+    ``total_pages`` the number of pages, ``None`` when the answer did not say (a Reflow list
+    without its ``meta``). Iterating a page iterates its items; ``len(page)`` is the number of
+    items on it.
     """
 
     items: list[T]
     page: int
     page_size: int
-    total: int
-    total_pages: int
+    total: int | None
+    total_pages: int | None
 
     @property
     def has_more(self) -> bool:
-        """Whether a later page exists."""
+        """Whether a later page exists; without a page count, whether this page was full."""
+        if self.total_pages is None:
+            return bool(self.items) and len(self.items) >= self.page_size
         return self.page < self.total_pages
 
     def __iter__(self) -> Iterator[T]:
@@ -121,8 +125,9 @@ def iterate(
     """Yield every item of a paginated list, in order.
 
     Fetches page 1, yields its items, then fetches pages 2 to ``total_pages`` (as page 1
-    reported it) through :func:`fetch_pages` with ``concurrency`` and yields their items.
-    Nothing is fetched before the iteration starts.
+    reported it) through :func:`fetch_pages` with ``concurrency`` and yields their items. When
+    page 1 gives no page count, the pages are fetched one after another until one is short
+    (fewer items than ``page_size``) or empty. Nothing is fetched before the iteration starts.
 
     Raises:
         ValidationError: at once (not on the first ``anext``), when ``concurrency`` is not an
@@ -138,6 +143,13 @@ async def _items(
     page = await fetch_page(1)
     for item in page.items:
         yield item
+    if page.total_pages is None:
+        # No page count: a short page means the end.
+        while page.has_more:
+            page = await fetch_page(page.page + 1)
+            for item in page.items:
+                yield item
+        return
     rest = fetch_pages(fetch_page, first=2, last=page.total_pages, concurrency=concurrency)
     async with contextlib.aclosing(rest):
         async for later in rest:

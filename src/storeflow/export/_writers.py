@@ -29,6 +29,8 @@ from typing import Any, Final, Literal, Protocol, TypeAlias, get_args, get_origi
 import attrs
 import orjson
 
+from storeflow import _serde
+
 __all__ = [
     "FORMATS",
     "Column",
@@ -167,7 +169,7 @@ def _columns(model: type, prefix: Column, enclosing: frozenset[type]) -> list[Co
     hints = typing.get_type_hints(model)
     enclosing = enclosing | {model}
     columns: list[Column] = []
-    for attribute in attrs.fields(model):
+    for attribute in _serde.wire_fields(model):
         path = (*prefix, attribute.metadata["wire"])
         nested = _nested_model(hints[attribute.name])
         # A model that (indirectly) holds itself would have endless columns: keep it as JSON.

@@ -23,6 +23,9 @@ SubscriptionStatusLiteral: TypeAlias = Literal["active", "canceled", "refunded"]
 BillingIntervalLiteral: TypeAlias = Literal["month", "year"]
 """The values of ``BillingInterval`` as plain strings, for type checkers."""
 
+WebhookSubscriptionStatusLiteral: TypeAlias = Literal["active", "past_due", "paused", "canceled"]
+"""The values of ``WebhookSubscriptionStatus`` as plain strings, for type checkers."""
+
 ARGUMENTS: Final[Mapping[str, Arguments]] = MappingProxyType(
     {
         "products_list": Arguments(rules=MappingProxyType({}), min_body_fields=None),

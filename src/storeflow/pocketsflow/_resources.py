@@ -35,6 +35,7 @@ from collections.abc import AsyncGenerator, Iterable
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
+from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow._transport import Transport
@@ -105,11 +106,15 @@ _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
 
-def _page(items: list[T], pagination: Pagination) -> Page[T]:
+def _page(items: list[T], pagination: Pagination | None, page: int, page_size: int) -> Page[T]:
+    """A :class:`Page` from the answer's ``pagination``; without it, one that knows only what
+    was asked for, so that paging goes on until a short page."""
+    if pagination is None:
+        return Page(items=items, page=page, page_size=page_size, total=None, total_pages=None)
     return Page(
         items=items,
-        page=pagination.current_page,
-        page_size=pagination.page_size,
+        page=pagination.current_page or page,
+        page_size=pagination.page_size or page_size,
         total=pagination.total_count,
         total_pages=pagination.total_pages,
     )
@@ -324,7 +329,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "pageSize": page_size, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.orders, result.pagination)
+        return _page(_serde.records(result, "orders"), result.pagination, page, page_size)
 
     @operation("orders_get")
     async def get(self, order_id: str) -> OrderDetail:
@@ -693,7 +698,7 @@ class Subscriptions(_Resource):
         )
         response = await self._call("subscriptions_list", json=query)
         result = response.decode(SubscriptionPage)
-        return _page(result.subscriptions, result.pagination)
+        return _page(_serde.records(result, "subscriptions"), result.pagination, page, page_size)
 
     @operation("subscriptions_get")
     async def get(self, subscription_id: str) -> Subscription:

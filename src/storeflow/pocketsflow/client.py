@@ -70,6 +70,7 @@ class Pocketsflow(BaseClient):
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        strict: bool = False,
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
             raise ValidationError("api_key", f"must be a string, got {type(api_key).__name__}")
@@ -92,6 +93,7 @@ class Pocketsflow(BaseClient):
                 headers=headers,
                 max_connections=max_connections,
                 max_response_size=max_response_size,
+                strict=strict,
             )
         )
         self.products: Final = Products(self._transport)

@@ -37,6 +37,12 @@ BillingPeriodLiteral: TypeAlias = Literal["month", "year"]
 MediaTypeLiteral: TypeAlias = Literal["image", "video"]
 """The values of ``MediaType`` as plain strings, for type checkers."""
 
+PersonalizationTypeLiteral: TypeAlias = Literal["text", "dropdown", "file"]
+"""The values of ``PersonalizationType`` as plain strings, for type checkers."""
+
+ChangeActionLiteral: TypeAlias = Literal["create", "update", "delete"]
+"""The values of ``ChangeAction`` as plain strings, for type checkers."""
+
 ARGUMENTS: Final[Mapping[str, Arguments]] = MappingProxyType(
     {
         "plans_list": Arguments(

@@ -39,6 +39,7 @@ import functools
 from collections.abc import AsyncGenerator, Iterable
 from typing import Final, Literal, TypeAlias, TypeVar
 
+from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body
 from storeflow.errors import ValidationError
@@ -95,11 +96,15 @@ _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
 
-def _page(items: list[T], meta: PageMeta) -> Page[T]:
+def _page(items: list[T], meta: PageMeta | None, page: int, per_page: int) -> Page[T]:
+    """A :class:`Page` from the envelope's ``meta``; without it (or its numbers), one that
+    knows only what was asked for, so that paging goes on until a short page."""
+    if meta is None:
+        return Page(items=items, page=page, page_size=per_page, total=None, total_pages=None)
     return Page(
         items=items,
-        page=meta.current_page,
-        page_size=meta.per_page,
+        page=meta.current_page or page,
+        page_size=meta.per_page or per_page,
         total=meta.total,
         total_pages=meta.last_page,
     )
@@ -158,7 +163,7 @@ class Users(_Resource):
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
         response = await self._call("users_list", params={"page": page, "perpage": per_page})
         result = response.decode(UserPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("users_get")
     async def get(self, user_id: Id) -> User:
@@ -250,7 +255,7 @@ class Products(_Resource):
             "products_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(ProductPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("products_get")
     async def get(self, product: int | str, *, fetch_hidden: Flag = False) -> Product:
@@ -414,7 +419,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.data, result.meta)
+        return _page(_serde.records(result, "data"), result.meta, page, per_page)
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:

@@ -48,8 +48,7 @@ class Reflow(BaseClient):
     anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` overrides both.
 
     The other options are those of :class:`~storeflow.Pocketsflow`: ``timeout``,
-    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``,
-    ``max_response_size``::
+    ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``, ``strict``::
 
         async with Reflow(267418190, test_mode=True) as rf:
             plans = await rf.request("GET", f"/projects/{rf.project_id}/plans/")
@@ -73,6 +72,7 @@ class Reflow(BaseClient):
         headers: Mapping[str, str] | None = None,
         max_connections: int = 64,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        strict: bool = False,
     ) -> None:
         self._project_id = _project_id(project_id)
         if api_key is not None and not isinstance(api_key, str):
@@ -96,6 +96,7 @@ class Reflow(BaseClient):
                 max_connections=max_connections,
                 max_response_size=max_response_size,
                 path_params={"projectId": self._project_id},
+                strict=strict,
             )
         )
         self.plans: Final = Plans(self._transport)

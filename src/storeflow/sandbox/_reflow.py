@@ -175,6 +175,11 @@ def _draw_state(rng: random.Random) -> int:
     return _pack(payment, fulfillment, canceled, rng.random() < 0.12)
 
 
+def _original_price(price: int) -> int:
+    """The price a product on sale had before it (the sale takes a fifth off)."""
+    return price * 5 // 4
+
+
 def _money_format(amount: int, code: str) -> str:
     _name, symbol, zero_decimal = _CURRENCIES[code]
     if zero_decimal:
@@ -806,23 +811,50 @@ class ReflowStore:
             "inventory_type": product.inventory_type,
             "in_stock": self._in_stock(product),
             "available_quantity": product.stock_quantity if advanced else None,
-            "personalization": (
-                [{"name": "Gift message", "required": False, "max_length": 140}]
-                if product.personalization
-                else []
-            ),
+            "personalization": self._personalization_json(product),
             "min_quantity": 1,
             "max_quantity": product.max_quantity,
-            "on_sale": product.on_sale,
+            "on_sale": self._on_sale_json(product.price, product.on_sale),
             "sku": product.sku,
             "created": product.created,
             "livemode": False,
         }
 
-    def _variant_json(self, variant: _Variant, on_sale: bool) -> dict[str, Any]:
-        original = variant.price * 5 // 4 if on_sale else None
+    def _personalization_json(self, product: _Product) -> dict[str, Any]:
+        # The object the vendor's own fixtures show: a switch and the fields a buyer fills in.
+        items = [
+            {
+                "id": f"{product.id}_gift",
+                "name": "Gift message",
+                "type": "text",
+                "required": False,
+                "min": 0,
+                "max": 140,
+                "dropdownOptions": None,
+                "filetypes": None,
+                "price": 0,
+                "price_formatted": self.money(0),
+                "instructions": "Printed on the card that comes with the order.",
+            }
+        ]
         return {
-            "id": variant.id,
+            "enabled": product.personalization,
+            "items": items if product.personalization else [],
+        }
+
+    def _on_sale_json(self, price: int, on_sale: bool) -> dict[str, Any]:
+        original = _original_price(price) if on_sale else None
+        return {
+            "enabled": on_sale,
+            "original_price": original,
+            "original_price_formatted": None if original is None else self.money(original),
+        }
+
+    def _variant_json(self, variant: _Variant, on_sale: bool) -> dict[str, Any]:
+        original = _original_price(variant.price) if on_sale else None
+        return {
+            # Variant ids are strings in the vendor's fixtures ("199976733_s").
+            "id": f"{variant.id}_{variant.sku.rsplit('-', 1)[-1]}",
             "sku": variant.sku,
             "name": variant.name,
             "price": variant.price,
