@@ -14,10 +14,12 @@ REPO = Path(__file__).resolve().parent.parent
 GENERATED = [
     Path("pocketsflow/models.py"),
     Path("pocketsflow/_operations.py"),
+    Path("pocketsflow/_params.py"),
     Path("reflow/models.py"),
     Path("reflow/_operations.py"),
     Path("pocketsflow/_webhooks.py"),
     Path("reflow/_webhooks.py"),
+    Path("reflow/_params.py"),
 ]
 
 
@@ -102,3 +104,19 @@ def test_a_webhook_without_a_generated_model_is_a_generation_error(tmp_path: Pat
     assert result.returncode == 2
     assert "webhook 'products.changed'" in result.stderr
     assert "#/components/schemas/Nope is not a generated model" in result.stderr
+
+
+def test_a_schema_bound_becomes_the_argument_rule(tmp_path: Path) -> None:
+    schemas = tmp_path / "schemas"
+    shutil.copytree(REPO / "schemas", schemas)
+    schema = schemas / "reflow.yaml"
+    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    document["components"]["parameters"]["PerPage"]["schema"]["maximum"] = 50
+    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    result = _codegen("--schema-dir", schemas, "--out-dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    params = (tmp_path / "out" / "reflow" / "_params.py").read_text(encoding="utf-8")
+    committed = (REPO / "src/storeflow/reflow/_params.py").read_text(encoding="utf-8")
+    rule = 'name="perpage", location="query", types=("integer",), minimum=1, maximum={}'
+    assert rule.format(50) in params
+    assert rule.format(100) in committed

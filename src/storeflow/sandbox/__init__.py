@@ -5,6 +5,7 @@ from storeflow.sandbox import Sandbox, Scale, Faults
 
 async with Sandbox(seed=1, scale=Scale(orders=10_000), rate_limit="sliding") as sb:
     sb.pocketsflow_url, sb.pocketsflow_test_key     # Pocketsflow base URL and test key
+    sb.pocketsflow_jwt                              # an Auth0-style token for the same data
     sb.reflow_url, sb.reflow_api_key, sb.reflow_project_id
     sb.stats().pocketsflow.max_per_sliding_window   # what the server saw
 ```

@@ -1185,6 +1185,7 @@ async def _product_update(request: web.Request, product: _Product) -> dict[str, 
     body.only(*_PRODUCT_FIELDS)
     checked = {
         "name": body.string("name", min_length=_NAME.min_length, max_length=_NAME.max_length),
+        # Non-negative prices are the sandbox's own rule (the reference says only "integer").
         "price": body.integer("price", minimum=0),
         "inventory_type": body.enum("inventory_type", _INVENTORY),
         "in_stock": body.boolean("in_stock"),
