@@ -283,15 +283,21 @@ def _key_forms(key: str) -> list[str]:
     ASCII escapes and escaped slashes), percent-encoded (plain and form style), HTML-escaped."""
     forms = {
         key,
-        orjson.dumps(key).decode()[1:-1],
-        stdjson.dumps(key)[1:-1],
+        *_json_forms(key),
         quote(key, safe=""),
         quote(key),
         quote_plus(key),
         html.escape(key),
     }
     forms |= {form.replace("/", "\\/") for form in list(forms)}
+    # Each form again inside a JSON string (a JSON body quoting an escaped or encoded echo).
+    forms |= {json_form for form in list(forms) for json_form in _json_forms(form)}
     return sorted(forms, key=len, reverse=True)
+
+
+def _json_forms(text: str) -> set[str]:
+    """``text`` as the inside of a JSON string: escaped the way orjson and ``json`` do."""
+    return {orjson.dumps(text).decode()[1:-1], stdjson.dumps(text)[1:-1]}
 
 
 def mask_key(key: str | None) -> str | None:

@@ -278,11 +278,11 @@ def load(path: Path) -> Checkpoint | None:
     names = {field.name for field in attrs.fields(Checkpoint)}
     if set(fields) != names:
         raise _start_over(f"{path} is not a valid export checkpoint (wrong fields)")
-    if seal != _seal(fields):
-        raise _start_over(f"{path} was changed since the export wrote it (its seal differs)")
     problems = _problems(fields)
     if problems:
         raise _start_over(f"{path} is not a valid export checkpoint ({'; '.join(problems)})")
+    if seal != _seal(fields):
+        raise _start_over(f"{path} was changed since the export wrote it (its seal differs)")
     return Checkpoint(**fields)
 
 
@@ -406,6 +406,9 @@ class Output:
             raise ExportError(f"{self.final} is a directory: give the path of a file")
         self._lock.acquire()
         try:
+            # Temporary checkpoints of runs that died mid-save: no other run can own one now.
+            for stale in self.final.parent.glob(f".{self.checkpoint_path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
             checkpoint, complete = self._open(fresh, header, resume=resume, overwrite=overwrite)
         except BaseException:
             self.close()
