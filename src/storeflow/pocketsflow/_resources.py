@@ -32,7 +32,14 @@ from typing import Final, TypeAlias, TypeVar
 
 from storeflow import _serde
 from storeflow import _validate as check
-from storeflow._resource import Filters, Resource, operation, update_body
+from storeflow._resource import (
+    Filters,
+    Resource,
+    confirmation,
+    operation,
+    update_body,
+    written,
+)
 from storeflow._transport import Transport
 from storeflow.errors import ValidationError
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
@@ -161,11 +168,14 @@ class Variants(_Resource):
     """Variants of a product (``pf.products.variants``): editions at their own price."""
 
     @operation("variants_create")
-    async def create(self, *, product_id: str, name: str, price: Money) -> Variant:
+    async def create(self, *, product_id: str, name: str, price: Money) -> Variant | None:
         """Create a variant of the product ``product_id`` and return it.
 
         Raises ValidationError for a malformed ``product_id``, an empty ``name`` or an invalid
         ``price``; NotFoundError when the product does not exist.
+
+        Returns ``None`` when the answer holds no variant (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = VariantCreate(
             product_id=check.object_id("product_id", product_id),
@@ -173,18 +183,21 @@ class Variants(_Resource):
             price=check.money("price", price),
         )
         response = await self._call("variants_create", json=body)
-        return response.decode(Variant)
+        return written(response, Variant, wrapper="variant")
 
     @operation("variants_delete")
     async def delete(self, variant_id: str) -> Deleted:
         """Delete the variant ``variant_id``.
 
         Raises ValidationError for a malformed id; NotFoundError when there is no such variant.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "variants_delete", path_params={"id": check.object_id("variant_id", variant_id)}
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Products(_Resource):
@@ -222,12 +235,15 @@ class Products(_Resource):
         published: bool | None = None,
         show_sales: bool | None = None,
         show_reviews: bool | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Create a product and return it. Options left as ``None`` are not sent.
 
         Sent exactly once: a create is never retried after it may have reached the server.
         Raises ValidationError for an empty ``name``, an invalid ``price`` (see the module
         notes on money) or a non-bool flag.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = ProductCreate(
             name=_name("name", name),
@@ -238,7 +254,7 @@ class Products(_Resource):
             show_reviews=check.optional(check.boolean, "show_reviews", show_reviews),
         )
         response = await self._call("products_create", json=body)
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
     @operation("products_update")
     async def update(
@@ -251,11 +267,14 @@ class Products(_Resource):
         published: bool | None = None,
         show_sales: bool | None = None,
         show_reviews: bool | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
         Raises ValidationError for a malformed id, an invalid value, or no field at all;
         NotFoundError when there is no such product.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": check.object_id("product_id", product_id)}
         changes = ProductUpdate(
@@ -267,18 +286,21 @@ class Products(_Resource):
             show_reviews=check.optional(check.boolean, "show_reviews", show_reviews),
         )
         response = await self._call("products_update", path_params=path, json=update_body(changes))
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
     @operation("products_delete")
     async def delete(self, product_id: str) -> Deleted:
         """Delete the product ``product_id`` and its variants.
 
         Raises ValidationError for a malformed id; NotFoundError when there is no such product.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "products_delete", path_params={"id": check.object_id("product_id", product_id)}
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Orders(_Resource):
@@ -436,13 +458,16 @@ class Discounts(_Resource):
         value_type: ValueType | str,
         active: bool | None = None,
         main_product_ids: Sequence[str] | None = None,
-    ) -> Discount:
+    ) -> Discount | None:
         """Create a discount code and return it.
 
         ``value`` is a percentage (``value_type="percentage"``, at most 100) or an amount of
         money off (``"fixed"``), checked as money either way. ``code`` holds letters, digits,
         ``_`` and ``-``. ``main_product_ids`` limits the code to those products. Sent exactly
         once. Raises ValidationError for an invalid argument.
+
+        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = DiscountCreate(
             name=_name("name", name),
@@ -454,7 +479,7 @@ class Discounts(_Resource):
         )
         _percentage_rule(body.value, body.value_type)
         response = await self._call("discounts_create", json=body)
-        return response.decode(Discount)
+        return written(response, Discount, wrapper="discount")
 
     @operation("discounts_update")
     async def update(
@@ -467,11 +492,14 @@ class Discounts(_Resource):
         value_type: ValueType | str | None = None,
         active: bool | None = None,
         main_product_ids: Sequence[str] | None = None,
-    ) -> Discount:
+    ) -> Discount | None:
         """Change the fields given (``None`` leaves one unchanged) and return the discount.
 
         Raises ValidationError for a malformed id, an invalid value or no field at all;
         NotFoundError when there is no such discount.
+
+        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": check.object_id("discount_id", discount_id)}
         changes = DiscountUpdate(
@@ -484,18 +512,21 @@ class Discounts(_Resource):
         )
         _percentage_rule(changes.value, changes.value_type)
         response = await self._call("discounts_update", path_params=path, json=update_body(changes))
-        return response.decode(Discount)
+        return written(response, Discount, wrapper="discount")
 
     @operation("discounts_delete")
     async def delete(self, discount_id: str) -> Deleted:
         """Delete the discount ``discount_id``.
 
         Raises ValidationError for a malformed id; NotFoundError when there is no such discount.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "discounts_delete", path_params={"id": check.object_id("discount_id", discount_id)}
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Upsells(_Resource):
@@ -530,12 +561,15 @@ class Upsells(_Resource):
         primary_button_text: str | None = None,
         secondary_button_text: str | None = None,
         active: bool | None = None,
-    ) -> Upsell:
+    ) -> Upsell | None:
         """Offer ``upsell_product_id`` at ``upsell_price`` to buyers of ``main_product_ids``.
 
         Returns the created upsell; sent exactly once. Raises ValidationError for an invalid
         argument (``main_product_ids`` needs at least one id); NotFoundError when a product does
         not exist.
+
+        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = UpsellCreate(
             name=_name("name", name),
@@ -552,7 +586,7 @@ class Upsells(_Resource):
             active=check.optional(check.boolean, "active", active),
         )
         response = await self._call("upsells_create", json=body)
-        return response.decode(Upsell)
+        return written(response, Upsell, wrapper="upsell")
 
     @operation("upsells_update")
     async def update(
@@ -567,11 +601,14 @@ class Upsells(_Resource):
         primary_button_text: str | None = None,
         secondary_button_text: str | None = None,
         active: bool | None = None,
-    ) -> Upsell:
+    ) -> Upsell | None:
         """Change the fields given (``None`` leaves one unchanged) and return the upsell.
 
         Raises ValidationError for a malformed id, an invalid value or no field at all;
         NotFoundError when the upsell (or a product named) does not exist.
+
+        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": check.object_id("upsell_id", upsell_id)}
         changes = UpsellUpdate(
@@ -593,18 +630,21 @@ class Upsells(_Resource):
             active=check.optional(check.boolean, "active", active),
         )
         response = await self._call("upsells_update", path_params=path, json=update_body(changes))
-        return response.decode(Upsell)
+        return written(response, Upsell, wrapper="upsell")
 
     @operation("upsells_delete")
     async def delete(self, upsell_id: str) -> Deleted:
         """Delete the upsell ``upsell_id``.
 
         Raises ValidationError for a malformed id; NotFoundError when there is no such upsell.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "upsells_delete", path_params={"id": check.object_id("upsell_id", upsell_id)}
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Users(_Resource):
@@ -624,11 +664,14 @@ class Users(_Resource):
         last_name: str | None = None,
         currency: str | None = None,
         country: str | None = None,
-    ) -> User:
+    ) -> User | None:
         """Change the settings given (``None`` leaves one unchanged) and return the profile.
 
         ``currency`` is an ISO 4217 code (``"USD"``), ``country`` an ISO 3166-1 alpha-2 code
         (``"US"``), both upper case. Raises ValidationError for a malformed code or no field.
+
+        Returns ``None`` when the answer holds no profile (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         changes = UserUpdate(
             first_name=check.optional(check.text, "first_name", first_name),
@@ -649,7 +692,7 @@ class Users(_Resource):
             ),
         )
         response = await self._call("users_update", json=update_body(changes))
-        return response.decode(User)
+        return written(response, User, wrapper="user")
 
 
 class Subscriptions(_Resource):
@@ -714,26 +757,32 @@ class Subscriptions(_Resource):
         return response.decode(Subscription)
 
     @operation("subscriptions_cancel")
-    async def cancel(self, subscription_id: str) -> Subscription:
+    async def cancel(self, subscription_id: str) -> Subscription | None:
         """Cancel the subscription and return it; cancelling it again changes nothing.
 
         Raises ValidationError for a malformed id; NotFoundError when there is none.
+
+        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         response = await self._call(
             "subscriptions_cancel",
             path_params={"subscriptionId": check.object_id("subscription_id", subscription_id)},
         )
-        return response.decode(Subscription)
+        return written(response, Subscription, wrapper="subscription")
 
     @operation("subscriptions_refund")
-    async def refund(self, subscription_id: str) -> Subscription:
+    async def refund(self, subscription_id: str) -> Subscription | None:
         """Refund the subscription and return it.
 
         Moves money, so it is sent exactly once: never retried after it may have reached the
         server. Raises ValidationError for a malformed id; NotFoundError when there is none.
+
+        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         response = await self._call(
             "subscriptions_refund",
             path_params={"subscriptionId": check.object_id("subscription_id", subscription_id)},
         )
-        return response.decode(Subscription)
+        return written(response, Subscription, wrapper="subscription")

@@ -34,7 +34,7 @@ from typing import Final, TypeAlias, TypeVar
 
 from storeflow import _serde
 from storeflow import _validate as check
-from storeflow._resource import Filters, Resource, operation, update_body
+from storeflow._resource import Filters, Resource, operation, update_body, written
 from storeflow.errors import ValidationError
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
 from storeflow.reflow._operations import OPERATIONS
@@ -292,7 +292,7 @@ class Products(_Resource):
         inventory_type: InventoryType | str | None = None,
         in_stock: bool | None = None,
         stock_quantity: int | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
         ``name`` is 1-128 characters; ``price`` an ``int`` of at least 0 in the currency's
@@ -300,6 +300,9 @@ class Products(_Resource):
         (0-100,000) to ``advanced``. Raises ValidationError for an invalid value, for
         ``in_stock`` with ``inventory_type="advanced"`` or ``stock_quantity`` with ``"simple"``,
         or for no field at all; NotFoundError when there is no such product.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"product": check.id_or_handle("product", product)}
         changes = ProductUpdate(
@@ -315,7 +318,7 @@ class Products(_Resource):
         )
         _inventory_rules(changes.inventory_type, changes.in_stock, changes.stock_quantity)
         response = await self._call("products_update", path_params=path, json=update_body(changes))
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
 
 class Categories(_Resource):
@@ -443,11 +446,14 @@ class Orders(_Resource):
         is_canceled: bool | None = None,
         is_archived: bool | None = None,
         delivery_information: str | None = None,
-    ) -> Order:
+    ) -> Order | None:
         """Change the fields given (``None`` leaves one unchanged) and return the order.
 
         Raises ValidationError for an id below 1, an unknown status, a non-bool flag or no
         field at all; NotFoundError when there is no such order.
+
+        Returns ``None`` when the answer holds no order (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"orderId": _positive("order_id", order_id)}
         changes = OrderUpdate(
@@ -464,7 +470,7 @@ class Orders(_Resource):
             ),
         )
         response = await self._call("orders_update", path_params=path, json=update_body(changes))
-        return response.decode(Order)
+        return written(response, Order, wrapper="order")
 
 
 def _product_filters(
