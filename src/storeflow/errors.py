@@ -3,7 +3,7 @@
 ```
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
-├── DecodeError            a response body is not what the schema says
+├── DecodeError            a response body cannot be used (strict: breaks the schema)
 ├── TransportError         no usable HTTP response
 │   ├── ConnectionError    the connection failed or was dropped
 │   └── TimeoutError       the request did not finish in time
@@ -87,9 +87,11 @@ class ValidationError(StoreflowError, ValueError):
 class DecodeError(StoreflowError):
     """A response body could not be decoded into what the schema promises.
 
-    Raised for HTML error pages where JSON was expected, truncated JSON, and values of the wrong
-    type. ``model`` and ``field`` say where decoding failed when that is known; ``body`` holds an
-    excerpt of what the server sent.
+    Raised for HTML error pages where JSON was expected, truncated JSON, and a top-level value
+    of the wrong JSON type (a string where a page object belongs); by a ``strict=True`` client,
+    also for any value that breaks the schema (a wrong type, an unknown field or enum value, a
+    missing required field). ``model`` and ``field`` say where decoding failed when that is
+    known; ``body`` holds an excerpt of what the server sent.
     """
 
     def __init__(
