@@ -19,6 +19,7 @@ import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
 
@@ -32,6 +33,7 @@ from hypothesis import strategies as st
 from _loopback import KEY, Server, serve
 from storeflow import DecodeError, Model, Pocketsflow, Reflow, _serde
 from storeflow.errors import BadRequestError, NotFoundError
+from storeflow.export import export
 from storeflow.pocketsflow import models as pf
 from storeflow.reflow import models as rf
 
@@ -413,6 +415,24 @@ async def test_an_exact_multiple_ends_at_the_first_empty_page() -> None:
         walked = [p async for p in client.products.iter(per_page=2)]
     assert len(walked) == 4
     assert running.hits() == 3
+
+
+@pytest.mark.parametrize("count", [250, 200, 0])
+async def test_an_export_of_envelopes_without_meta_reads_until_a_short_page(
+    tmp_path: Path, count: int
+) -> None:
+    users = [{**RF_USER, "id": n} for n in range(1, count + 1)]
+
+    async def pages(request: web.Request) -> web.Response:
+        page, size = int(request.query["page"]), int(request.query["perpage"])
+        return web.json_response({"data": users[(page - 1) * size : page * size]})
+
+    async with serve(pages) as running, reflow(running.url) as client:
+        summary = await export(client, "users", tmp_path / "users.jsonl")
+    lines = (tmp_path / "users.jsonl").read_bytes().splitlines()
+    assert [orjson.loads(line)["id"] for line in lines] == [u["id"] for u in users]
+    assert (summary.records, summary.expected_total, summary.mismatch) == (count, None, False)
+    assert running.hits() == count // 100 + 1  # the last page is the first short (or empty) one
 
 
 async def test_a_page_whose_records_cannot_be_read_is_an_error_not_an_empty_page(
