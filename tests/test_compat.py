@@ -36,6 +36,8 @@ from storeflow.errors import BadRequestError, NotFoundError
 from storeflow.export import export
 from storeflow.pocketsflow import models as pf
 from storeflow.reflow import models as rf
+from test_models import _CATEGORY as RF_CATEGORY
+from test_models import _CURRENCY
 
 PROJECT = 267418190
 
@@ -114,23 +116,11 @@ PF_UPSELLS = {
     "salesWithUpsells": [],
 }
 
-_CURRENCY = {"code": "USD", "name": "US Dollar", "zero_decimal": False}
 _IMAGE = {
     "sm": "https://cdn.example.com/199976733-sm.jpg",
     "md": "https://cdn.example.com/199976733-md.jpg",
     "lg": "https://cdn.example.com/199976733-lg.jpg",
 }
-RF_CATEGORY = {
-    "object": "category",
-    "id": 177837305,
-    "handle": "accessories",
-    "name": "Accessories",
-    "description": None,
-    "subcategories": [
-        {"object": "category", "id": 177837306, "handle": "clocks", "name": "Clocks",
-         "description": "Things that tick.", "subcategories": []},
-    ],
-}  # fmt: skip
 # NOTES.md, "Shapes that real responses carry": personalization and on_sale objects, string
 # variant and product ids, the media union.
 RF_PRODUCT = {
@@ -506,6 +496,20 @@ async def test_every_error_body_dialect_gives_the_servers_words(
 # -- write answers: a successful change is never an error ---------------------------------------
 
 PF_PRODUCT = {"_id": OID, "name": "New Product", "price": 49.99, "description": "Product"}
+
+
+def _subscription(status: str) -> dict[str, Any]:
+    return {
+        "_id": OID,
+        "buyerEmail": "b@example.com",
+        "product": {"_id": OID, "name": "P"},
+        "price": 9.5,
+        "interval": "month",
+        "status": status,
+        "createdAt": "2024-01-01T00:00:00Z",
+    }
+
+
 #: name -> (the write, the object it answers with, the key a wrapped answer uses)
 WRITES: dict[str, tuple[Call, Any, str]] = {
     "pf.products.create": (
@@ -529,18 +533,10 @@ WRITES: dict[str, tuple[Call, Any, str]] = {
     "pf.users.update": (lambda c: c.users.update(first_name="John"),
                         {"_id": OID, "email": "john@example.com", "firstName": "John"}, "user"),
     "pf.subscriptions.cancel": (
-        lambda c: c.subscriptions.cancel(OID),
-        {"_id": OID, "buyerEmail": "b@example.com", "product": {"_id": OID, "name": "P"},
-         "price": 9.5, "interval": "month", "status": "canceled",
-         "createdAt": "2024-01-01T00:00:00Z"},
-        "subscription",
+        lambda c: c.subscriptions.cancel(OID), _subscription("canceled"), "subscription"
     ),
     "pf.subscriptions.refund": (
-        lambda c: c.subscriptions.refund(OID),
-        {"_id": OID, "buyerEmail": "b@example.com", "product": {"_id": OID, "name": "P"},
-         "price": 9.5, "interval": "month", "status": "refunded",
-         "createdAt": "2024-01-01T00:00:00Z"},
-        "subscription",
+        lambda c: c.subscriptions.refund(OID), _subscription("refunded"), "subscription"
     ),
     "rf.products.update": (lambda c: c.products.update("t-shirt", price=2100), RF_PRODUCT,
                            "product"),
