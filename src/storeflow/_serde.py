@@ -952,9 +952,13 @@ def records(page: Model, name: str) -> list[Any]:
         return items
     wire = next(a.metadata["wire"] for a in wire_fields(type(page)) if a.name == name)
     if wire in page.extra:
-        model = type(page).__name__
+        # The kind of value only: a misbehaving server may echo the request (and its key).
+        model, raw = type(page).__name__, page.extra[wire]
+        what = (
+            "an entry that is not a record" if isinstance(raw, list) else f"a {type(raw).__name__}"
+        )
         raise DecodeError(
-            f"{model}.{name}: expected an array of records, got {_show(page.extra[wire])}",
+            f"{model}.{name}: expected an array of records, got {what}",
             model=model,
             field=name,
         )
