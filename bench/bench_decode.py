@@ -216,6 +216,7 @@ def _hand_order(o: dict[str, Any]) -> Order:
         taxes=_serde._decimal(o["taxes"], Decimal),
         created_at=when,
         product=OrderProduct(id=pid, name=name),
+        discount_code=o.get("discountCode"),
     )
 
 

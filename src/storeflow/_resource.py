@@ -13,11 +13,20 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 from storeflow import _serde
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, Transport
-from storeflow.errors import ValidationError
+from storeflow.errors import DecodeError, ValidationError
 
-__all__ = ["Filters", "Resource", "operation", "operation_id", "update_body"]
+__all__ = [
+    "Filters",
+    "Resource",
+    "confirmation",
+    "operation",
+    "operation_id",
+    "update_body",
+    "written",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=_serde.Model)
 
 _TAG: Final = "__storeflow_operation__"
 
@@ -61,6 +70,64 @@ def update_body(changes: Any, arguments: Arguments) -> dict[str, Any]:
         names = ", ".join(field.name for field in _serde.wire_fields(type(changes)))
         raise ValidationError("fields", f"give at least one field to change: {names}")
     return body
+
+
+def _answer(response: Response) -> Any:
+    """The JSON of a write's answer; ``None`` for an empty one, the text for one that is not
+    JSON (a plain message)."""
+    if not response.body.strip():
+        return None
+    try:
+        return response.json()
+    except DecodeError:
+        return response.body.decode("utf-8", "replace").strip()
+
+
+def _ids(cls: type) -> tuple[str, ...]:
+    """The wire names under which ``cls`` carries its id."""
+    for a in _serde.wire_fields(cls):
+        if a.name == "id":
+            return (a.metadata["wire"], *a.metadata.get("aliases", ()))
+    return ()
+
+
+def written(response: Response, cls: type[M], *, wrapper: str) -> M | None:
+    """The object a create, update, cancel or refund answered with; ``None`` when it answered
+    without one.
+
+    A successful change must never surface as an error (it invites a second, duplicate call),
+    so every answer a server may give is accepted: the object itself (with ``_id`` or ``id``),
+    the object under ``wrapper`` or ``data`` (``{"product": {...}}``), or no object at all
+    (``{}``, ``{"success": true}``, a message, an empty 204), which gives ``None``. The object
+    is decoded as the client decodes (strictly when the client is strict).
+
+    Raises:
+        DecodeError: only from a strict client, for an object that breaks the schema.
+    """
+    data = _answer(response)
+    if not isinstance(data, dict):
+        return None
+    ids = _ids(cls)
+    for candidate in (data, data.get(wrapper), data.get("data")):
+        if isinstance(candidate, dict) and any(key in candidate for key in ids):
+            return _serde.structure(candidate, cls, strict=response.strict)
+    return None
+
+
+def confirmation(response: Response, cls: type[M]) -> M:
+    """What a delete answered, as ``cls`` (a model whose fields are all optional, such as
+    ``message``): everything the server said, never an error.
+
+    An object is read liberally whatever the client's mode (its members beyond ``cls``'s fields
+    land in ``extra``: ``success``, or the deleted object's fields); a message that is not JSON,
+    or a JSON string, becomes the ``message``; an empty answer (204) gives an empty ``cls``.
+    """
+    data = _answer(response)
+    if isinstance(data, dict):
+        return _serde.structure(data, cls)
+    if isinstance(data, str):
+        return _serde.structure({"message": data}, cls)
+    return cls()
 
 
 class Resource:

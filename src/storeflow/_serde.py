@@ -647,8 +647,7 @@ def _decoder_source(cls: type, fields: list[_Field], strict: bool) -> tuple[str,
     else:
         lines += [
             "        obj = tolerant(o)",
-            "        if not known.issuperset(o):",
-            "            unknown(obj, o)",
+            "        unknown(obj, o)",
             "        return obj",
         ]
     lines += [
@@ -732,17 +731,20 @@ def _model_factory(strict: bool) -> Callable[[type, Converter], _Hook]:
             fields = _fields(cls, conv)
         finally:
             building.discard(cls)
-        known = frozenset(wire for f in fields for wire in (f.wire, *f.aliases))
+        known = frozenset(f.wire for f in fields)
+        # An alias is a known key only while it stands in for its field's own, absent, one.
+        aliases = {alias: f.wire for f in fields for alias in f.aliases}
 
         def unknown(obj: Any, value: dict[str, Any]) -> None:
-            """Keep (or, strict, refuse) the members no field declares; there may be none, when
-            a key was read under an alias."""
+            """Keep (or, strict, refuse) the members no field declares (there may be none: a
+            key read under an alias)."""
             extra = obj.extra
             for key, item in value.items():
-                if key not in known:
-                    if strict:
-                        raise _Unknown(key)
-                    extra[key] = item
+                if key in known or (key in aliases and aliases[key] not in value):
+                    continue
+                if strict:
+                    raise _Unknown(key)
+                extra[key] = item
 
         source, namespace = _decoder_source(cls, fields, strict)
         namespace.update(known=known, unknown=unknown, tolerant=_tolerant(cls, fields))
@@ -950,9 +952,13 @@ def records(page: Model, name: str) -> list[Any]:
         return items
     wire = next(a.metadata["wire"] for a in wire_fields(type(page)) if a.name == name)
     if wire in page.extra:
-        model = type(page).__name__
+        # The kind of value only: a misbehaving server may echo the request (and its key).
+        model, raw = type(page).__name__, page.extra[wire]
+        what = (
+            "an entry that is not a record" if isinstance(raw, list) else f"a {type(raw).__name__}"
+        )
         raise DecodeError(
-            f"{model}.{name}: expected an array of records, got {_show(page.extra[wire])}",
+            f"{model}.{name}: expected an array of records, got {what}",
             model=model,
             field=name,
         )

@@ -3,7 +3,7 @@
 ```
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
-├── DecodeError            a response body is not what the schema says
+├── DecodeError            a response body cannot be used (strict: breaks the schema)
 ├── WebhookSignatureError  a webhook's signature is missing, malformed or wrong
 ├── ExportError            the files of an export do not allow this run
 │   └── ExportStateError   its checkpoint or .part file is inconsistent (edited, damaged)
@@ -98,9 +98,11 @@ class ValidationError(StoreflowError, ValueError):
 class DecodeError(StoreflowError):
     """A response body could not be decoded into what the schema promises.
 
-    Raised for HTML error pages where JSON was expected, truncated JSON, and values of the wrong
-    type. ``model`` and ``field`` say where decoding failed when that is known; ``body`` holds an
-    excerpt of what the server sent.
+    Raised for HTML error pages where JSON was expected, truncated JSON, and a top-level value
+    of the wrong JSON type (a string where a page object belongs); by a ``strict=True`` client,
+    also for any value that breaks the schema (a wrong type, an unknown field or enum value, a
+    missing required field). ``model`` and ``field`` say where decoding failed when that is
+    known; ``body`` holds an excerpt of what the server sent.
     """
 
     def __init__(

@@ -62,11 +62,12 @@ Record: TypeAlias = dict[str, Any]
 @attrs.frozen
 class Page:
     """One fetched page of raw records: ``number`` counts from 1; ``total`` and
-    ``total_pages`` are what the API said about the whole list when it served this page."""
+    ``total_pages`` are what the API said about the whole list when it served this page
+    (without a count, ``total`` is ``None`` and ``total_pages`` reaches one past a full page)."""
 
     records: list[Record]
     number: int
-    total: int
+    total: int | None
     total_pages: int
 
 
@@ -228,10 +229,15 @@ class Collection:
                 paging = body["pagination"]
                 total = _whole(paging["totalCount"], "totalCount", _MAX_TOTAL)
                 total_pages = _whole(paging["totalPages"], "totalPages", MAX_PAGES)
-            elif self.paging == "reflow":
+            elif self.paging == "reflow" and isinstance(body.get("meta"), dict):
                 meta = body["meta"]
                 total = _whole(meta["total"], "total", _MAX_TOTAL)
                 total_pages = _whole(meta["last_page"], "last_page", MAX_PAGES)
+            elif self.paging == "reflow":
+                # An envelope without its `meta` (only `data` is promised): a full page says
+                # there may be one more, a short one that this is the last.
+                total = None
+                total_pages = number + 1 if len(records) >= PAGE_SIZE else number
             else:
                 total, total_pages = len(records), 1
         except KeyError as exc:

@@ -37,7 +37,14 @@ from typing import Final, TypeAlias, TypeVar
 
 from storeflow import _serde
 from storeflow import _validate as check
-from storeflow._resource import Filters, Resource, operation, update_body
+from storeflow._resource import (
+    Filters,
+    Resource,
+    confirmation,
+    operation,
+    update_body,
+    written,
+)
 from storeflow._transport import Transport
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
 from storeflow.pocketsflow._operations import OPERATIONS
@@ -145,29 +152,35 @@ class Variants(_Resource):
     """Variants of a product (``pf.products.variants``): editions at their own price."""
 
     @operation("variants_create")
-    async def create(self, *, product_id: str, name: str, price: Money) -> Variant:
+    async def create(self, *, product_id: str, name: str, price: Money) -> Variant | None:
         """Create a variant of the product ``product_id`` and return it.
 
         Raises ValidationError for a ``product_id`` that is not a string or a ``price`` that is
         not an amount; NotFoundError when the product does not exist.
+
+        Returns ``None`` when the answer holds no variant (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = _body(
             "variants_create", VariantCreate, product_id=product_id, name=name, price=price
         )
         response = await self._call("variants_create", json=body)
-        return response.decode(Variant)
+        return written(response, Variant, wrapper="variant")
 
     @operation("variants_delete")
     async def delete(self, variant_id: str) -> Deleted:
         """Delete the variant ``variant_id``.
 
         Raises ValidationError for an empty id; NotFoundError when there is no such variant.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "variants_delete",
             path_params={"id": _arg("variants_delete", "id", "variant_id", variant_id)},
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Products(_Resource):
@@ -205,12 +218,15 @@ class Products(_Resource):
         published: bool | None = None,
         show_sales: bool | None = None,
         show_reviews: bool | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Create a product and return it. Options left as ``None`` are not sent.
 
         Sent exactly once: a create is never retried after it may have reached the server.
         Raises ValidationError for an empty ``name``, an invalid ``price`` (see the module
         notes on money) or a non-bool flag.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = _body(
             "products_create",
@@ -223,7 +239,7 @@ class Products(_Resource):
             show_reviews=show_reviews,
         )
         response = await self._call("products_create", json=body)
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
     @operation("products_update")
     async def update(
@@ -236,11 +252,14 @@ class Products(_Resource):
         published: bool | None = None,
         show_sales: bool | None = None,
         show_reviews: bool | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
         Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
         there is no such product.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": _arg("products_update", "id", "product_id", product_id)}
         changes = _body(
@@ -258,19 +277,22 @@ class Products(_Resource):
             path_params=path,
             json=update_body(changes, ARGUMENTS["products_update"]),
         )
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
     @operation("products_delete")
     async def delete(self, product_id: str) -> Deleted:
         """Delete the product ``product_id`` and its variants.
 
         Raises ValidationError for an empty id; NotFoundError when there is no such product.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "products_delete",
             path_params={"id": _arg("products_delete", "id", "product_id", product_id)},
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Orders(_Resource):
@@ -437,7 +459,7 @@ class Discounts(_Resource):
         value_type: ValueType | ValueTypeLiteral,
         active: bool | None = None,
         main_product_ids: Iterable[str] | None = None,
-    ) -> Discount:
+    ) -> Discount | None:
         """Create a discount code and return it.
 
         ``value`` is a percentage (``value_type="percentage"``) or an amount of money off
@@ -445,6 +467,9 @@ class Discounts(_Resource):
         whether a percentage may exceed 100, are the server's to decide. ``main_product_ids``
         limits the code to those products. Sent exactly once. Raises ValidationError for an
         unknown ``value_type`` or a value of the wrong type.
+
+        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = _body(
             "discounts_create",
@@ -457,7 +482,7 @@ class Discounts(_Resource):
             main_product_ids=main_product_ids,
         )
         response = await self._call("discounts_create", json=body)
-        return response.decode(Discount)
+        return written(response, Discount, wrapper="discount")
 
     @operation("discounts_update")
     async def update(
@@ -470,11 +495,14 @@ class Discounts(_Resource):
         value_type: ValueType | ValueTypeLiteral | None = None,
         active: bool | None = None,
         main_product_ids: Iterable[str] | None = None,
-    ) -> Discount:
+    ) -> Discount | None:
         """Change the fields given (``None`` leaves one unchanged) and return the discount.
 
         Raises ValidationError for an empty id, an unknown ``value_type`` or a value of the wrong
         type; NotFoundError when there is no such discount.
+
+        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": _arg("discounts_update", "id", "discount_id", discount_id)}
         changes = _body(
@@ -492,19 +520,22 @@ class Discounts(_Resource):
             path_params=path,
             json=update_body(changes, ARGUMENTS["discounts_update"]),
         )
-        return response.decode(Discount)
+        return written(response, Discount, wrapper="discount")
 
     @operation("discounts_delete")
     async def delete(self, discount_id: str) -> Deleted:
         """Delete the discount ``discount_id``.
 
         Raises ValidationError for an empty id; NotFoundError when there is no such discount.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "discounts_delete",
             path_params={"id": _arg("discounts_delete", "id", "discount_id", discount_id)},
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Upsells(_Resource):
@@ -539,11 +570,14 @@ class Upsells(_Resource):
         primary_button_text: str | None = None,
         secondary_button_text: str | None = None,
         active: bool | None = None,
-    ) -> Upsell:
+    ) -> Upsell | None:
         """Offer ``upsell_product_id`` at ``upsell_price`` to buyers of ``main_product_ids``.
 
         Returns the created upsell; sent exactly once. Raises ValidationError for a value of the
         wrong type; NotFoundError when a product does not exist.
+
+        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         body = _body(
             "upsells_create",
@@ -558,7 +592,7 @@ class Upsells(_Resource):
             active=active,
         )
         response = await self._call("upsells_create", json=body)
-        return response.decode(Upsell)
+        return written(response, Upsell, wrapper="upsell")
 
     @operation("upsells_update")
     async def update(
@@ -573,11 +607,14 @@ class Upsells(_Resource):
         primary_button_text: str | None = None,
         secondary_button_text: str | None = None,
         active: bool | None = None,
-    ) -> Upsell:
+    ) -> Upsell | None:
         """Change the fields given (``None`` leaves one unchanged) and return the upsell.
 
         Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
         the upsell (or a product named) does not exist.
+
+        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"id": _arg("upsells_update", "id", "upsell_id", upsell_id)}
         changes = _body(
@@ -597,19 +634,22 @@ class Upsells(_Resource):
             path_params=path,
             json=update_body(changes, ARGUMENTS["upsells_update"]),
         )
-        return response.decode(Upsell)
+        return written(response, Upsell, wrapper="upsell")
 
     @operation("upsells_delete")
     async def delete(self, upsell_id: str) -> Deleted:
         """Delete the upsell ``upsell_id``.
 
         Raises ValidationError for an empty id; NotFoundError when there is no such upsell.
+
+        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
+        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
         """
         response = await self._call(
             "upsells_delete",
             path_params={"id": _arg("upsells_delete", "id", "upsell_id", upsell_id)},
         )
-        return response.decode(Deleted)
+        return confirmation(response, Deleted)
 
 
 class Users(_Resource):
@@ -629,11 +669,14 @@ class Users(_Resource):
         last_name: str | None = None,
         currency: str | None = None,
         country: str | None = None,
-    ) -> User:
+    ) -> User | None:
         """Change the settings given (``None`` leaves one unchanged) and return the profile.
 
         ``currency`` is a currency code (``"USD"``), ``country`` a country code (``"US"``), sent
         as given. Raises ValidationError for a value that is not a string.
+
+        Returns ``None`` when the answer holds no profile (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         changes = _body(
             "users_update",
@@ -646,7 +689,7 @@ class Users(_Resource):
         response = await self._call(
             "users_update", json=update_body(changes, ARGUMENTS["users_update"])
         )
-        return response.decode(User)
+        return written(response, User, wrapper="user")
 
 
 class Subscriptions(_Resource):
@@ -713,10 +756,13 @@ class Subscriptions(_Resource):
         return response.decode(Subscription)
 
     @operation("subscriptions_cancel")
-    async def cancel(self, subscription_id: str) -> Subscription:
+    async def cancel(self, subscription_id: str) -> Subscription | None:
         """Cancel the subscription and return it; cancelling it again changes nothing.
 
         Raises ValidationError for an empty id; NotFoundError when there is none.
+
+        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         response = await self._call(
             "subscriptions_cancel",
@@ -726,14 +772,17 @@ class Subscriptions(_Resource):
                 )
             },
         )
-        return response.decode(Subscription)
+        return written(response, Subscription, wrapper="subscription")
 
     @operation("subscriptions_refund")
-    async def refund(self, subscription_id: str) -> Subscription:
+    async def refund(self, subscription_id: str) -> Subscription | None:
         """Refund the subscription and return it.
 
         Moves money, so it is sent exactly once: never retried after it may have reached the
         server. Raises ValidationError for an empty id; NotFoundError when there is none.
+
+        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         response = await self._call(
             "subscriptions_refund",
@@ -743,4 +792,4 @@ class Subscriptions(_Resource):
                 )
             },
         )
-        return response.decode(Subscription)
+        return written(response, Subscription, wrapper="subscription")

@@ -42,7 +42,9 @@ class Error(Model):
 @define(kw_only=True)
 class Deleted(Model):
     """
-    Inferred. The answer to a successful delete.
+    Inferred. The answer to a successful delete. Servers answer a delete in many ways (a
+    message, `{}`, `{"success": true}`, the deleted object, an empty 204); the SDK reads
+    any of them, keeping whatever else the answer holds in `extra`.
 
     Attributes:
         message: Inferred. A confirmation.
@@ -50,7 +52,7 @@ class Deleted(Model):
             `storeflow.Model`).
     """
 
-    message: str = field(metadata={"wire": "message"})
+    message: str | None = field(default=None, metadata={"wire": "message"})
     """Inferred. A confirmation."""
     extra: dict[str, Any] = field(factory=dict)
     """What the API sent that no attribute holds, by wire name; written back by `to_dict()`."""

@@ -41,7 +41,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 from storeflow import _serde
 from storeflow import _validate as check
-from storeflow._resource import Filters, Resource, operation, update_body
+from storeflow._resource import Filters, Resource, operation, update_body, written
 from storeflow.errors import ValidationError
 from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
 from storeflow.reflow._operations import OPERATIONS
@@ -282,7 +282,7 @@ class Products(_Resource):
         inventory_type: InventoryType | InventoryTypeLiteral | None = None,
         in_stock: bool | None = None,
         stock_quantity: int | None = None,
-    ) -> Product:
+    ) -> Product | None:
         """Change the fields given (``None`` leaves one unchanged) and return the product.
 
         ``name`` is 1-128 characters; ``price`` an ``int`` in the currency's smallest unit;
@@ -290,6 +290,9 @@ class Products(_Resource):
         ``advanced`` (the server decides what a field that does not apply does). Raises
         ValidationError for a value that breaks one of these rules, or for no field at all;
         NotFoundError when there is no such product.
+
+        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"product": _arg("products_update", "product", "product", product)}
         changes = _body(
@@ -306,7 +309,7 @@ class Products(_Resource):
             path_params=path,
             json=update_body(changes, ARGUMENTS["products_update"]),
         )
-        return response.decode(Product)
+        return written(response, Product, wrapper="product")
 
 
 class Categories(_Resource):
@@ -444,12 +447,15 @@ class Orders(_Resource):
         is_canceled: Flag | None = None,
         is_archived: Flag | None = None,
         delivery_information: str | None = None,
-    ) -> Order:
+    ) -> Order | None:
         """Change the fields given (``None`` leaves one unchanged) and return the order.
 
         Raises ValidationError for an id that is neither an integer nor digits, an unknown
         status, a flag that is not ``True``/``False``/``"true"``/``"false"``, or no field at
         all; NotFoundError when there is no such order.
+
+        Returns ``None`` when the answer holds no order (``{}``, ``{"success": true}``,
+        a message, an empty 204): the change was made all the same.
         """
         path = {"orderId": _arg("orders_update", "orderId", "order_id", order_id)}
         changes = _body(
@@ -464,7 +470,7 @@ class Orders(_Resource):
         response = await self._call(
             "orders_update", path_params=path, json=update_body(changes, ARGUMENTS["orders_update"])
         )
-        return response.decode(Order)
+        return written(response, Order, wrapper="order")
 
 
 def _product_filters(
