@@ -31,22 +31,35 @@ from storeflow.errors import (
 )
 
 if TYPE_CHECKING:
+    from storeflow._raw import RawResponse
     from storeflow._transport import Timeout
     from storeflow.pagination import Page
     from storeflow.pocketsflow import Pocketsflow
-    from storeflow.ratelimit import Limiter, RateLimit
+    from storeflow.ratelimit import (
+        FileBackend,
+        Limiter,
+        MemoryBackend,
+        PacedLimiter,
+        RateLimit,
+        WindowLimiter,
+    )
     from storeflow.reflow import Reflow
 else:
     # The clients (and aiohttp) load on first use: see storeflow._lazy for why.
     __getattr__, __dir__ = lazy_names(
         __name__,
         {
+            "FileBackend": "storeflow.ratelimit",
             "Limiter": "storeflow.ratelimit",
+            "MemoryBackend": "storeflow.ratelimit",
+            "PacedLimiter": "storeflow.ratelimit",
             "Page": "storeflow.pagination",
             "Pocketsflow": "storeflow.pocketsflow",
             "RateLimit": "storeflow.ratelimit",
+            "RawResponse": "storeflow._raw",
             "Reflow": "storeflow.reflow",
             "Timeout": "storeflow._transport",
+            "WindowLimiter": "storeflow.ratelimit",
         },
     )
 
@@ -56,12 +69,16 @@ __all__ = [
     "BadRequestError",
     "ConnectionError",
     "DecodeError",
+    "FileBackend",
     "Limiter",
+    "MemoryBackend",
     "NotFoundError",
+    "PacedLimiter",
     "Page",
     "Pocketsflow",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "Reflow",
     "ServerError",
     "StoreflowError",
@@ -69,6 +86,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "ValidationError",
+    "WindowLimiter",
     "__version__",
     "errors",
 ]

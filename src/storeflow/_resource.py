@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 import attrs
 
-from storeflow import _serde
+from storeflow import _raw, _serde
 from storeflow._operation import Operation
 from storeflow._transport import Response, Transport
 from storeflow.errors import ValidationError
@@ -80,6 +80,8 @@ class Resource:
         json: Any = None,
     ) -> Response:
         """Send the operation ``op_id``; see :meth:`storeflow._transport.Transport.call`."""
-        return await self._transport.call(
+        response = await self._transport.call(
             self._operations[op_id], path_params=path_params, params=params, json=json
         )
+        _raw.record(response)
+        return response

@@ -38,7 +38,14 @@ import attrs
 from storeflow import _serde, errors
 from storeflow._operation import Operation
 from storeflow._version import __version__
-from storeflow.ratelimit import Limiter, PausableLimiter, RateLimit, limiter_for
+from storeflow.ratelimit import (
+    Limiter,
+    PausableLimiter,
+    RateLimit,
+    acquire,
+    check_max_wait,
+    limiter_for,
+)
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -48,6 +55,7 @@ __all__ = [
     "TransportStats",
     "encode_query",
     "mask_key",
+    "request_id",
 ]
 
 T = TypeVar("T")
@@ -138,6 +146,11 @@ class Response:
         """
         return self._parse(lambda body: _serde.decode(body, cls))
 
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for the request (``x-request-id`` or ``request-id``), if it sent one."""
+        return request_id(self.headers)
+
     def _parse(self, parse: Callable[[bytes], T]) -> T:
         try:
             return parse(self.body)
@@ -188,6 +201,11 @@ class _Failure:
     cause: BaseException
     unsent: bool
     retryable: bool = True
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The request id a server put in ``headers`` (``x-request-id`` or ``request-id``)."""
+    return headers.get("x-request-id") or headers.get("request-id")
 
 
 def mask_key(key: str | None) -> str | None:
@@ -366,6 +384,9 @@ class TransportStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    outstanding: dict[int, tuple[float, int]] = attrs.field(factory=dict, repr=False)
+    """Requests sent and not answered yet: for each, when it was sent (event-loop time) and its
+    attempt number (1 for the first). What a progress display reports as "no answer yet"."""
 
 
 class Transport:
@@ -381,7 +402,7 @@ class Transport:
       ``api_key`` is set, so the key never crosses a network in clear text.
     - ``api_key``: sent as ``Authorization: Bearer <key>`` to operations that need or accept it.
     - ``api_key_env``: the environment variable named in "key missing" errors.
-    - ``timeout``: per attempt (:class:`Timeout`).
+    - ``timeout``: per attempt (:class:`Timeout`, or a number of seconds bounding both).
     - ``max_retries``: further attempts after the first (see :meth:`call` for which failures).
     - ``rate_limit``: a :class:`~storeflow.ratelimit.RateLimit` (the process-wide limiter for the
       base URL's host and port at that rate), any :class:`~storeflow.ratelimit.Limiter` (used as
@@ -403,7 +424,7 @@ class Transport:
         base_url: str,
         api_key: str | None = None,
         api_key_env: str | None = None,
-        timeout: Timeout = Timeout(),
+        timeout: Timeout | float = Timeout(),
         max_retries: int = 2,
         rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen
         session: aiohttp.ClientSession | None = None,
@@ -422,8 +443,17 @@ class Transport:
                 "base_url",
                 "must use https: the API key is only sent over plain http to a loopback host",
             )
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+            if not timeout > 0:
+                raise errors.ValidationError(
+                    "timeout", f"must be a positive number of seconds, got {timeout!r}"
+                )
+            # A bare number bounds each attempt as a whole and its connecting alike (httpx's rule).
+            timeout = Timeout(connect=timeout, total=timeout)
         if not isinstance(timeout, Timeout):
-            raise errors.ValidationError("timeout", "must be a storeflow.Timeout")
+            raise errors.ValidationError(
+                "timeout", "must be a number of seconds or a storeflow.Timeout"
+            )
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise errors.ValidationError(
                 "max_retries", f"must be an integer >= 0, got {max_retries!r}"
@@ -460,6 +490,10 @@ class Transport:
             if isinstance(rate_limit, RateLimit)
             else rate_limit
         )
+        self.max_wait: float | None = (
+            check_max_wait(rate_limit.max_wait) if isinstance(rate_limit, RateLimit) else None
+        )
+        """The longest a request waits for a limiter slot (``RateLimit.max_wait``)."""
         self._headers: dict[str, str] = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -657,7 +691,10 @@ class Transport:
             headers["Content-Type"] = "application/json"
         if auth and self._api_key is not None:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        log_path = path + ("?" + "&".join(name for name, _ in query) if query else "")
+        # Query values help debugging and never hold the key (it travels in a header); the
+        # redaction is for a caller who put it in a parameter anyway.
+        shown_query = "&".join(f"{name}={value}" for name, value in query)
+        log_path = path + ("?" + self._redact(shown_query) if query else "")
 
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -720,8 +757,9 @@ class Transport:
             method=method,
             path=path,
             body=self._redact(_text(reply.body)) if reply.body else None,
-            request_id=reply.headers.get("x-request-id") or reply.headers.get("request-id"),
+            request_id=request_id(reply.headers),
             retry_after=retry_after,
+            headers=reply.headers,
         )
 
     def _redact(self, text: str) -> str:
@@ -745,7 +783,7 @@ class Transport:
         url = self.base_url + path
         for hop in range(_MAX_REDIRECTS + 1):
             if self.limiter is not None:
-                await self.limiter.acquire()
+                await acquire(self.limiter, self.max_wait, method=method, path=path)
             outcome = await self._exchange(
                 session, method, url, query, body, headers, path, log_path, attempt
             )
@@ -791,6 +829,8 @@ class Transport:
         loop = asyncio.get_running_loop()
         started = loop.time()
         self.stats.requests += 1
+        ticket = self.stats.requests
+        self.stats.outstanding[ticket] = (started, attempt)
         try:
             async with session.request(
                 method,
@@ -812,6 +852,8 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcome = _classify(exc, method, path)
             shown = type(exc).__name__
+        finally:
+            del self.stats.outstanding[ticket]
         elapsed_ms = (loop.time() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d)", method, log_path, shown, elapsed_ms, attempt

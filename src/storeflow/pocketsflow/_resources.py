@@ -26,7 +26,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import re
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
@@ -112,8 +112,11 @@ def _product_ids(argument: str, ids: object, *, min_items: int = 0) -> list[str]
     return check.items(argument, ids, check.object_id, min_items=min_items or None)
 
 
-def _page(items: list[T], pagination: Pagination) -> Page[T]:
+def _page(
+    items: list[T], pagination: Pagination, fetch: Callable[[int], Awaitable[Page[T]]]
+) -> Page[T]:
     return Page(
+        fetch=fetch,
         items=items,
         page=pagination.current_page,
         page_size=pagination.page_size,
@@ -327,7 +330,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "pageSize": page_size, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.orders, result.pagination)
+        return _page(result.orders, result.pagination, lambda n: self._fetch(n, page_size, filters))
 
     @operation("orders_get")
     async def get(self, order_id: str) -> OrderDetail:
@@ -694,7 +697,11 @@ class Subscriptions(_Resource):
         )
         response = await self._call("subscriptions_list", json=query)
         result = response.decode(SubscriptionPage)
-        return _page(result.subscriptions, result.pagination)
+        return _page(
+            result.subscriptions,
+            result.pagination,
+            lambda n: self._fetch(n, page_size, start_date, end_date),
+        )
 
     @operation("subscriptions_get")
     async def get(self, subscription_id: str) -> Subscription:

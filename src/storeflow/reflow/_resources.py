@@ -29,7 +29,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import re
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Final, TypeAlias, TypeVar
 
 from storeflow import _validate as check
@@ -87,8 +87,9 @@ def _positive(argument: str, value: object) -> int:
     return check.integer(argument, value, minimum=1)
 
 
-def _page(items: list[T], meta: PageMeta) -> Page[T]:
+def _page(items: list[T], meta: PageMeta, fetch: Callable[[int], Awaitable[Page[T]]]) -> Page[T]:
     return Page(
+        fetch=fetch,
         items=items,
         page=meta.current_page,
         page_size=meta.per_page,
@@ -178,7 +179,7 @@ class Users(_Resource):
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
         response = await self._call("users_list", params={"page": page, "perpage": per_page})
         result = response.decode(UserPage)
-        return _page(result.data, result.meta)
+        return _page(result.data, result.meta, lambda n: self._fetch(n, per_page))
 
     @operation("users_get")
     async def get(self, user_id: int) -> User:
@@ -260,7 +261,7 @@ class Products(_Resource):
             "products_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(ProductPage)
-        return _page(result.data, result.meta)
+        return _page(result.data, result.meta, lambda n: self._fetch(n, per_page, filters))
 
     @operation("products_get")
     async def get(self, product: int | str, *, fetch_hidden: bool = False) -> Product:
@@ -415,7 +416,7 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(result.data, result.meta)
+        return _page(result.data, result.meta, lambda n: self._fetch(n, per_page, filters))
 
     @operation("orders_get")
     async def get(self, order_id: int) -> Order:
