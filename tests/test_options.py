@@ -244,3 +244,24 @@ def test_public_names_and_sandbox_repr() -> None:
         assert sb.reflow_url in shown
         assert sb.pocketsflow_test_key not in shown
         assert sb.reflow_api_key not in shown
+
+
+@pytest.mark.looptime(noop_cycles=5)
+@pytest.mark.parametrize("count", [1, 5, 15, 30, 47, 200])
+async def test_the_forecast_matches_the_slots_the_limiter_then_hands_out(count: int) -> None:
+    limiter = WindowLimiter(RateLimit(requests=10, period=64, margin=0))  # exact floats
+    for _ in range(7):
+        await limiter.acquire()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    predicted = limiter.forecast(count)
+    for _ in range(count):
+        await limiter.acquire()
+    assert loop.time() - started == pytest.approx(predicted)
+    paced = PacedLimiter(RateLimit(requests=3, period=8, margin=0))
+    await paced.acquire()
+    started = loop.time()
+    predicted = paced.forecast(4)
+    for _ in range(4):
+        await paced.acquire()
+    assert loop.time() - started == pytest.approx(predicted, abs=0.01)

@@ -28,6 +28,7 @@ import attrs
 
 from storeflow._cli_args import non_negative_int, positive_float, positive_int
 from storeflow._cli_export import add_demo_command, add_export_command
+from storeflow._version import __version__
 from storeflow.sandbox import Faults, Sandbox, Scale
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ __all__ = ["main"]
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
-_INSTALL_HINT: Final = "storeflow: the command line needs its extra: pip install 'storeflow[cli]'"
+_INSTALL_HINT: Final = (
+    "storeflow: the command line needs its extra: pip install 'storeflow[cli]' "
+    "(from a clone of the repository: pip install '.[cli]')"
+)
 
 
 def _faults(text: str) -> Faults:
@@ -195,10 +199,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="storeflow", description="Pocketsflow and Reflow from the command line."
     )
+    parser.add_argument("--version", action="version", version=f"storeflow {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in _COMMANDS:
         add_command(subparsers)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The subcommand's usage, which lists the flags it has, not the top level's.
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

@@ -179,6 +179,21 @@ class _Log:
     def pause_until(self, t: float) -> None:
         self.resume_at = max(self.resume_at, t)
 
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        if count <= 0:
+            return now
+        trial = _Log(self.resume_at, list(self.slots))
+        simulated = min(count, 2 * rate.requests)
+        slots = [trial.reserve(now, rate) for _ in range(simulated)]
+        if count == simulated:
+            return slots[-1]
+        # After two windows' worth the schedule repeats: each slot is the one `requests` slots
+        # before it plus a window.
+        base = simulated - rate.requests
+        windows, index = divmod(count - 1 - base, rate.requests)
+        return slots[base + index] + windows * rate.window
+
 
 class MemoryBackend:
     """Window state in this process's memory: the default.
@@ -210,6 +225,11 @@ class MemoryBackend:
         """See :meth:`WindowBackend.resume_at`."""
         with self._lock:
             return self._log.resume_at
+
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        with self._lock:
+            return self._log.forecast(now, rate, count)
 
     def __repr__(self) -> str:
         return "MemoryBackend()"
@@ -274,6 +294,11 @@ class FileBackend:
         """See :meth:`WindowBackend.resume_at`."""
         with self._transaction() as log:
             return log.resume_at
+
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        with self._transaction() as log:
+            return log.forecast(now, rate, count)
 
     def __repr__(self) -> str:
         return f"FileBackend({self.path!r})"
@@ -348,6 +373,19 @@ class WindowLimiter:
     def next_slot(self) -> float | None:
         """The event-loop time of the earliest slot a caller is waiting for; ``None`` if none."""
         return min(self._waiting, default=None)
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted.
+
+        Read from the backend's log when it can say (the built-in backends can); otherwise the
+        full rate is assumed from now.
+        """
+        now = asyncio.get_running_loop().time()
+        forecast = getattr(self.backend, "forecast", None)
+        if forecast is None:
+            return max(count, 0) * self.rate.window / self.rate.requests
+        when: float = forecast(now, self.rate, count)
+        return max(when - now, 0.0)
 
     def pause(self, seconds: float) -> None:
         """Admit nobody, through this limiter's backend, for the next ``seconds`` seconds.
@@ -428,6 +466,14 @@ class PacedLimiter:
             return None
         return max(self._resume_at, self._last + self.interval)
 
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted."""
+        if count <= 0:
+            return 0.0
+        now = asyncio.get_running_loop().time()
+        first = max(now, self._resume_at, self._last + self.interval * (self._queued + 1))
+        return first + (count - 1) * self.interval - now
+
     def pause(self, seconds: float) -> None:
         """Admit nobody for the next ``seconds`` seconds, including tasks already waiting.
 
@@ -442,7 +488,7 @@ class PacedLimiter:
 
 @runtime_checkable
 class BoundedLimiter(Limiter, Protocol):
-    """A limiter that can refuse a wait longer than a bound, and say when its next slot is.
+    """A limiter that can refuse a wait longer than a bound, and say when its slots come.
 
     :class:`WindowLimiter` and :class:`PacedLimiter` are; ``max_wait`` needs one.
     """
@@ -452,6 +498,9 @@ class BoundedLimiter(Limiter, Protocol):
 
     def next_slot(self) -> float | None:
         """The loop time of the next slot a caller waits for, ``None`` if nobody waits."""
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted."""
 
 
 def check_max_wait(max_wait: object) -> float | None:

@@ -171,7 +171,7 @@ class Output:
             if not self.part.exists():
                 if not self.final.exists():
                     raise ExportError(
-                        f"{self.checkpoint_path} has no {self.part.name} to resume; "
+                        f"the unfinished export of {self.final} has lost what it wrote; "
                         f"start over with {_OVERWRITE}"
                     )
                 self.checkpoint_path.unlink()
@@ -195,7 +195,7 @@ class Output:
             # With resume but no checkpoint, a .part file holds nothing known to be complete.
             if not resume and (stored is not None or self.part.exists()):
                 raise ExportError(
-                    f"an unfinished export of {self.final} is there ({self.part.name}): "
+                    f"an unfinished export of {self.final} is there: "
                     f"continue it with {_RESUME}, or start over with {_OVERWRITE}"
                 )
             if self.final.exists():
