@@ -218,15 +218,14 @@ class Display:
         if p.total_pages is None:
             return "?"
         left = max(p.total_pages - p.pages, 0)
-        estimates = []
         watch = self.watches.get(row.api)
-        schedule = None if watch is None else watch.forecast(left)
-        if schedule is not None:
-            estimates.append(schedule)  # the limiter's slots for the pages left
+        schedule = (None if watch is None else watch.forecast(left)) or 0.0
         fetched = p.pages - row.first_pages
         if fetched > 0 and p.elapsed > 0:
-            estimates.append(left * p.elapsed / fetched)  # the pace so far
-        return duration(max(estimates)) if estimates else "?"
+            # The pace so far, or the limiter's slots for the pages left if they come later.
+            return duration(max(schedule, left * p.elapsed / fetched))
+        # No pace yet: only a wait the limiter already knows of is worth showing.
+        return duration(schedule) if schedule >= 1 else "?"
 
     def render(self) -> RenderableType:
         """The live view: a labelled table of the collections, then any waits."""

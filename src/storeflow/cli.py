@@ -1,16 +1,19 @@
 """The ``storeflow`` command.
 
 ```
-storeflow export pocketsflow|reflow COLLECTION|all [--out PATH] [--format jsonl|csv] [--resume]
+storeflow --version
+storeflow export pocketsflow|reflow COLLECTION|all [--out PATH|DIR/] [--format jsonl|csv]
+                 [--resume|--overwrite] [--timeout SECONDS] [--max-retries N] [--public-only]
 storeflow demo [--out exports]
 storeflow sandbox [--port 8080] [--seed N] [--orders N] [--rate-limit fixed|sliding|off]
                   [--faults latency=0.05,error_rate=0.05] [--time-scale X]
 ```
 
-The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``): without rich,
-``storeflow`` says so in one line and exits with status 2. Each subcommand registers itself with
-:func:`main`'s parser through an ``add_*`` function that sets a ``handler`` default: a function
-taking the parsed arguments and returning the exit status.
+The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``, or ``'.[cli]'`` from a
+clone): without rich, ``storeflow`` says so in one line and exits with status 2. An unknown
+option is reported with the usage of the subcommand it was given to. Each subcommand registers
+itself with :func:`main`'s parser through an ``add_*`` function that sets a ``handler``
+default: a function taking the parsed arguments and returning the exit status.
 """
 
 from __future__ import annotations
