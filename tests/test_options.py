@@ -9,9 +9,9 @@ import math
 
 import pytest
 from aiohttp import web
-from tests._loopback import KEY, answering, serve
 
 import storeflow
+from _loopback import KEY, answering, serve
 from storeflow import (
     APIError,
     FileBackend,
