@@ -8,7 +8,6 @@ import asyncio
 import io
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,20 +64,6 @@ def test_an_unknown_flag_prints_the_subcommand_s_usage(capsys: pytest.CaptureFix
     assert err.startswith("usage: storeflow export ")
     assert "--max-retries" in err
     assert err.splitlines()[-1] == "storeflow export: error: unrecognized arguments: --no-such-flag"
-
-
-def test_without_the_cli_extra_the_hint_works_from_a_clone() -> None:
-    import subprocess
-
-    blocked = "import sys; sys.modules['rich'] = None; from storeflow.cli import main; "
-    result = subprocess.run(
-        [sys.executable, "-c", blocked + "sys.exit(main(['--version']))"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "pip install '.[cli]'" in result.stderr
 
 
 async def test_a_host_that_never_answers_is_reported_within_the_timeout(tmp_path: Path) -> None:
