@@ -33,6 +33,8 @@ _STATUS_EVERY: Final = 5.0  # seconds between plain lines repeating the same kin
 _TICK: Final = 0.25  # seconds between looks at what the requests wait for
 _SLOW_ANSWER: Final = 3.0  # an answer this late is reported (sooner with short timeouts)
 _SLOT_SHOWN: Final = 1.0  # a limiter wait this long is reported
+# Jobs shorter than a second get no per-second rate (0.95 s prints as "1.0 s", and has one).
+_RATED: Final = 0.95
 _SECONDS: Final = re.compile(r"\d+ s\b")
 
 
@@ -68,7 +70,7 @@ def count(n: int) -> str:
 def summary_line(s: ExportSummary) -> str:
     """The one line printed for a finished collection (a rate only for jobs of a second+)."""
     resumed = " (resumed)" if s.resumed else ""
-    rate = f", {s.rate:,.0f} records/s" if s.elapsed >= 1 else ""
+    rate = f", {s.rate:,.0f} records/s" if s.elapsed >= _RATED else ""
     return (
         f"{s.api} {s.collection}: {s.records} records in {s.pages} pages{resumed}, "
         f"{s.requests} requests, {s.retries} retries, {s.rate_limited} rate-limited (429), "
@@ -204,7 +206,7 @@ class Display:
     def _plain_line(p: ExportProgress) -> str:
         expected = "" if p.expected_total is None else f"/{p.expected_total}"
         pages = "" if p.total_pages is None else f"/{p.total_pages}"
-        rate = f"{p.rate:,.0f} records/s, " if p.elapsed >= 1 else ""
+        rate = f"{p.rate:,.0f} records/s, " if p.elapsed >= _RATED else ""
         return (
             f"{p.api} {p.collection}: {p.records}{expected} records, {p.pages}{pages} pages, "
             f"{rate}{p.requests} requests, {p.retries} retries, "
