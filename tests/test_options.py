@@ -133,7 +133,7 @@ async def test_raw_request_id_and_error_headers() -> None:
     routes = {
         "/users/me": answering(ME, x_request_id="req-42"),
         "/products/0123456789abcdef01234567": answering(
-            {"message": "nope"}, 404, x_request_id="req-43", X_Extra="yes"
+            {"message": "nope"}, 404, x_request_id="req-43", X_Extra="yes", X_Echo=KEY
         ),
     }
     async with serve(routes) as server, Pocketsflow(KEY, base_url=server.url) as pf:
@@ -143,6 +143,7 @@ async def test_raw_request_id_and_error_headers() -> None:
         with pytest.raises(NotFoundError) as caught:
             await pf.products.get("0123456789abcdef01234567")
         assert caught.value.headers["X-Extra"] == "yes"
+        assert KEY not in caught.value.headers["X-Echo"]
         assert caught.value.request_id == "req-43"
 
 

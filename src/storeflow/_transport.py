@@ -759,7 +759,8 @@ class Transport:
             body=self._redact(_text(reply.body)) if reply.body else None,
             request_id=request_id(reply.headers),
             retry_after=retry_after,
-            headers=reply.headers,
+            # An error travels far (logs, pickles): mask the key should a header echo it.
+            headers={name: self._redact(value) for name, value in reply.headers.items()},
         )
 
     def _redact(self, text: str) -> str:
