@@ -1,7 +1,9 @@
 """storeflow inside aiohttp.web: one Pocketsflow client for the whole application.
 
 The client is created when the application starts and closed when it stops (``cleanup_ctx``),
-so every request shares one connection pool and one rate limiter. Storeflow's errors become JSON
+so every request shares one connection pool and one rate limiter. A handler waits at most
+``MAX_WAIT`` seconds for a rate-limit slot: when the budget is spent it answers 503 with a
+``Retry-After`` at once instead of hanging for up to a minute. Storeflow's errors become JSON
 answers: a refused argument is a 400, a missing record a 404, any other failure upstream a 502.
 
 With a webhook secret (``POCKETSFLOW_WEBHOOK_SECRET``, ``REFLOW_WEBHOOK_SECRET``) it also receives
@@ -9,24 +11,34 @@ that API's webhooks at ``POST /webhooks/pocketsflow`` or ``/webhooks/reflow``: e
 verified (401 when the signature is wrong), parsed into a typed event, answered 200 at once and
 handled once (a repeat is acknowledged and skipped) after the answer.
 
-Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
-another server, such as a local sandbox)::
+Run it (needs only storeflow; the key comes from ``POCKETSFLOW_API_KEY``;
+``POCKETSFLOW_BASE_URL`` points it at another server, such as a local sandbox). It listens on
+127.0.0.1:8090 (``HOST`` and ``PORT`` change that; 8090 stays clear of the sandbox's 8080/8081)::
 
     POCKETSFLOW_API_KEY=pk_test_... python examples/aiohttp_app.py
-    curl localhost:8080/products
-    curl 'localhost:8080/orders/recent?limit=5'
+    curl localhost:8090/products
+    curl 'localhost:8090/orders/recent?limit=5'
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
 from aiohttp import web
 
-from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
+from storeflow import (
+    APIError,
+    NotFoundError,
+    Pocketsflow,
+    RateLimit,
+    RateLimitError,
+    StoreflowError,
+    ValidationError,
+)
 from storeflow.pocketsflow.models import Order, OrderCompletedEvent, Product
 from storeflow.webhooks import Deduplicator, WebhookEvent, WebhookReceiver, aiohttp_handler
 
@@ -36,6 +48,9 @@ POCKETSFLOW = web.AppKey("pocketsflow", Pocketsflow)
 """Where the application keeps its one client."""
 WEBHOOK_EVENTS = web.AppKey("webhook_events", list)
 """Every webhook event the application handled, oldest first."""
+
+MAX_WAIT = 2.0
+"""The longest a handler waits for a rate-limit slot, in seconds."""
 
 
 def product_json(product: Product) -> dict[str, Any]:
@@ -86,6 +101,12 @@ async def storeflow_errors(
         return web.json_response({"error": str(exc)}, status=400)
     except NotFoundError as exc:
         return web.json_response({"error": exc.message}, status=404)
+    except RateLimitError as exc:
+        # The budget is spent (or the API said 429): tell the caller when to come back.
+        retry = str(math.ceil(exc.retry_after or 1))
+        return web.json_response(
+            {"error": "busy, retry later"}, status=503, headers={"Retry-After": retry}
+        )
     except APIError as exc:
         return web.json_response({"error": f"upstream: {exc.message}"}, status=502)
     except StoreflowError:
@@ -123,11 +144,11 @@ def create_app(
     """The application; ``client_options`` go to :class:`~storeflow.Pocketsflow`.
 
     Without options the client reads its key from ``POCKETSFLOW_API_KEY`` and its base URL
-    from ``POCKETSFLOW_BASE_URL`` when that is set; the webhook secrets come from
-    ``POCKETSFLOW_WEBHOOK_SECRET`` and ``REFLOW_WEBHOOK_SECRET`` (no route without one).
+    from ``POCKETSFLOW_BASE_URL`` when that is set, and waits at most :data:`MAX_WAIT` for a
+    rate-limit slot; the webhook secrets come from ``POCKETSFLOW_WEBHOOK_SECRET`` and
+    ``REFLOW_WEBHOOK_SECRET`` (no route without one).
     """
-    if "base_url" not in client_options and os.environ.get("POCKETSFLOW_BASE_URL"):
-        client_options["base_url"] = os.environ["POCKETSFLOW_BASE_URL"]
+    client_options.setdefault("rate_limit", RateLimit(max_wait=MAX_WAIT))
     secrets: dict[Literal["pocketsflow", "reflow"], str | None] = {
         "pocketsflow": pocketsflow_webhook_secret or os.environ.get("POCKETSFLOW_WEBHOOK_SECRET"),
         "reflow": reflow_webhook_secret or os.environ.get("REFLOW_WEBHOOK_SECRET"),
@@ -153,4 +174,8 @@ def create_app(
 
 
 if __name__ == "__main__":
-    web.run_app(create_app(), port=int(os.environ.get("PORT", "8080")))
+    web.run_app(
+        create_app(),
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8090")),
+    )

@@ -2,16 +2,19 @@
 
 The client is created in the application's ``lifespan`` and closed when it ends, so every
 request shares one connection pool and one rate limiter; handlers get it through a dependency.
-Storeflow's errors become JSON answers: a refused argument is a 400, a missing record a 404,
-any other failure upstream a 502.
+A handler waits at most ``MAX_WAIT`` seconds for a rate-limit slot: when the budget is spent it
+answers 503 with a ``Retry-After`` at once instead of hanging for up to a minute. Storeflow's
+errors become JSON answers: a refused argument is a 400, a missing record a 404, any other
+failure upstream a 502.
 
 With a webhook secret (``POCKETSFLOW_WEBHOOK_SECRET``, ``REFLOW_WEBHOOK_SECRET``) it also receives
 that API's webhooks at ``POST /webhooks/pocketsflow`` or ``/webhooks/reflow``: each delivery is
 verified (401 when the signature is wrong), parsed into a typed event, answered 200 at once and
 handled once (a repeat is acknowledged and skipped) after the answer.
 
-Run it (the key comes from ``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at
-another server, such as a local sandbox)::
+Run it (``pip install '.[examples]'`` adds FastAPI and uvicorn; the key comes from
+``POCKETSFLOW_API_KEY``; ``POCKETSFLOW_BASE_URL`` points it at another server, such as a local
+sandbox). It listens on 127.0.0.1:8000::
 
     POCKETSFLOW_API_KEY=pk_test_... python examples/fastapi_app.py
     curl localhost:8000/products
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -29,11 +33,22 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from storeflow import APIError, NotFoundError, Pocketsflow, StoreflowError, ValidationError
+from storeflow import (
+    APIError,
+    NotFoundError,
+    Pocketsflow,
+    RateLimit,
+    RateLimitError,
+    StoreflowError,
+    ValidationError,
+)
 from storeflow.pocketsflow.models import Order, OrderCompletedEvent, Product
 from storeflow.webhooks import Deduplicator, WebhookEvent, WebhookReceiver, starlette_endpoint
 
 logger = logging.getLogger("storeflow_example")
+
+MAX_WAIT = 2.0
+"""The longest a handler waits for a rate-limit slot, in seconds."""
 
 
 def pocketsflow(request: Request) -> Pocketsflow:
@@ -69,11 +84,11 @@ def create_app(
     """The application; ``client_options`` go to :class:`~storeflow.Pocketsflow`.
 
     Without options the client reads its key from ``POCKETSFLOW_API_KEY`` and its base URL
-    from ``POCKETSFLOW_BASE_URL`` when that is set; the webhook secrets come from
-    ``POCKETSFLOW_WEBHOOK_SECRET`` and ``REFLOW_WEBHOOK_SECRET`` (no route without one).
+    from ``POCKETSFLOW_BASE_URL`` when that is set, and waits at most :data:`MAX_WAIT` for a
+    rate-limit slot; the webhook secrets come from ``POCKETSFLOW_WEBHOOK_SECRET`` and
+    ``REFLOW_WEBHOOK_SECRET`` (no route without one).
     """
-    if "base_url" not in client_options and os.environ.get("POCKETSFLOW_BASE_URL"):
-        client_options["base_url"] = os.environ["POCKETSFLOW_BASE_URL"]
+    client_options.setdefault("rate_limit", RateLimit(max_wait=MAX_WAIT))
     secrets: dict[Literal["pocketsflow", "reflow"], str | None] = {
         "pocketsflow": pocketsflow_webhook_secret or os.environ.get("POCKETSFLOW_WEBHOOK_SECRET"),
         "reflow": reflow_webhook_secret or os.environ.get("REFLOW_WEBHOOK_SECRET"),
@@ -114,6 +129,14 @@ def create_app(
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return JSONResponse({"error": exc.message}, status_code=404)
 
+    @app.exception_handler(RateLimitError)
+    async def busy(_: Request, exc: RateLimitError) -> JSONResponse:
+        # The budget is spent (or the API said 429): tell the caller when to come back.
+        retry = str(math.ceil(exc.retry_after or 1))
+        return JSONResponse(
+            {"error": "busy, retry later"}, status_code=503, headers={"Retry-After": retry}
+        )
+
     @app.exception_handler(APIError)
     async def upstream(_: Request, exc: APIError) -> JSONResponse:
         return JSONResponse({"error": f"upstream: {exc.message}"}, status_code=502)
@@ -146,4 +169,8 @@ def create_app(
 if __name__ == "__main__":
     import uvicorn
 
-    uvicorn.run(create_app(), port=int(os.environ.get("PORT", "8000")))
+    uvicorn.run(
+        create_app(),
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8000")),
+    )

@@ -182,7 +182,8 @@ def test_malformed_base_urls_are_refused(url: str) -> None:
     [
         ({"max_retries": -1}, "max_retries"),
         ({"max_connections": 0}, "max_connections"),
-        ({"timeout": 5}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
+        ({"timeout": 0}, "timeout"),
         ({"rate_limit": 200}, "rate_limit"),
         ({"headers": {"authorization": "Bearer other"}}, "headers"),
     ],

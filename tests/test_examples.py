@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ import uvicorn
 from aiohttp.test_utils import TestServer
 
 from _loopback import free_port
-from storeflow import Pocketsflow
+from storeflow import Pocketsflow, RateLimit
 from storeflow._serde import structure
 from storeflow.pocketsflow.models import Order, Product
 from storeflow.sandbox import Sandbox
@@ -166,3 +167,34 @@ async def test_example_answers_502_when_the_api_is_unreachable(name: str) -> Non
     ):
         assert response.status == 502
         assert await response.json() == {"error": "upstream unavailable"}
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+async def test_example_answers_503_at_once_when_the_budget_is_spent(
+    name: str, sandbox: Sandbox
+) -> None:
+    serving, _ = SERVERS[name]
+    options = client_options(sandbox)
+    options["rate_limit"] = RateLimit(requests=1, period=600, max_wait=load_example(name).MAX_WAIT)
+    app = load_example(name).create_app(**options)
+    async with serving(app) as base_url, aiohttp.ClientSession(base_url) as http:
+        async with http.get("/products") as response:
+            assert response.status == 200
+        async with http.get("/products") as response:
+            assert response.status == 503
+            assert int(response.headers["Retry-After"]) >= 600
+    assert sandbox.stats().pocketsflow.by_route == {"GET /products": 1}
+
+
+def test_examples_are_installable_as_the_readme_says() -> None:
+    """The FastAPI app's dependencies are the ``examples`` extra; the aiohttp app binds the
+    loopback address by default, on a port the sandbox does not take."""
+    import tomllib
+
+    project = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())["project"]
+    extra = {re.split("[<>=]", req)[0] for req in project["optional-dependencies"]["examples"]}
+    assert {"fastapi", "uvicorn"} <= extra
+    assert "pip install '.[examples]'" in (EXAMPLES.parent / "README.md").read_text()
+    source = (EXAMPLES / "aiohttp_app.py").read_text()
+    assert 'os.environ.get("HOST", "127.0.0.1")' in source
+    assert 'os.environ.get("PORT", "8090")' in source

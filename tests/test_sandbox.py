@@ -1485,7 +1485,8 @@ def test_cli_without_rich_says_how_to_install(
     monkeypatch.setitem(sys.modules, "rich", None)
     assert main(["sandbox"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "storeflow: the command line needs its extra: pip install 'storeflow[cli]'"
+        "storeflow: the command line needs its extra: pip install 'storeflow[cli]' "
+        "(from a clone of the repository: pip install '.[cli]')"
     )
 
 

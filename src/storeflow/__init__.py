@@ -32,24 +32,37 @@ from storeflow.errors import (
 )
 
 if TYPE_CHECKING:
+    from storeflow._raw import RawResponse
     from storeflow._serde import Model
     from storeflow._transport import Timeout
     from storeflow.pagination import Page
     from storeflow.pocketsflow import Pocketsflow
-    from storeflow.ratelimit import Limiter, RateLimit
+    from storeflow.ratelimit import (
+        FileBackend,
+        Limiter,
+        MemoryBackend,
+        PacedLimiter,
+        RateLimit,
+        WindowLimiter,
+    )
     from storeflow.reflow import Reflow
 else:
     # The clients (and aiohttp) load on first use: see storeflow._lazy for why.
     __getattr__, __dir__ = lazy_names(
         __name__,
         {
+            "FileBackend": "storeflow.ratelimit",
             "Limiter": "storeflow.ratelimit",
             "Model": "storeflow._serde",
+            "MemoryBackend": "storeflow.ratelimit",
+            "PacedLimiter": "storeflow.ratelimit",
             "Page": "storeflow.pagination",
             "Pocketsflow": "storeflow.pocketsflow",
             "RateLimit": "storeflow.ratelimit",
+            "RawResponse": "storeflow._raw",
             "Reflow": "storeflow.reflow",
             "Timeout": "storeflow._transport",
+            "WindowLimiter": "storeflow.ratelimit",
         },
     )
 
@@ -59,13 +72,17 @@ __all__ = [
     "BadRequestError",
     "ConnectionError",
     "DecodeError",
+    "FileBackend",
     "Limiter",
+    "MemoryBackend",
     "Model",
     "NotFoundError",
+    "PacedLimiter",
     "Page",
     "Pocketsflow",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
     "Reflow",
     "ServerError",
     "StoreflowError",
@@ -74,6 +91,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "WebhookSignatureError",
+    "WindowLimiter",
     "__version__",
     "errors",
 ]

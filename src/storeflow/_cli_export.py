@@ -19,33 +19,35 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import re
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from storeflow._cli_args import positive_int, seconds
+from storeflow._cli_args import non_negative_int, positive_float, positive_int, seconds
+from storeflow._cli_progress import Display, Watch, console_for, summary_line
 from storeflow.errors import ExportStateError, StoreflowError, ValidationError
 from storeflow.export import (
     API_NAMES,
     COLLECTIONS,
     FORMATS,
-    ExportProgress,
+    ApiName,
     ExportSummary,
     export,
     export_all,
     output_name,
 )
+from storeflow.export._checkpoint import Output
+from storeflow.export._collections import get
 from storeflow.pocketsflow import Pocketsflow
 from storeflow.reflow import Reflow
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress, TaskID
 
 __all__ = ["add_demo_command", "add_export_command", "run_demo", "run_export"]
 
@@ -54,8 +56,6 @@ EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
 
-_LOG_EVERY: Final = 2.0  # seconds between plain progress lines per collection
-_IDLE: Final = 2.0  # seconds without a page before the live display says "waiting"
 _DEMO_SEED: Final = 2024
 # Enough orders that their pages outrun one window's 200 requests, so the demo shows the
 # limiter waiting for the next window rather than drawing 429s.
@@ -94,9 +94,10 @@ def add_export_command(subparsers: Any) -> None:
     parser.add_argument("collection", help="the collection to export, or 'all'")
     parser.add_argument(
         "--out",
-        type=Path,
-        help="output file, or a directory to put <api>_<collection>.<format> in; default "
-        "./<api>_<collection>.<format> (./exports/ for 'all')",
+        help="output file, or a directory (an existing one, or a new one written with a "
+        "trailing /) to put <api>_<collection>.<format> in; default "
+        "./<api>_<collection>.<format> (./exports/ for 'all'). Exports go to files so that "
+        "they can resume: '-' (stdout) is refused",
     )
     parser.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
     parser.add_argument(
@@ -136,6 +137,23 @@ def add_export_command(subparsers: Any) -> None:
         "--project-id", type=positive_int, help="Reflow project id (default: $REFLOW_PROJECT_ID)"
     )
     parser.add_argument("--test-mode", action="store_true", help="use Reflow's test API")
+    parser.add_argument(
+        "--public-only",
+        action="store_true",
+        help="with 'reflow all' and no key: export only the collections that need none",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="the most one request attempt may take, connecting included (default: connect "
+        "10 s, whole attempt 60 s)",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        help="further attempts after a failed request (default 2)",
+    )
     parser.set_defaults(handler=run_export)
 
 
@@ -165,116 +183,6 @@ def add_demo_command(subparsers: Any) -> None:
 # -- progress -------------------------------------------------------------------------------------
 
 
-def _console(stream: TextIO) -> Console:
-    """A rich console on ``stream`` (``storeflow.cli.main`` has checked that rich is there)."""
-    from rich.console import Console
-
-    # Off a terminal rich assumes 80 columns, too narrow for the summary table.
-    return Console(file=stream, width=None if stream.isatty() else 120)
-
-
-class _Display:
-    """Shows export progress: a rich live display, or plain lines on ``stream``."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.console = _console(stream) if stream.isatty() else None
-        self._progress: Progress | None = None
-        self._tasks: dict[tuple[str, str], TaskID] = {}
-        self._last_line: dict[tuple[str, str], float] = {}
-
-    @contextmanager
-    def live(self) -> Iterator[_Display]:
-        if self.console is None:
-            yield self
-            return
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            ProgressColumn,
-            Task,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
-
-        class Pace(ProgressColumn):
-            """Records a second so far, or how long the export has waited for its next page
-            (the rate limiter's pause once a window's budget is spent, or a slow API)."""
-
-            def render(self, task: Task) -> Text:
-                now = time.monotonic()
-                idle = now - task.fields["last_page_at"]
-                if not task.finished and idle >= _IDLE:
-                    return Text(f"waiting {idle:>3.0f} s ", style="yellow")
-                rate = task.fields["run_records"] / max(now - task.fields["started_at"], 1e-9)
-                return Text(f"{rate:>7.0f} rec/s")
-
-        progress = Progress(
-            TextColumn("[bold]{task.description:<26}"),
-            BarColumn(bar_width=24),
-            TextColumn("{task.completed:>9,.0f}/{task.fields[expected]:<9}"),
-            TextColumn("{task.fields[pages]:>11} pages"),
-            Pace(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TimeElapsedColumn(),
-            TextColumn("retries {task.fields[retries]}  429s {task.fields[limited]}"),
-            console=self.console,
-            refresh_per_second=8,
-        )
-        self._progress = progress
-        with progress:
-            yield self
-        self._progress = None
-
-    def update(self, p: ExportProgress) -> None:
-        key = (p.api, p.collection)
-        if self._progress is not None:
-            now = time.monotonic()
-            fields: dict[str, Any] = {
-                "expected": "?" if p.expected_total is None else f"{p.expected_total:,}",
-                "pages": f"{p.pages}/{'?' if p.total_pages is None else p.total_pages}",
-                "run_records": p.records_this_run,
-                "started_at": now - p.elapsed,
-                "last_page_at": now,
-                "retries": p.retries,
-                "limited": p.rate_limited,
-            }
-            task = self._tasks.get(key)
-            if task is None:
-                task = self._progress.add_task(f"{p.api} {p.collection}", **fields)
-                self._tasks[key] = task
-            self._progress.update(
-                task, completed=p.records, total=p.expected_total or None, **fields
-            )
-            return
-        now = time.monotonic()
-        if not p.done and now - self._last_line.get(key, 0.0) < _LOG_EVERY:
-            return
-        self._last_line[key] = now
-        expected = "" if p.expected_total is None else f"/{p.expected_total}"
-        pages = "" if p.total_pages is None else f"/{p.total_pages}"
-        print(
-            f"{p.api} {p.collection}: {p.records}{expected} records, {p.pages}{pages} pages, "
-            f"{p.rate:.0f} records/s, {p.requests} requests, {p.retries} retries, "
-            f"{p.rate_limited} rate-limited (429), {p.elapsed:.1f} s"
-            + (" - done" if p.done else ""),
-            file=self.stream,
-            flush=True,
-        )
-
-
-def _summary_line(s: ExportSummary) -> str:
-    resumed = " (resumed)" if s.resumed else ""
-    return (
-        f"{s.api} {s.collection}: {s.records} records in {s.pages} pages{resumed}, "
-        f"{s.requests} requests, {s.retries} retries, {s.rate_limited} rate-limited (429), "
-        f"{s.elapsed:.1f} s, {s.rate:.0f} records/s -> {s.path}"
-    )
-
-
 def _mismatch_line(s: ExportSummary) -> str:
     return (
         f"warning: {s.api} {s.collection}: wrote {s.records} records but the API counts "
@@ -295,6 +203,30 @@ _RESUME_HINT: Final = (
     "--resume to continue"
 )
 
+#: Python argument names as the command's flags spell them, for messages from the library.
+_FLAGS: Final = {
+    "project_id": "--project-id",
+    "api_key": "--api-key",
+    "base_url": "--base-url",
+    "start_date": "--start-date",
+    "end_date": "--end-date",
+    "checkpoint_interval": "--checkpoint-interval",
+    "max_retries": "--max-retries",
+    "test_mode": "--test-mode",
+    "resume=True (--resume)": "--resume",
+    "overwrite=True (--overwrite)": "--overwrite",
+    "resume": "--resume",
+    "overwrite": "--overwrite",
+}
+_WORDS: Final = re.compile("|".join(rf"(?<![\w=-]){re.escape(name)}(?![\w-])" for name in _FLAGS))
+#: The suffixes of the files an unfinished export keeps next to its output.
+_WORK_FILES: Final = re.compile(r"\.(?:part|checkpoint\.json)\b")
+
+
+def _in_flags(message: str) -> str:
+    """``message`` with the library's argument names replaced by the command's flags."""
+    return _WORDS.sub(lambda match: _FLAGS[match.group(0)], message)
+
 
 def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUME_HINT) -> int:
     """Run ``main`` in a new event loop, turning expected failures into one line and a code;
@@ -305,66 +237,150 @@ def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUM
         print(interrupted, file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except (ValidationError, ExportStateError) as exc:
-        return _fail(str(exc).splitlines()[0], EXIT_USAGE)
+        return _fail(_in_flags(str(exc).splitlines()[0]), EXIT_USAGE)
     except StoreflowError as exc:
-        return _fail(str(exc).splitlines()[0])
+        return _fail(_in_flags(str(exc).splitlines()[0]))
     except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
+        # Name the output, not the work files beside it.
+        where = f": {_WORK_FILES.sub('', os.fspath(exc.filename))}" if exc.filename else ""
         return _fail(f"{exc.strerror or exc}{where}")
 
 
 def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
-    base_url = args.base_url or os.environ.get(_BASE_URL_ENV[args.api]) or None
+    base_url = args.base_url or None  # the clients read $POCKETSFLOW_BASE_URL / $REFLOW_BASE_URL
+    options: dict[str, Any] = {"base_url": base_url}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
     if args.api == "pocketsflow":
         if args.project_id is not None or args.test_mode:
             raise ValidationError(
                 "--project-id/--test-mode", "apply to reflow only (the key selects test mode)"
             )
-        options: dict[str, Any] = {} if base_url is None else {"base_url": base_url}
         return Pocketsflow(api_key=args.api_key, **options)
     return Reflow(
-        project_id=args.project_id,
-        api_key=args.api_key,
-        test_mode=args.test_mode,
-        base_url=base_url,
+        project_id=args.project_id, api_key=args.api_key, test_mode=args.test_mode, **options
     )
+
+
+def _needing_a_key(api: ApiName, names: list[str]) -> list[str]:
+    return [name for name in names if get(api, name).operation.auth == "required"]
+
+
+def _collections(args: argparse.Namespace) -> list[str]:
+    """The collections to export; refuses ``reflow all`` without a key unless public-only.
+
+    Raises:
+        ValidationError: what was asked cannot be exported as it stands.
+    """
+    names = list(COLLECTIONS[args.api])
+    if args.collection != "all":
+        if args.collection not in names:
+            raise ValidationError(
+                "collection",
+                f"{args.api} has no collection {args.collection!r}; choose one of "
+                f"{', '.join(names)} or all",
+            )
+        names = [args.collection]
+    if args.public_only and (args.api, args.collection) != ("reflow", "all"):
+        raise ValidationError("--public-only", "applies to 'reflow all' only")
+    if args.api != "reflow" or args.collection != "all":
+        return names
+    keyed = _needing_a_key(args.api, names)
+    has_key = bool(args.api_key or os.environ.get("REFLOW_API_KEY"))
+    if args.public_only:
+        if args.start_date or args.end_date:
+            raise ValidationError(
+                "--start-date/--end-date", "no public collection of reflow can be filtered by date"
+            )
+        return [name for name in names if name not in keyed]
+    if not has_key:
+        public = [name for name in names if name not in keyed]
+        raise ValidationError(
+            "--api-key",
+            f"reflow {', '.join(keyed)} need an API key: pass --api-key or set "
+            f"REFLOW_API_KEY, or add --public-only to export just {', '.join(public)}",
+        )
+    return names
+
+
+def _targets(args: argparse.Namespace, names: list[str]) -> list[tuple[str, Path]]:
+    """Where each collection goes.
+
+    Raises:
+        ValidationError: ``--out -``, or a file in a directory that does not exist.
+    """
+    out: str | None = args.out
+    if out == "-":
+        raise ValidationError(
+            "--out -",
+            "exports are written to files so that they can resume after a failure: give a "
+            "file or a directory (then read the file, e.g. cat it)",
+        )
+    if args.collection == "all":
+        folder = Path(out) if out is not None else Path("exports")
+        return [(name, folder / output_name(args.api, name, args.format)) for name in names]
+    (name,) = names
+    default = output_name(args.api, name, args.format)
+    if out is None:
+        return [(name, Path(default))]
+    path = Path(out)
+    if out.endswith(("/", os.sep)) or path.is_dir():
+        return [(name, path / default)]  # a new directory is created
+    if not path.parent.is_dir():
+        raise ValidationError(
+            "--out",
+            f"the directory {os.fspath(path.parent)} does not exist: create it, or end --out "
+            "with / to have a new directory made",
+        )
+    return [(name, path)]
+
+
+def _unfinished(path: Path) -> bool:
+    """Whether an export into ``path`` has started (or finished) there."""
+    work = Output(path)
+    return work.checkpoint_path.exists() or work.part.exists() or path.exists()
 
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``storeflow export`` with parsed ``args``; return the exit status."""
-    names = COLLECTIONS[args.api]
-    if args.collection != "all" and args.collection not in names:
+    try:
+        names = _collections(args)
+        targets = _targets(args, names)
+    except ValidationError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if args.resume and not any(_unfinished(path) for _, path in targets):
+        where = os.fspath(targets[0][1] if len(targets) == 1 else targets[0][1].parent)
         return _fail(
-            f"{args.api} has no collection {args.collection!r}; choose one of "
-            f"{', '.join(names)} or all",
+            f"--resume: nothing to resume at {where} (no unfinished export there); run "
+            "without --resume to start one",
             EXIT_USAGE,
         )
 
     async def main() -> int:
-        display = _Display(sys.stderr)
-        options: dict[str, Any] = {
-            "format": args.format,
-            "concurrency": args.concurrency,
-            "resume": args.resume,
-            "overwrite": args.overwrite,
-            "start_date": args.start_date,
-            "end_date": args.end_date,
-            "progress": display.update,
-            "checkpoint_interval": args.checkpoint_interval,
-        }
         async with _client(args) as client:
-            with display.live():
-                if args.collection == "all":
-                    out = args.out if args.out is not None else Path("exports")
-                    summaries = await export_all(client, out, **options)
+            display = Display(sys.stderr, [Watch(args.api, client)])
+            options: dict[str, Any] = {
+                "format": args.format,
+                "concurrency": args.concurrency,
+                "resume": args.resume,
+                "overwrite": args.overwrite,
+                "progress": display.update,
+                "checkpoint_interval": args.checkpoint_interval,
+            }
+            dates = {"start_date": args.start_date, "end_date": args.end_date}
+            async with display.running():
+                if args.collection == "all" and not args.public_only:
+                    folder = targets[0][1].parent
+                    summaries = await export_all(client, folder, **options, **dates)
                 else:
-                    name = output_name(args.api, args.collection, args.format)
-                    out = args.out or Path(name)
-                    if out.is_dir():
-                        out = out / name
-                    summaries = [await export(client, args.collection, out, **options)]
+                    summaries = []
+                    for name, path in targets:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        summaries.append(await export(client, name, path, **options, **dates))
         for summary in summaries:
-            print(_summary_line(summary), flush=True)
+            print(summary_line(summary), flush=True)
             if summary.mismatch:
                 print(_mismatch_line(summary), file=sys.stderr, flush=True)
         return EXIT_OK
@@ -388,8 +404,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     out: Path = args.out
     scale = attrs.evolve(Scale.demo(), orders=args.orders)
-    display = _Display(sys.stderr)
-    console = _console(sys.stdout)
+    console = console_for(sys.stdout)
     console.print(
         f"Starting the sandbox: {scale.orders:,} Pocketsflow orders, {scale.customers:,} "
         f"customers, {scale.reflow_orders:,} Reflow orders, {scale.reflow_users:,} users, ... "
@@ -411,12 +426,13 @@ def run_demo(args: argparse.Namespace) -> int:
                     base_url=sb.reflow_url,
                 ) as rf,
             ):
+                display = Display(sys.stderr, [Watch("pocketsflow", pf), Watch("reflow", rf)])
                 options: dict[str, Any] = {
                     "format": args.format,
                     "overwrite": True,
                     "progress": display.update,
                 }
-                with display.live():
+                async with display.running():
                     try:
                         async with asyncio.TaskGroup() as group:
                             exports = [

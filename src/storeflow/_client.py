@@ -1,14 +1,44 @@
-"""What both API clients share: the transport, the context manager, the escape hatch."""
+"""What both API clients share: the transport, the context manager, the escape hatch, per-call
+options and raw responses."""
 
 from __future__ import annotations
 
+import copy
+import logging
+import os
+import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
-from storeflow._transport import Transport
+from storeflow import _raw
+from storeflow._options import UNSET, TransportView, Unset
+from storeflow._transport import Timeout, Transport, TransportStats
 
-__all__ = ["BaseClient"]
+__all__ = ["LOG_ENV", "BaseClient", "setup_logging"]
+
+LOG_ENV: Final = "STOREFLOW_LOG"
+"""Set to ``debug`` or ``info`` to see the ``storeflow`` logger's records on stderr."""
+
+
+def setup_logging() -> None:
+    """Send the ``storeflow`` logger's records to stderr when ``STOREFLOW_LOG`` asks for it.
+
+    ``debug`` shows one line per HTTP attempt (method, path with its query, status, time);
+    ``info`` the less chatty records. Done once per process; anything else leaves logging to the
+    application, as a library should.
+    """
+    level = {"debug": logging.DEBUG, "info": logging.INFO}.get(
+        os.environ.get(LOG_ENV, "").strip().lower()
+    )
+    logger = logging.getLogger("storeflow")
+    if level is None or any(getattr(h, "storeflow_env", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+    handler.storeflow_env = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 class BaseClient:
@@ -21,7 +51,64 @@ class BaseClient:
     """
 
     def __init__(self, transport: Transport) -> None:
+        setup_logging()
+        self._attach(transport)
+
+    def _attach(self, transport: Transport) -> None:
+        """Send through ``transport``: subclasses also build their resources on it here."""
         self._transport = transport
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_wait: float | Unset | None = UNSET,
+    ) -> Self:
+        """A view of this client with other options, for a call or a group of calls::
+
+            page = await pf.with_options(timeout=5, max_retries=0).orders.list()
+
+        The view shares this client's session, connection pool, rate limiter and stats;
+        closing it (or leaving its ``async with``) closes nothing. Options not given stay as
+        they are: ``timeout`` (a number or a :class:`~storeflow.Timeout`), ``max_retries``,
+        ``headers`` (added to the client's), ``max_wait`` (the longest a request may wait for
+        a rate-limit slot before :class:`~storeflow.RateLimitError` is raised with nothing
+        sent; ``None`` for no bound).
+
+        Raises:
+            ValidationError: an option is invalid, or ``max_wait`` is given for a client whose
+                limiter cannot predict its wait (one not built from a ``RateLimit``).
+        """
+        view = copy.copy(self)
+        view._attach(
+            TransportView(
+                self._transport,
+                timeout=timeout,
+                max_retries=max_retries,
+                headers=headers,
+                max_wait=max_wait,
+            )
+        )
+        return view
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This client's methods, returning a :class:`~storeflow.RawResponse` each::
+
+            raw = await pf.with_raw_response.orders.list()
+            raw.status, raw.headers, raw.request_id
+            page = raw.parse()
+
+        Every method that sends one request is there (``iter()`` is not: it sends many).
+        """
+        return _raw.RawProxy(self)
+
+    @property
+    def stats(self) -> TransportStats:
+        """What this client (and every view of it) has sent so far."""
+        return self._transport.stats
 
     @property
     def base_url(self) -> str:
@@ -70,6 +157,7 @@ class BaseClient:
             DecodeError: a successful response whose body is not JSON.
         """
         response = await self._transport.request(method, path, params=params, json=json)
+        _raw.record(response)
         return response.json()
 
     def _repr_fields(self) -> dict[str, object]:

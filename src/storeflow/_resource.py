@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
-from storeflow import _serde
+from storeflow import _raw, _serde
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, Transport
 from storeflow.errors import DecodeError, ValidationError
@@ -148,6 +148,8 @@ class Resource:
         json: Any = None,
     ) -> Response:
         """Send the operation ``op_id``; see :meth:`storeflow._transport.Transport.call`."""
-        return await self._transport.call(
+        response = await self._transport.call(
             self._operations[op_id], path_params=path_params, params=params, json=json
         )
+        _raw.record(response)
+        return response

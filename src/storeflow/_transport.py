@@ -41,7 +41,15 @@ import orjson
 from storeflow import _serde, errors
 from storeflow._operation import Operation
 from storeflow._version import __version__
-from storeflow.ratelimit import EndpointLimiter, Limiter, PausableLimiter, RateLimit, limiter_for
+from storeflow.ratelimit import (
+    EndpointLimiter,
+    Limiter,
+    PausableLimiter,
+    RateLimit,
+    acquire,
+    check_max_wait,
+    limiter_for,
+)
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -53,6 +61,7 @@ __all__ = [
     "TransportStats",
     "encode_query",
     "mask_key",
+    "request_id",
 ]
 
 T = TypeVar("T")
@@ -199,6 +208,11 @@ class Response:
         """
         return self._parse(lambda body: _serde.decode(body, cls, strict=self.strict))
 
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for the request (``x-request-id`` or ``request-id``), if it sent one."""
+        return request_id(self.headers)
+
     def _parse(self, parse: Callable[[bytes], T]) -> T:
         try:
             return parse(self.body)
@@ -298,6 +312,11 @@ def _key_forms(key: str) -> list[str]:
 def _json_forms(text: str) -> set[str]:
     """``text`` as the inside of a JSON string: escaped the way orjson and ``json`` do."""
     return {orjson.dumps(text).decode()[1:-1], stdjson.dumps(text)[1:-1]}
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The request id a server put in ``headers`` (``x-request-id`` or ``request-id``)."""
+    return headers.get("x-request-id") or headers.get("request-id")
 
 
 def mask_key(key: str | None) -> str | None:
@@ -547,6 +566,9 @@ class TransportStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    outstanding: dict[int, tuple[float, int]] = attrs.field(factory=dict, repr=False)
+    """Requests sent and not answered yet: for each, when it was sent (event-loop time) and its
+    attempt number (1 for the first). What a progress display reports as "no answer yet"."""
 
 
 class Transport:
@@ -562,7 +584,7 @@ class Transport:
       ``api_key`` is set, so the key never crosses a network in clear text.
     - ``api_key``: sent as ``Authorization: Bearer <key>`` to operations that need or accept it.
     - ``api_key_env``: the environment variable named in "key missing" errors.
-    - ``timeout``: per attempt (:class:`Timeout`).
+    - ``timeout``: per attempt (:class:`Timeout`, or a number of seconds bounding both).
     - ``max_retries``: further attempts after the first (see :meth:`call` for which failures).
     - ``rate_limit``: a :class:`~storeflow.ratelimit.RateLimit` (the process-wide limiter for the
       base URL's host and port at that rate), any :class:`~storeflow.ratelimit.Limiter` (used as
@@ -586,7 +608,7 @@ class Transport:
         base_url: str,
         api_key: str | None = None,
         api_key_env: str | None = None,
-        timeout: Timeout = Timeout(),
+        timeout: Timeout | float = Timeout(),
         max_retries: int = 2,
         rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen
         session: aiohttp.ClientSession | None = None,
@@ -620,8 +642,17 @@ class Transport:
                 "must use https: the API key is only sent over plain http to localhost or a "
                 "loopback address",
             )
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+            if not timeout > 0:
+                raise errors.ValidationError(
+                    "timeout", f"must be a positive number of seconds, got {timeout!r}"
+                )
+            # A bare number bounds each attempt as a whole and its connecting alike (httpx's rule).
+            timeout = Timeout(connect=timeout, total=timeout)
         if not isinstance(timeout, Timeout):
-            raise errors.ValidationError("timeout", "must be a storeflow.Timeout")
+            raise errors.ValidationError(
+                "timeout", "must be a number of seconds or a storeflow.Timeout"
+            )
         retry = RetryPolicy(max_retries=max_retries)  # checks max_retries
         if (
             isinstance(max_connections, bool)
@@ -673,6 +704,10 @@ class Transport:
             if isinstance(rate_limit, RateLimit)
             else rate_limit
         )
+        self.max_wait: float | None = (
+            check_max_wait(rate_limit.max_wait) if isinstance(rate_limit, RateLimit) else None
+        )
+        """The longest a request waits for a limiter slot (``RateLimit.max_wait``)."""
         self._headers: dict[str, str] = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
@@ -914,7 +949,10 @@ class Transport:
             headers["Content-Type"] = "application/json"
         if auth and self._authorization is not None:
             headers["Authorization"] = self._authorization
-        log_path = path + ("?" + "&".join(name for name, _ in query) if query else "")
+        # Query values help debugging and never hold the key (it travels in a header); the
+        # redaction is for a caller who put it in a parameter anyway.
+        shown_query = "&".join(f"{name}={value}" for name, value in query)
+        log_path = path + ("?" + self.redact(shown_query) if query else "")
 
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -992,11 +1030,13 @@ class Transport:
             body=self.redact(_text(reply.body)) if reply.body else None,
             request_id=self._request_id(reply.headers),
             retry_after=retry_after,
+            # An error travels far (logs, pickles): mask the key should a header echo it.
+            headers={name: self.redact(value) for name, value in reply.headers.items()},
         )
 
     def _request_id(self, headers: Mapping[str, str]) -> str | None:
         """The response's request id, masked: a server may build it from the request's headers."""
-        value = headers.get("x-request-id") or headers.get("request-id")
+        value = request_id(headers)
         return None if value is None else self.redact(value)
 
     def redact(self, text: str) -> str:
@@ -1026,7 +1066,7 @@ class Transport:
         for hop in range(_MAX_REDIRECTS + 1):
             admitted_at = None
             if self.limiter is not None:
-                await self.limiter.acquire()
+                await acquire(self.limiter, self.max_wait, method=method, path=path)
                 admitted_at = asyncio.get_running_loop().time()
             outcome = await self._exchange(
                 session, method, url, query, body, headers, path, log_path, attempt, admitted_at
@@ -1078,6 +1118,8 @@ class Transport:
         loop = asyncio.get_running_loop()
         started = loop.time()
         self.stats.requests += 1
+        ticket = self.stats.requests
+        self.stats.outstanding[ticket] = (started, attempt)
         try:
             async with session.request(
                 method,
@@ -1115,6 +1157,8 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcome = _classify(exc, method, path, self.redact)
             shown = type(exc).__name__
+        finally:
+            del self.stats.outstanding[ticket]
         elapsed_ms = (loop.time() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d)", method, log_path, shown, elapsed_ms, attempt

@@ -1,16 +1,19 @@
 """The ``storeflow`` command.
 
 ```
-storeflow export pocketsflow|reflow COLLECTION|all [--out PATH] [--format jsonl|csv] [--resume]
+storeflow --version
+storeflow export pocketsflow|reflow COLLECTION|all [--out PATH|DIR/] [--format jsonl|csv]
+                 [--resume|--overwrite] [--timeout SECONDS] [--max-retries N] [--public-only]
 storeflow demo [--out exports]
 storeflow sandbox [--port 8080] [--seed N] [--orders N] [--rate-limit fixed|sliding|off]
                   [--faults latency=0.05,error_rate=0.05] [--time-scale X]
 ```
 
-The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``): without rich,
-``storeflow`` says so in one line and exits with status 2. Each subcommand registers itself with
-:func:`main`'s parser through an ``add_*`` function that sets a ``handler`` default: a function
-taking the parsed arguments and returning the exit status.
+The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``, or ``'.[cli]'`` from a
+clone): without rich, ``storeflow`` says so in one line and exits with status 2. An unknown
+option is reported with the usage of the subcommand it was given to. Each subcommand registers
+itself with :func:`main`'s parser through an ``add_*`` function that sets a ``handler``
+default: a function taking the parsed arguments and returning the exit status.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import attrs
 
 from storeflow._cli_args import non_negative_int, positive_float, positive_int
 from storeflow._cli_export import add_demo_command, add_export_command
+from storeflow._version import __version__
 from storeflow.sandbox import Faults, Sandbox, Scale
 
 if TYPE_CHECKING:
@@ -38,7 +42,10 @@ __all__ = ["main"]
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
-_INSTALL_HINT: Final = "storeflow: the command line needs its extra: pip install 'storeflow[cli]'"
+_INSTALL_HINT: Final = (
+    "storeflow: the command line needs its extra: pip install 'storeflow[cli]' "
+    "(from a clone of the repository: pip install '.[cli]')"
+)
 
 
 def _faults(text: str) -> Faults:
@@ -195,10 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="storeflow", description="Pocketsflow and Reflow from the command line."
     )
+    parser.add_argument("--version", action="version", version=f"storeflow {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_command in _COMMANDS:
         add_command(subparsers)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # The subcommand's usage, which lists the flags it has, not the top level's.
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace], int] = args.handler
     return handler(args)
 

@@ -27,6 +27,7 @@ reaches an exception, and bodies are the server's words only.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -193,7 +194,8 @@ class APIError(RequestError):
 
     Attributes: ``status`` (HTTP status), ``message`` (from the body's ``message`` or ``error``),
     ``method`` and ``path`` of the request, ``body`` (an excerpt of the response body) and
-    ``request_id`` (from the response headers, when the server sends one).
+    ``request_id`` (from the response headers, when the server sends one), ``headers`` (the
+    response's headers; empty for an error raised before anything was sent).
     """
 
     def __init__(
@@ -205,7 +207,10 @@ class APIError(RequestError):
         path: str,
         body: str | None = None,
         request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        # A plain dict: it pickles, unlike aiohttp's header multidict.
+        self.headers: dict[str, str] = dict(headers or {})
         self.message = message
         self.status = status
         self.body = None if body is None else excerpt(body)
@@ -239,10 +244,17 @@ class RateLimitError(APIError):
         body: str | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.retry_after = retry_after
         super().__init__(
-            message, status=status, method=method, path=path, body=body, request_id=request_id
+            message,
+            status=status,
+            method=method,
+            path=path,
+            body=body,
+            request_id=request_id,
+            headers=headers,
         )
 
 
@@ -259,6 +271,7 @@ def api_error(
     body: str | None = None,
     request_id: str | None = None,
     retry_after: float | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> APIError:
     """Build the :class:`APIError` subclass that stands for ``status``.
 
@@ -275,6 +288,7 @@ def api_error(
             body=body,
             request_id=request_id,
             retry_after=retry_after,
+            headers=headers,
         )
     cls: type[APIError]
     if status in (400, 409, 422):
@@ -287,7 +301,15 @@ def api_error(
         cls = ServerError
     else:
         cls = APIError
-    return cls(message, status=status, method=method, path=path, body=body, request_id=request_id)
+    return cls(
+        message,
+        status=status,
+        method=method,
+        path=path,
+        body=body,
+        request_id=request_id,
+        headers=headers,
+    )
 
 
 class ExportError(StoreflowError):

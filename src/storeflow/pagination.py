@@ -47,6 +47,10 @@ class Page(Generic[T]):
     page_size: int
     total: int | None
     total_pages: int | None
+    _fetch: Callable[[int], Awaitable[Page[T]]] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="fetch"
+    )
+    """Fetches another page of the same list (same filters, page size and pins)."""
 
     @property
     def has_more(self) -> bool:
@@ -54,6 +58,26 @@ class Page(Generic[T]):
         if self.total_pages is None:
             return bool(self.items) and len(self.items) >= self.page_size
         return self.page < self.total_pages
+
+    def has_next_page(self) -> bool:
+        """Whether a later page exists (as :attr:`has_more`; openai-python's spelling)."""
+        return self.has_more
+
+    async def next_page(self) -> Page[T]:
+        """Fetch the page after this one, with the same filters, page size and pins.
+
+        To walk a whole list, ``iter()`` is simpler and fetches pages concurrently.
+
+        Raises:
+            StopAsyncIteration: this is the last page (check :meth:`has_next_page` first).
+            RuntimeError: the page was built by hand, not returned by a ``list()`` method.
+            Exception: whatever the ``list()`` call would raise.
+        """
+        if not self.has_more:
+            raise StopAsyncIteration(f"page {self.page} is the last of {self.total_pages}")
+        if self._fetch is None:
+            raise RuntimeError("this page was not fetched by a list() method: no next page")
+        return await self._fetch(self.page + 1)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -40,7 +40,7 @@ from typing import Literal, Protocol, runtime_checkable
 import attrs
 from aiolimiter import AsyncLimiter
 
-from storeflow.errors import ValidationError
+from storeflow.errors import RateLimitError, ValidationError
 
 if sys.platform != "win32":
     import fcntl
@@ -51,6 +51,7 @@ logger = logging.getLogger("storeflow")
 _FURTHEST_AHEAD = 86_400.0
 
 __all__ = [
+    "BoundedLimiter",
     "EndpointLimiter",
     "FileBackend",
     "Limiter",
@@ -60,6 +61,8 @@ __all__ = [
     "RateLimit",
     "WindowBackend",
     "WindowLimiter",
+    "acquire",
+    "check_max_wait",
     "limiter_for",
 ]
 
@@ -78,15 +81,24 @@ class RateLimit:
     bursts of up to ``requests``, then the full rate) or ``"paced"`` (:class:`PacedLimiter`,
     evenly spaced requests, no bursts).
 
+    ``max_wait`` bounds how long one request waits for its slot, in seconds (``None``: as long
+    as it takes). When the next free slot is further away, the call raises
+    :class:`~storeflow.errors.RateLimitError` at once, without sending anything, with
+    ``retry_after`` set to the predicted wait: what a web handler wants rather than hanging for a
+    minute. It is a property of the caller, not of the budget, so clients that differ only in
+    ``max_wait`` still share one limiter (it takes no part in equality).
+
     Raises:
         ValidationError: (a ``ValueError``) ``requests`` is below 1, ``period`` is not positive,
-            ``margin`` is outside ``[0, 1)`` or ``strategy`` is unknown; the error names the field.
+            ``margin`` is outside ``[0, 1)``, ``strategy`` is unknown or ``max_wait`` is
+            negative; the error names the field.
     """
 
     requests: int = 200
     period: float = 60.0
     margin: float = 0.01
     strategy: Literal["window", "paced"] = "window"
+    max_wait: float | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self) -> None:
         for name in ("requests", "period", "margin"):
@@ -105,6 +117,7 @@ class RateLimit:
             raise ValidationError("margin", f"must be in [0, 1), got {self.margin!r}")
         if self.strategy not in ("window", "paced"):
             raise ValidationError("strategy", f"must be 'window' or 'paced', got {self.strategy!r}")
+        check_max_wait(self.max_wait)
 
     @property
     def window(self) -> float:
@@ -233,6 +246,21 @@ class _Log:
         # and its next reserve() rebuilds the log).
         return math.inf if self.lost else self.resume_at
 
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        if count <= 0:
+            return now
+        trial = _Log(self.resume_at, list(self.slots))
+        simulated = min(count, 2 * rate.requests)
+        slots = [trial.reserve(now, rate) for _ in range(simulated)]
+        if count == simulated:
+            return slots[-1]
+        # After two windows' worth the schedule repeats: each slot is the one `requests` slots
+        # before it plus a window.
+        base = simulated - rate.requests
+        windows, index = divmod(count - 1 - base, rate.requests)
+        return slots[base + index] + windows * rate.window
+
 
 class MemoryBackend:
     """Window state in this process's memory: the default.
@@ -264,6 +292,11 @@ class MemoryBackend:
         """See :meth:`WindowBackend.resume_at`."""
         with self._lock:
             return self._log.paused_until()
+
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        with self._lock:
+            return self._log.forecast(now, rate, count)
 
     def __repr__(self) -> str:
         return "MemoryBackend()"
@@ -343,6 +376,11 @@ class FileBackend:
         with self._transaction() as log:
             return log.paused_until()
 
+    def forecast(self, now: float, rate: RateLimit, count: int) -> float:
+        """The time by which ``count`` more slots could be handed out, reserving nothing."""
+        with self._transaction() as log:
+            return log.forecast(now, rate, count)
+
     def __repr__(self) -> str:
         return f"FileBackend({self.path!r})"
 
@@ -374,6 +412,9 @@ class WindowLimiter:
     def __init__(self, rate: RateLimit, *, backend: WindowBackend | None = None) -> None:
         self.rate = rate
         self.backend: WindowBackend = MemoryBackend() if backend is None else backend
+        # The slots callers of this process sleep for (list operations are atomic, so threads
+        # may share it): what a progress display reports as "next slot in ...".
+        self._waiting: list[float] = []
 
     async def acquire(self) -> None:
         """Wait for this request's slot.
@@ -381,23 +422,58 @@ class WindowLimiter:
         Raises:
             asyncio.CancelledError: if cancelled while waiting; the slot is released.
         """
+        await self.acquire_within(math.inf)
+
+    async def acquire_within(self, max_wait: float) -> float | None:
+        """Wait for this request's slot if it comes within ``max_wait`` seconds.
+
+        Returns ``None`` once admitted; or, when the slot is further away, gives it back at
+        once and returns the seconds until it (the wait a caller would have had).
+
+        Raises:
+            asyncio.CancelledError: if cancelled while waiting; the slot is released.
+        """
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_wait
         while True:
             now = loop.time()
             slot = self.backend.reserve(now, self.rate)
             if slot <= now:
-                return
+                return None
+            if slot > deadline:
+                self.backend.release(slot)
+                return slot - now
+            self._waiting.append(slot)
             try:
                 await asyncio.sleep(slot - now)
             except BaseException:
                 self.backend.release(slot)
                 raise
+            finally:
+                self._waiting.remove(slot)
             on_time = loop.time() - slot <= self.rate.slack / 2
             if on_time and self.backend.resume_at() <= slot:
-                return
+                return None
             # The loop stalled past our slot, or a pause began while we slept and covers it:
             # give the slot back and queue again.
             self.backend.release(slot)
+
+    def next_slot(self) -> float | None:
+        """The event-loop time of the earliest slot a caller is waiting for; ``None`` if none."""
+        return min(self._waiting, default=None)
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted.
+
+        Read from the backend's log when it can say (the built-in backends can); otherwise the
+        full rate is assumed from now.
+        """
+        now = asyncio.get_running_loop().time()
+        forecast = getattr(self.backend, "forecast", None)
+        if forecast is None:
+            return max(count, 0) * self.rate.window / self.rate.requests
+        when: float = forecast(now, self.rate, count)
+        return max(when - now, 0.0)
 
     def pause(self, seconds: float) -> None:
         """Admit nobody, through this limiter's backend, for the next ``seconds`` seconds.
@@ -433,6 +509,8 @@ class PacedLimiter:
         self.interval = rate.window / max(rate.requests - 1, 1)
         self._bucket = AsyncLimiter(1, self.interval)
         self._resume_at = -math.inf
+        self._last = -math.inf  # the latest admission
+        self._queued = 0  # callers waiting in acquire()
 
     async def acquire(self) -> None:
         """Wait until at least ``interval`` seconds after the previous admission.
@@ -440,15 +518,49 @@ class PacedLimiter:
         Raises:
             asyncio.CancelledError: if cancelled while waiting; nothing is consumed.
         """
+        await self.acquire_within(math.inf)
+
+    async def acquire_within(self, max_wait: float) -> float | None:
+        """Wait for a turn if it comes within ``max_wait`` seconds.
+
+        Returns ``None`` once admitted; or, queueing for nothing, the predicted seconds until a
+        turn (one ``interval`` after the previous admission per caller already waiting).
+
+        Raises:
+            asyncio.CancelledError: if cancelled while waiting; nothing is consumed.
+        """
         loop = asyncio.get_running_loop()
-        while True:
-            if (wait := self._resume_at - loop.time()) > 0:
-                await asyncio.sleep(wait)
-                continue
-            await self._bucket.acquire()
-            if loop.time() >= self._resume_at:
-                return
-            # A pause began while we queued: this turn falls inside it, so wait it out and requeue.
+        now = loop.time()
+        turn = max(self._resume_at, self._last + self.interval * (self._queued + 1))
+        if turn - now > max_wait:
+            return turn - now
+        self._queued += 1
+        try:
+            while True:
+                if (wait := self._resume_at - loop.time()) > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                await self._bucket.acquire()
+                if loop.time() >= self._resume_at:
+                    self._last = loop.time()
+                    return None
+                # A pause began while we queued: this turn falls inside it; wait it out, requeue.
+        finally:
+            self._queued -= 1
+
+    def next_slot(self) -> float | None:
+        """The event-loop time of the next turn while callers wait; ``None`` if none does."""
+        if not self._queued:
+            return None
+        return max(self._resume_at, self._last + self.interval)
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted."""
+        if count <= 0:
+            return 0.0
+        now = asyncio.get_running_loop().time()
+        first = max(now, self._resume_at, self._last + self.interval * (self._queued + 1))
+        return first + (count - 1) * self.interval - now
 
     def pause(self, seconds: float) -> None:
         """Admit nobody for the next ``seconds`` seconds, including tasks already waiting.
@@ -519,9 +631,33 @@ class EndpointLimiter:
         Raises:
             asyncio.CancelledError: if cancelled while waiting; nothing is consumed.
         """
+        await self.acquire_within(math.inf)
+
+    async def acquire_within(self, max_wait: float) -> float | None:
+        """Wait for this request's slot if it comes within ``max_wait`` seconds.
+
+        Returns ``None`` once admitted, else the predicted wait (see
+        :meth:`WindowLimiter.acquire_within`).
+
+        Raises:
+            asyncio.CancelledError: if cancelled while waiting; nothing is consumed.
+        """
         if self._paced is not None:
-            await self._paced.acquire()
-        await self._window.acquire()
+            wait = await self._paced.acquire_within(max_wait)
+            if wait is not None:
+                return wait
+        return await self._window.acquire_within(max_wait)
+
+    def next_slot(self) -> float | None:
+        """The event-loop time of the earliest slot a caller is waiting for; ``None`` if none."""
+        paced = None if self._paced is None else self._paced.next_slot()
+        slots = [slot for slot in (self._window.next_slot(), paced) if slot is not None]
+        return min(slots, default=None)
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted."""
+        window = self._window.forecast(count)
+        return window if self._paced is None else max(window, self._paced.forecast(count))
 
     def pause(self, seconds: float) -> None:
         """Admit nobody for the next ``seconds`` seconds.
@@ -551,6 +687,61 @@ class EndpointLimiter:
 
     def __repr__(self) -> str:
         return f"EndpointLimiter({self.endpoint!r}, {self.rate!r})"
+
+
+@runtime_checkable
+class BoundedLimiter(Limiter, Protocol):
+    """A limiter that can refuse a wait longer than a bound, and say when its slots come.
+
+    :class:`WindowLimiter` and :class:`PacedLimiter` are; ``max_wait`` needs one.
+    """
+
+    async def acquire_within(self, max_wait: float) -> float | None:
+        """Wait for a slot within ``max_wait`` seconds: ``None`` once admitted, else the wait."""
+
+    def next_slot(self) -> float | None:
+        """The loop time of the next slot a caller waits for, ``None`` if nobody waits."""
+
+    def forecast(self, count: int) -> float:
+        """Seconds from now until ``count`` more requests could all have been admitted."""
+
+
+def check_max_wait(max_wait: object) -> float | None:
+    """``max_wait`` checked: ``None`` or a number of seconds >= 0.
+
+    Raises:
+        ValidationError: anything else.
+    """
+    if max_wait is None:
+        return None
+    if isinstance(max_wait, bool) or not isinstance(max_wait, int | float) or not max_wait >= 0:
+        raise ValidationError("max_wait", f"must be seconds >= 0 or None, got {max_wait!r}")
+    return float(max_wait)
+
+
+async def acquire(limiter: Limiter, max_wait: float | None, *, method: str, path: str) -> None:
+    """Take a slot from ``limiter`` for ``method`` ``path``, waiting at most ``max_wait`` seconds.
+
+    ``max_wait`` applies to a :class:`BoundedLimiter`; other limiters are waited for as long as
+    they take (``with_options`` refuses ``max_wait`` for them).
+
+    Raises:
+        RateLimitError: the next slot is more than ``max_wait`` seconds away; ``retry_after`` is
+            that wait, and nothing was sent.
+    """
+    if max_wait is None or not isinstance(limiter, BoundedLimiter):
+        await limiter.acquire()
+        return
+    wait = await limiter.acquire_within(max_wait)
+    if wait is not None:
+        raise RateLimitError(
+            f"the rate limiter's next slot is {wait:.1f} s away, more than max_wait="
+            f"{max_wait:g} s allows; nothing was sent",
+            status=429,
+            method=method,
+            path=path,
+            retry_after=wait,
+        )
 
 
 _registry: dict[str, EndpointLimiter] = {}

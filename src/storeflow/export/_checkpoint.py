@@ -442,7 +442,7 @@ class Output:
             # With resume but no checkpoint, a .part file holds nothing known to be complete.
             if not resume and (stored is not None or self.part.exists()):
                 raise ExportError(
-                    f"an unfinished export of {self.final} is there ({self.part.name}): "
+                    f"an unfinished export of {self.final} is there: "
                     f"continue it with {_RESUME}, or start over with {_OVERWRITE}"
                 )
             if self.final.exists():

@@ -31,7 +31,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
@@ -113,12 +113,21 @@ _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
 
-def _page(items: list[T], pagination: Pagination | None, page: int, page_size: int) -> Page[T]:
+def _page(
+    items: list[T],
+    pagination: Pagination | None,
+    page: int,
+    page_size: int,
+    fetch: Callable[[int], Awaitable[Page[T]]],
+) -> Page[T]:
     """A :class:`Page` from the answer's ``pagination``; without it, one that knows only what
     was asked for, so that paging goes on until a short page."""
     if pagination is None:
-        return Page(items=items, page=page, page_size=page_size, total=None, total_pages=None)
+        return Page(
+            fetch=fetch, items=items, page=page, page_size=page_size, total=None, total_pages=None
+        )
     return Page(
+        fetch=fetch,
         items=items,
         page=pagination.current_page or page,
         page_size=pagination.page_size or page_size,
@@ -351,7 +360,13 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "pageSize": page_size, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(_serde.records(result, "orders"), result.pagination, page, page_size)
+        return _page(
+            _serde.records(result, "orders"),
+            result.pagination,
+            page,
+            page_size,
+            lambda n: self._fetch(n, page_size, filters),
+        )
 
     @operation("orders_get")
     async def get(self, order_id: str) -> OrderDetail:
@@ -741,7 +756,13 @@ class Subscriptions(_Resource):
         )
         response = await self._call("subscriptions_list", json=query)
         result = response.decode(SubscriptionPage)
-        return _page(_serde.records(result, "subscriptions"), result.pagination, page, page_size)
+        return _page(
+            _serde.records(result, "subscriptions"),
+            result.pagination,
+            page,
+            page_size,
+            lambda n: self._fetch(n, page_size, start_date, end_date),
+        )
 
     @operation("subscriptions_get")
     async def get(self, subscription_id: str) -> Subscription:

@@ -28,6 +28,7 @@ __all__ = ["Pocketsflow"]
 DEFAULT_BASE_URL: Final = "https://api.pocketsflow.com"
 API_KEY_ENV: Final = "POCKETSFLOW_API_KEY"
 _MODES: Final[Mapping[str, Literal["test", "live"]]] = {"pk_test_": "test", "pk_live_": "live"}
+BASE_URL_ENV: Final = "POCKETSFLOW_BASE_URL"
 
 
 class Pocketsflow(BaseClient):
@@ -40,7 +41,8 @@ class Pocketsflow(BaseClient):
     calling any other without one raises :class:`~storeflow.errors.ValidationError` naming
     ``POCKETSFLOW_API_KEY`` before anything is sent.
 
-    Configuration: ``base_url``; ``timeout`` per attempt (:class:`~storeflow.Timeout`);
+    Configuration: ``base_url`` (default ``POCKETSFLOW_BASE_URL``, else the API's); ``timeout``
+    per attempt (seconds, or a :class:`~storeflow.Timeout`);
     ``max_retries`` after the first attempt; ``rate_limit`` (a :class:`~storeflow.RateLimit`,
     shared by every client of the process that targets the same host, a limiter object with
     ``async acquire()``, or ``None``); ``session``, a caller-owned ``aiohttp.ClientSession`` the
@@ -62,8 +64,8 @@ class Pocketsflow(BaseClient):
         self,
         api_key: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: Timeout = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
+        base_url: str | None = None,
+        timeout: Timeout | float = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
         max_retries: int = 2,
         rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen, as above
         session: aiohttp.ClientSession | None = None,
@@ -85,7 +87,7 @@ class Pocketsflow(BaseClient):
             Transport(
                 api_key=key,
                 api_key_env=API_KEY_ENV,
-                base_url=base_url,
+                base_url=base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
                 timeout=timeout,
                 max_retries=max_retries,
                 rate_limit=rate_limit,
@@ -96,21 +98,24 @@ class Pocketsflow(BaseClient):
                 strict=strict,
             )
         )
-        self.products: Final = Products(self._transport)
+
+    def _attach(self, transport: Transport) -> None:
+        super()._attach(transport)
+        self.products = Products(transport)
         """Products, and their variants as ``products.variants``."""
-        self.orders: Final = Orders(self._transport)
+        self.orders = Orders(transport)
         """Orders, newest first (paginated: ``list`` and ``iter``)."""
-        self.customers: Final = Customers(self._transport)
+        self.customers = Customers(transport)
         """Customers."""
-        self.reviews: Final = Reviews(self._transport)
+        self.reviews = Reviews(transport)
         """Reviews, all of them or one product's (public)."""
-        self.discounts: Final = Discounts(self._transport)
+        self.discounts = Discounts(transport)
         """Discount codes."""
-        self.upsells: Final = Upsells(self._transport)
+        self.upsells = Upsells(transport)
         """Upsells."""
-        self.users: Final = Users(self._transport)
+        self.users = Users(transport)
         """The authenticated user's profile and settings."""
-        self.subscriptions: Final = Subscriptions(self._transport)
+        self.subscriptions = Subscriptions(transport)
         """Subscriptions (paginated: ``list`` and ``iter``), cancel and refund."""
 
     @property

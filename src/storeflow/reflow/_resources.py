@@ -36,7 +36,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import Final, Literal, TypeAlias, TypeVar
 
 from storeflow import _serde
@@ -96,12 +96,21 @@ _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
 
-def _page(items: list[T], meta: PageMeta | None, page: int, per_page: int) -> Page[T]:
+def _page(
+    items: list[T],
+    meta: PageMeta | None,
+    page: int,
+    per_page: int,
+    fetch: Callable[[int], Awaitable[Page[T]]],
+) -> Page[T]:
     """A :class:`Page` from the envelope's ``meta``; without it (or its numbers), one that
     knows only what was asked for, so that paging goes on until a short page."""
     if meta is None:
-        return Page(items=items, page=page, page_size=per_page, total=None, total_pages=None)
+        return Page(
+            fetch=fetch, items=items, page=page, page_size=per_page, total=None, total_pages=None
+        )
     return Page(
+        fetch=fetch,
         items=items,
         page=meta.current_page or page,
         page_size=meta.per_page or per_page,
@@ -163,7 +172,13 @@ class Users(_Resource):
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
         response = await self._call("users_list", params={"page": page, "perpage": per_page})
         result = response.decode(UserPage)
-        return _page(_serde.records(result, "data"), result.meta, page, per_page)
+        return _page(
+            _serde.records(result, "data"),
+            result.meta,
+            page,
+            per_page,
+            lambda n: self._fetch(n, per_page),
+        )
 
     @operation("users_get")
     async def get(self, user_id: Id) -> User:
@@ -255,7 +270,13 @@ class Products(_Resource):
             "products_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(ProductPage)
-        return _page(_serde.records(result, "data"), result.meta, page, per_page)
+        return _page(
+            _serde.records(result, "data"),
+            result.meta,
+            page,
+            per_page,
+            lambda n: self._fetch(n, per_page, filters),
+        )
 
     @operation("products_get")
     async def get(self, product: int | str, *, fetch_hidden: Flag = False) -> Product:
@@ -422,7 +443,13 @@ class Orders(_Resource):
             "orders_list", params={"page": page, "perpage": per_page, **filters}
         )
         result = response.decode(OrderPage)
-        return _page(_serde.records(result, "data"), result.meta, page, per_page)
+        return _page(
+            _serde.records(result, "data"),
+            result.meta,
+            page,
+            per_page,
+            lambda n: self._fetch(n, per_page, filters),
+        )
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:

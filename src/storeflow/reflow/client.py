@@ -22,6 +22,7 @@ LIVE_BASE_URL: Final = "https://api.reflowhq.com/v2"
 TEST_BASE_URL: Final = "https://test-api.reflowhq.com/v2"
 API_KEY_ENV: Final = "REFLOW_API_KEY"
 PROJECT_ID_ENV: Final = "REFLOW_PROJECT_ID"
+BASE_URL_ENV: Final = "REFLOW_BASE_URL"
 
 
 def _project_id(value: int | str | None) -> int:
@@ -45,7 +46,8 @@ class Reflow(BaseClient):
     ``project_id`` defaults to ``REFLOW_PROJECT_ID``; ``api_key`` to ``REFLOW_API_KEY``. The key
     is optional: public endpoints (plans, products, categories) work without it, and calling one
     that needs it without a key raises :class:`~storeflow.errors.ValidationError` before
-    anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` overrides both.
+    anything is sent. ``test_mode`` picks the test API's base URL; ``base_url`` (default
+    ``REFLOW_BASE_URL``) overrides both.
 
     The other options are those of :class:`~storeflow.Pocketsflow`: ``timeout``,
     ``max_retries``, ``rate_limit``, ``session``, ``headers``, ``max_connections``, ``strict``::
@@ -65,7 +67,7 @@ class Reflow(BaseClient):
         *,
         test_mode: bool = False,
         base_url: str | None = None,
-        timeout: Timeout = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
+        timeout: Timeout | float = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
         max_retries: int = 2,
         rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen, as above
         session: aiohttp.ClientSession | None = None,
@@ -82,7 +84,8 @@ class Reflow(BaseClient):
             raise ValidationError("api_key", "must not contain whitespace or control characters")
         self._test_mode = test_mode
         if base_url is None:
-            base_url = TEST_BASE_URL if test_mode else LIVE_BASE_URL
+            default = TEST_BASE_URL if test_mode else LIVE_BASE_URL
+            base_url = os.environ.get(BASE_URL_ENV) or default
         super().__init__(
             Transport(
                 api_key=key,
@@ -99,15 +102,18 @@ class Reflow(BaseClient):
                 strict=strict,
             )
         )
-        self.plans: Final = Plans(self._transport)
+
+    def _attach(self, transport: Transport) -> None:
+        super()._attach(transport)
+        self.plans = Plans(transport)
         """Subscription plans (public)."""
-        self.users: Final = Users(self._transport)
+        self.users = Users(transport)
         """User accounts (paginated: ``list`` and ``iter``; needs the key)."""
-        self.products: Final = Products(self._transport)
+        self.products = Products(transport)
         """Products (paginated: ``list`` and ``iter``; public to read), and their updates."""
-        self.categories: Final = Categories(self._transport)
+        self.categories = Categories(transport)
         """Product categories (public)."""
-        self.orders: Final = Orders(self._transport)
+        self.orders = Orders(transport)
         """Orders (paginated: ``list`` and ``iter``; needs the key), and their updates."""
 
     @property

@@ -556,6 +556,18 @@ class Sandbox:
         """Whether the sandbox is serving (between :meth:`start` and :meth:`stop`)."""
         return bool(self._sites)
 
+    def __repr__(self) -> str:
+        # What it serves, never its keys: a repr ends up in logs.
+        if self.running:
+            where = f"pocketsflow={self.pocketsflow_url!r}, reflow={self.reflow_url!r}"
+        else:
+            where = f"not running, host={self.host!r}, port={self.port}"
+        faults = "on" if self._faults.enabled else "off"
+        return (
+            f"Sandbox({where}, project_id={self.reflow_project_id}, seed={self.seed}, "
+            f"orders={self.scale.orders}, rate_limit={self.rate_limit!r}, faults={faults})"
+        )
+
     def _site(self, api: Api) -> _Site:
         if not self._sites:
             raise RuntimeError("the sandbox is not running; use 'async with Sandbox() as sb'")

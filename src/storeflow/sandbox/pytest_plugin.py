@@ -1,8 +1,8 @@
 """pytest fixtures that run a storeflow sandbox for your tests.
 
 Installed with storeflow and loaded automatically (entry point ``storeflow_sandbox`` in the
-``pytest11`` group; disable with ``-p no:storeflow_sandbox``). Two fixtures, both
-function-scoped and both stopping their sandboxes after the test:
+``pytest11`` group; disable with ``-p no:storeflow_sandbox``). Three fixtures, all
+function-scoped and all stopping their sandboxes after the test:
 
 * ``storeflow_sandbox`` — a running :class:`~storeflow.sandbox.Sandbox` with its defaults
   (seed 0, a small store, the real 200-requests-a-minute fixed-window limit, no faults) on free
@@ -10,6 +10,8 @@ function-scoped and both stopping their sandboxes after the test:
 * ``storeflow_sandbox_factory`` — ``await storeflow_sandbox_factory(**options)`` starts one with
   any :class:`~storeflow.sandbox.Sandbox` options (``seed``, ``scale``, ``rate_limit``,
   ``time_scale``, ``faults``, ...); call it as often as needed.
+* ``storeflow_sandbox_in_thread`` — for synchronous tests: a sandbox with its defaults serving
+  from a background thread, so the test can drive a client with ``asyncio.run(...)``.
 
 ```python
 from storeflow import Pocketsflow
@@ -24,16 +26,17 @@ async def test_lists_products(storeflow_sandbox):
 
 The fixtures are async: they need pytest-asyncio, and nothing else — no configuration is
 imposed (in its default strict mode, mark tests with ``@pytest.mark.asyncio`` as usual; the
-fixtures follow ``asyncio_default_fixture_loop_scope``). The sandbox serves on the test's event
-loop, so use them from async tests; synchronous tests can run one in a background thread with
-``with Sandbox().running_in_thread() as sb:``. Without pytest-asyncio installed, requesting a
-fixture fails with a message saying so.
+fixtures follow ``asyncio_default_fixture_loop_scope``). The first two serve on the test's event
+loop, so they are for async tests: a synchronous test requesting one fails at once, saying to
+use ``storeflow_sandbox_in_thread`` (rather than hanging on a loop that never runs). Without
+pytest-asyncio installed, requesting an async fixture fails with a message saying so.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
     # Imported when a fixture runs: loading the plugin must stay cheap for every pytest run.
     from storeflow.sandbox._server import Sandbox
 
-__all__ = ["storeflow_sandbox", "storeflow_sandbox_factory"]
+__all__ = ["storeflow_sandbox", "storeflow_sandbox_factory", "storeflow_sandbox_in_thread"]
 
 SandboxFactory: TypeAlias = "Callable[..., Awaitable[Sandbox]]"
 """``await factory(**options)`` -> a running :class:`~storeflow.sandbox.Sandbox`."""
@@ -70,11 +73,23 @@ def _missing_asyncio_plugin(function: Callable[..., Any]) -> Any:
 
 
 @_asyncio_fixture()
-async def storeflow_sandbox_factory() -> AsyncIterator[SandboxFactory]:
+async def storeflow_sandbox_factory(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[SandboxFactory]:
     """Start sandboxes with chosen options: ``await storeflow_sandbox_factory(seed=3)``.
 
-    Every sandbox it started is stopped when the test ends.
+    Every sandbox it started is stopped when the test ends. For async tests only.
     """
+    test = getattr(request, "function", None)
+    if test is not None and not inspect.iscoroutinefunction(test):
+        # It would serve on an event loop that does not run during a synchronous test, and
+        # every request to it would hang.
+        pytest.fail(
+            "storeflow_sandbox and storeflow_sandbox_factory serve on the test's event loop, "
+            "which a synchronous test does not run: make the test async, or use "
+            "storeflow_sandbox_in_thread",
+            pytrace=False,
+        )
     started: list[Sandbox] = []
 
     from storeflow.sandbox._server import Sandbox
@@ -96,3 +111,15 @@ async def storeflow_sandbox_factory() -> AsyncIterator[SandboxFactory]:
 async def storeflow_sandbox(storeflow_sandbox_factory: SandboxFactory) -> Sandbox:
     """A running sandbox with the default options, on free loopback ports."""
     return await storeflow_sandbox_factory()
+
+
+@pytest.fixture
+def storeflow_sandbox_in_thread() -> Iterator[Sandbox]:
+    """A running sandbox with the default options, serving from a background thread.
+
+    For synchronous tests: drive a client with ``asyncio.run(...)`` while it serves.
+    """
+    from storeflow.sandbox._server import Sandbox
+
+    with Sandbox().running_in_thread() as sandbox:
+        yield sandbox

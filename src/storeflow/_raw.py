@@ -1,0 +1,121 @@
+"""Raw responses: ``client.with_raw_response.orders.list()`` gives the parsed model together
+with the HTTP response it came from (status, headers, request id), in openai-python's style.
+
+Every typed method sends through :meth:`storeflow._resource.Resource._call` (and
+:meth:`~storeflow._client.BaseClient.request` through the transport); both hand the response to
+:func:`record`, which keeps it when a raw call is collecting in the current context. The proxies
+here run the ordinary method inside such a context, so no method needs a raw twin.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from storeflow._transport import Response
+
+__all__ = ["RawProxy", "RawResponse", "record"]
+
+T = TypeVar("T")
+
+_collecting: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
+    "storeflow_raw_responses", default=None
+)
+
+
+def record(response: Response) -> None:
+    """Keep ``response`` for the raw call running in this context, if there is one."""
+    responses = _collecting.get()
+    if responses is not None:
+        responses.append(response)
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """A typed method's result with the HTTP response behind it.
+
+    ``status``, ``headers``, ``request_id`` (the server's ``x-request-id``), ``elapsed`` and
+    ``attempts`` describe the response; :meth:`parse` returns what the method returns.
+    ``http_response`` is the whole :class:`~storeflow._transport.Response` (its ``body`` too).
+    """
+
+    http_response: Response = attrs.field(repr=False)
+    _parsed: T = attrs.field(repr=False, alias="parsed")
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (2xx: errors are raised, with their headers, as :class:`APIError`)."""
+        return self.http_response.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (case-insensitive)."""
+        return self.http_response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for the request, when it sent one."""
+        return self.http_response.request_id
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds the call took, every attempt and wait included."""
+        return self.http_response.elapsed
+
+    @property
+    def attempts(self) -> int:
+        """Attempts made (1 when the first one succeeded)."""
+        return self.http_response.attempts
+
+    def parse(self) -> T:
+        """What the typed method returns: the model, page or list."""
+        return self._parsed
+
+    def __repr__(self) -> str:
+        return f"RawResponse(status={self.status}, request_id={self.request_id!r})"
+
+
+class RawProxy:
+    """Stands for a client or resource; its methods return :class:`RawResponse` objects.
+
+    Attributes that are resources come back as proxies too; ``iter()`` (which walks many pages,
+    so has no one response) is refused with a ``TypeError``.
+    """
+
+    def __init__(self, target: object) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        from storeflow._resource import Resource
+
+        attribute = getattr(self._target, name)
+        if isinstance(attribute, Resource):
+            return RawProxy(attribute)
+        if not inspect.iscoroutinefunction(attribute):
+            raise TypeError(
+                f"{name} has no single response: with_raw_response covers the methods that "
+                "send one request (list, get, create, ...)"
+            )
+        return _raw_method(attribute)
+
+    def __repr__(self) -> str:
+        return f"RawProxy({self._target!r})"
+
+
+def _raw_method(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[RawResponse[T]]]:
+    async def call(*args: Any, **kwargs: Any) -> RawResponse[T]:
+        responses: list[Response] = []
+        token = _collecting.set(responses)
+        try:
+            parsed = await method(*args, **kwargs)
+        finally:
+            _collecting.reset(token)
+        return RawResponse(http_response=responses[-1], parsed=parsed)
+
+    call.__name__ = getattr(method, "__name__", "call")
+    call.__doc__ = method.__doc__
+    return call
