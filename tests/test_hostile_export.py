@@ -61,6 +61,14 @@ def crash(sb: Sandbox, out: Path, at: str, *extra: str) -> None:
     assert not out.exists() or at.startswith("finish.")
 
 
+def crash_and_resume(sb: Sandbox, out: Path, at: str, *extra: str) -> None:
+    """Crash an export at ``at``, then resume it, which must succeed without a traceback."""
+    crash(sb, out, at, *extra)
+    resumed = run(command(sb, out, *extra, "--resume"), sb)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in resumed.stderr
+
+
 # --- a crash at every step of the write/commit sequence ---------------------------------------
 
 POINTS = [
@@ -79,10 +87,7 @@ def test_a_crash_at_every_step_resumes_to_exactly_the_full_set(
     point: str,
 ) -> None:
     out = tmp_path / "orders.jsonl"
-    crash(running, out, point)
-    resumed = run(command(running, out, "--resume"), running)
-    assert resumed.returncode == 0, resumed.stderr
-    assert "Traceback" not in resumed.stderr
+    crash_and_resume(running, out, point)
     assert read_jsonl(out) == expected(running, "pocketsflow", "orders")
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
@@ -94,9 +99,7 @@ def test_a_crashed_csv_export_resumes_with_one_header(
     point: str,
 ) -> None:
     out = tmp_path / "orders.csv"
-    crash(running, out, point, "--format", "csv")
-    resumed = run(command(running, out, "--format", "csv", "--resume"), running)
-    assert resumed.returncode == 0, resumed.stderr
+    crash_and_resume(running, out, point, "--format", "csv")
     text = out.read_text(encoding="utf-8")
     assert text.count("_id,buyerEmail") == 1
     assert len(text.splitlines()) == 1 + len(expected(running, "pocketsflow", "orders"))

@@ -120,6 +120,10 @@ class Timeout:
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect)
 
 
+def _statuses(values: Iterable[int]) -> frozenset[int]:
+    return frozenset(values)
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """Which failures a call repeats, and how many times: the one retry policy.
@@ -141,7 +145,7 @@ class RetryPolicy:
     """
 
     max_retries: int = 2
-    statuses: frozenset[int] = attrs.field(default=frozenset({502, 503, 504}), converter=frozenset)
+    statuses: frozenset[int] = attrs.field(default=frozenset({502, 503, 504}), converter=_statuses)
     connect_retries: int | None = None
     unreadable: bool = False
 
@@ -278,7 +282,7 @@ class _Masked(str):
     locals in a traceback, an exception from a library) shows ``'Bearer …1234'``, never the key.
     """
 
-    __slots__ = ("_shown",)
+    _shown: str
 
     def __new__(cls, value: str, shown: str) -> _Masked:
         self = super().__new__(cls, value)
