@@ -20,9 +20,10 @@ them:
 
 Every rewrite keeps the meaning: a tolerant client decodes the same record, except that a new
 enum value is the new string and unknown members land in ``extra``. Identifiers (``id``,
-``_id``) keep their spelling, since clients key records by them. Which places change depends on
-the seed and on the request (method, path and query, and the answer itself), never on the order
-in which requests arrive, so concurrent clients see the same drift on every run.
+``_id``) keep their spelling, since clients key records by them. Which places of an object
+change depends only on the seed and on the object itself (its model and content), never on the
+request or the order in which requests arrive: a record drifts the same way on every page,
+every run and every export that carries it.
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ class Drifter:
             if op_id in responses
         }
 
-    def apply(self, method: str, route: str, target: str, body: bytes) -> bytes | None:
-        """The drifted ``body`` of the answer to ``method route`` (``target``: path and query),
+    def apply(self, method: str, route: str, body: bytes) -> bytes | None:
+        """The drifted ``body`` of the answer to ``method route`` (the schema's path template),
         or ``None`` when the operation has no modelled answer or nothing changed.
 
         Raises nothing for a body that is not what the model describes: its odd parts are left
@@ -165,8 +166,7 @@ class Drifter:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
             return None
-        seed = f"{self.drift.seed}:{method}:{target}:{_digest(body)}"
-        walk = _Walk(self.drift, random.Random(seed))
+        walk = _Walk(self.drift)
         if array and isinstance(data, list):
             data = [walk.value(item, model) for item in data]
         else:
@@ -181,17 +181,15 @@ class Drifter:
         self.counts.clear()
 
 
-def _digest(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=8).hexdigest()
-
-
 class _Walk:
-    """One answer's pass: a random stream and the counts of what it changed."""
+    """One answer's pass: the random stream of the object being drifted, and the counts of what
+    it changed."""
 
-    def __init__(self, drift: Drift, rng: random.Random) -> None:
+    def __init__(self, drift: Drift) -> None:
+        self.seed = drift.seed
         self.kinds = drift.kinds
         self.rate = drift.rate
-        self.rng = rng
+        self.rng = random.Random(drift.seed)
         self.counts: Counter[DriftKind] = Counter()
 
     def _pick(self, *kinds: DriftKind) -> DriftKind | None:
@@ -204,6 +202,17 @@ class _Walk:
         return kind
 
     def model(self, data: dict[str, Any], model: type) -> dict[str, Any]:
+        # Each object draws from its own stream, seeded by its content: see the module notes.
+        outer = self.rng
+        content = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+        self.rng = random.Random(f"{self.seed}:{model.__qualname__}:{digest}")
+        try:
+            return self._model(data, model)
+        finally:
+            self.rng = outer
+
+    def _model(self, data: dict[str, Any], model: type) -> dict[str, Any]:
         hints = _hints(model)
         declared: set[str] = set()
         for attribute in _serde.wire_fields(model):

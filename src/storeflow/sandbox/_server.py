@@ -212,13 +212,7 @@ class _Site:
             sandbox.rate_limit, sandbox.clock, sandbox.limit, sandbox.window
         )
         self.plan = FaultPlan(sandbox.faults)
-        self.drifter: Drifter | None = None
-        if sandbox.drift is not None:
-            if api == "pocketsflow":
-                tables = POCKETSFLOW_OPERATIONS, POCKETSFLOW_RESPONSES
-            else:
-                tables = REFLOW_OPERATIONS, REFLOW_RESPONSES
-            self.drifter = Drifter(sandbox.drift, *tables)
+        self.drifter = self.make_drifter(sandbox.drift)
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -229,6 +223,13 @@ class _Site:
         self.plan = FaultPlan(self.plan.faults)
         if self.drifter is not None:
             self.drifter.reset()
+
+    def make_drifter(self, drift: Drift | None) -> Drifter | None:
+        if drift is None:
+            return None
+        if self.api == "pocketsflow":
+            return Drifter(drift, POCKETSFLOW_OPERATIONS, POCKETSFLOW_RESPONSES)
+        return Drifter(drift, REFLOW_OPERATIONS, REFLOW_RESPONSES)
 
     def snapshot(self) -> ApiStats:
         return self.recorder.snapshot(self.drifter.counts if self.drifter is not None else None)
@@ -268,7 +269,7 @@ class _Site:
             or not isinstance(body, bytes)
         ):
             return
-        drifted = self.drifter.apply(request.method, route, request.path_qs, body)
+        drifted = self.drifter.apply(request.method, route, body)
         if drifted is not None:
             response.body = drifted
 
@@ -462,9 +463,7 @@ class Sandbox:
         self.host = host
         self.port = port
         self.validate = validate
-        self.drift = drift
-        """The :class:`~storeflow.sandbox.Drift` of the answers, or ``None`` (answers as the
-        schemas state them)."""
+        self._drift = drift
         self.reflow_project_id = reflow_project_id
         self.pocketsflow_test_key = pocketsflow_key(seed, "test")
         """The Pocketsflow test-mode key (``pk_test_…``): opens :attr:`pocketsflow`."""
@@ -650,6 +649,19 @@ class Sandbox:
         self._faults = faults
         for site in self._sites.values():
             site.plan = FaultPlan(faults)
+
+    @property
+    def drift(self) -> Drift | None:
+        """How the answers drift from the schemas (``None``: as the schemas state them); assign
+        a :class:`~storeflow.sandbox.Drift` or ``None`` to change it at run time (the drift
+        counts in :meth:`stats` start afresh)."""
+        return self._drift
+
+    @drift.setter
+    def drift(self, drift: Drift | None) -> None:
+        self._drift = drift
+        for site in self._sites.values():
+            site.drifter = site.make_drifter(drift)
 
     @property
     def webhook_faults(self) -> WebhookFaults:
