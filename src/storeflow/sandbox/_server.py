@@ -53,7 +53,7 @@ from storeflow.sandbox._common import (
     json_response,
     message_body,
 )
-from storeflow.sandbox._drift import Drift, Drifter
+from storeflow.sandbox._drift import Drift, Drifter, DriftKind
 from storeflow.sandbox._faults import FaultPlan, Faults
 from storeflow.sandbox._pocketsflow import (
     Mode,
@@ -168,7 +168,7 @@ class _Recorder:
         self.rate_limited = 0
         self.internal_errors = 0
 
-    def snapshot(self, drift: Mapping[str, int] | None = None) -> ApiStats:
+    def snapshot(self, drift: Mapping[DriftKind, int] | None = None) -> ApiStats:
         window = self.window
         per_window = Counter(math.floor(t / window) * window for t in self.arrivals)
         times = sorted(self.arrivals)
@@ -189,7 +189,7 @@ class _Recorder:
             per_window=dict(sorted(per_window.items())),
             max_per_window=max(per_window.values(), default=0),
             max_per_sliding_window=most,
-            drift=dict(sorted(drift.items())) if drift else {},
+            drift={kind: drift[kind] for kind in sorted(drift)} if drift else {},
         )
 
 
