@@ -270,6 +270,33 @@ def _model_of(ref: Any, models: str, where: str) -> str:
     return model
 
 
+def _models_table(
+    api: str, module: str, summary: str, declaration: str, entries: list[str], doc: str
+) -> str:
+    """The source of ``storeflow/<api>/<module>``: one mapping over the generated models.
+
+    ``declaration`` is the annotated name (``"EVENTS: Final[...]"``), ``entries`` its lines,
+    ``summary`` the module docstring and ``doc`` the mapping's.
+    """
+    source = "\n".join(
+        [
+            _header(api, summary),
+            "from collections.abc import Mapping",
+            "from types import MappingProxyType",
+            "from typing import Any, Final",
+            "",
+            f"from storeflow.{api} import models",
+            "",
+            f"{declaration} = MappingProxyType({{",
+            *entries,
+            "})",
+            f'"""{doc}"""',
+            "",
+        ]
+    )
+    return _ruff(source, f"src/storeflow/{api}/{module}")
+
+
 def _response_schema(document: Mapping[str, Any], operation: Mapping[str, Any]) -> Any:
     """The JSON schema of the operation's first 2xx answer with a JSON body, or ``None``."""
     for status, response in operation.get("responses", {}).items():
@@ -305,23 +332,14 @@ def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
             model = _model_of(ref, models, where)
             entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
     title = document["info"]["title"]
-    source = "\n".join(
-        [
-            _header(api, f"The model of each successful answer of the {title}."),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Any, Final",
-            "",
-            f"from storeflow.{api} import models",
-            "",
-            "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]] = MappingProxyType({",
-            *entries,
-            "})",
-            '"""By operationId: the model of the JSON answer, and whether it is a bare array."""',
-            "",
-        ]
+    return _models_table(
+        api,
+        "_responses.py",
+        f"The model of each successful answer of the {title}.",
+        "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]]",
+        entries,
+        "By operationId: the model of the JSON answer, and whether it is a bare array.",
     )
-    return _ruff(source, f"src/storeflow/{api}/_responses.py")
 
 
 def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
@@ -340,23 +358,14 @@ def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
             raise CodegenError(f"{where} has no post with a JSON body $ref") from None
         entries.append(f"    {name!r}: models.{_model_of(ref, models, where)},")
     title = document["info"]["title"]
-    source = "\n".join(
-        [
-            _header(api, f"Every webhook event of the {title}, keyed by event name."),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Any, Final",
-            "",
-            f"from storeflow.{api} import models",
-            "",
-            "EVENTS: Final[Mapping[str, type[Any]]] = MappingProxyType({",
-            *entries,
-            "})",
-            '"""The model of each event\'s body, from the schema\'s ``webhooks`` section."""',
-            "",
-        ]
+    return _models_table(
+        api,
+        "_webhooks.py",
+        f"Every webhook event of the {title}, keyed by event name.",
+        "EVENTS: Final[Mapping[str, type[Any]]]",
+        entries,
+        "The model of each event's body, from the schema's ``webhooks`` section.",
     )
-    return _ruff(source, f"src/storeflow/{api}/_webhooks.py")
 
 
 def render(schema_dir: Path) -> dict[Path, str]:
