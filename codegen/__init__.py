@@ -1,6 +1,6 @@
 """Generate storeflow's models and operation tables from the OpenAPI schemas.
 
-For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces three committed modules:
+For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces these committed modules:
 
 - ``src/storeflow/<api>/models.py``: one attrs class per object schema and one ``StrEnum`` per
   string enum, written by datamodel-code-generator through the Jinja templates in
@@ -9,9 +9,11 @@ For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces three committed m
 - ``src/storeflow/<api>/_operations.py``: ``OPERATIONS``, every path and method of the schema as
   a :class:`storeflow._operation.Operation`, keyed by ``operationId``;
 - ``src/storeflow/<api>/_params.py``: ``ARGUMENTS``, the argument rules of every operation (see
-  :mod:`codegen._params`).
+  :mod:`codegen._params`);
 - ``src/storeflow/<api>/_webhooks.py``: ``EVENTS``, every entry of the schema's OpenAPI 3.1
-  ``webhooks`` section (an event name) mapped to the generated model of its request body.
+  ``webhooks`` section (an event name) mapped to the generated model of its request body;
+- ``src/storeflow/<api>/_responses.py``: ``RESPONSES``, every operation whose successful answer
+  is JSON mapped to the generated model of that answer (the sandbox's drift mode reads it).
 
 All are formatted with ruff under the project's own configuration, so the output depends only on
 the schemas, the templates and the pinned tool versions: the same input gives byte-identical
@@ -45,6 +47,7 @@ __all__ = [
     "render",
     "render_models",
     "render_operations",
+    "render_responses",
     "render_webhooks",
     "stale",
     "write",
@@ -255,6 +258,90 @@ def render_operations(api: str, document: Mapping[str, Any]) -> str:
     return _ruff(source, f"src/storeflow/{api}/_operations.py")
 
 
+def _model_of(ref: Any, models: str, where: str) -> str:
+    """The generated class name that the schema reference ``ref`` names.
+
+    Raises :class:`CodegenError` when ``ref`` is not a component schema with a generated class.
+    """
+    prefix = "#/components/schemas/"
+    model = ref.removeprefix(prefix) if isinstance(ref, str) else ""
+    if not model or not ref.startswith(prefix) or not re.search(rf"^class {model}\b", models, re.M):
+        raise CodegenError(f"{where}: {ref} is not a generated model")
+    return model
+
+
+def _models_table(
+    api: str, module: str, summary: str, declaration: str, entries: list[str], doc: str
+) -> str:
+    """The source of ``storeflow/<api>/<module>``: one mapping over the generated models.
+
+    ``declaration`` is the annotated name (``"EVENTS: Final[...]"``), ``entries`` its lines,
+    ``summary`` the module docstring and ``doc`` the mapping's.
+    """
+    source = "\n".join(
+        [
+            _header(api, summary),
+            "from collections.abc import Mapping",
+            "from types import MappingProxyType",
+            "from typing import Any, Final",
+            "",
+            f"from storeflow.{api} import models",
+            "",
+            f"{declaration} = MappingProxyType({{",
+            *entries,
+            "})",
+            f'"""{doc}"""',
+            "",
+        ]
+    )
+    return _ruff(source, f"src/storeflow/{api}/{module}")
+
+
+def _response_schema(document: Mapping[str, Any], operation: Mapping[str, Any]) -> Any:
+    """The JSON schema of the operation's first 2xx answer with a JSON body, or ``None``."""
+    for status, response in operation.get("responses", {}).items():
+        if not str(status).startswith("2"):
+            continue
+        if "$ref" in response:
+            response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            return schema
+    return None
+
+
+def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
+    """Return the source of ``storeflow/<api>/_responses.py`` for the parsed schema ``document``.
+
+    Each operation whose successful answer is JSON maps to the model of that answer, and to
+    whether the answer is a bare array of them. Raises :class:`CodegenError` when such an answer
+    is neither a component schema nor an array of one.
+    """
+    entries: list[str] = []
+    for path, item in document.get("paths", {}).items():
+        for method in _HTTP_METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            schema = _response_schema(document, operation)
+            if schema is None:
+                continue
+            where = f"the answer of {method.upper()} {path} in schemas/{api}.yaml"
+            array = schema.get("type") == "array"
+            ref = schema.get("items", {}).get("$ref") if array else schema.get("$ref")
+            model = _model_of(ref, models, where)
+            entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
+    title = document["info"]["title"]
+    return _models_table(
+        api,
+        "_responses.py",
+        f"The model of each successful answer of the {title}.",
+        "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]]",
+        entries,
+        "By operationId: the model of the JSON answer, and whether it is a bare array.",
+    )
+
+
 def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
     """Return the source of ``storeflow/<api>/_webhooks.py`` for the parsed schema ``document``.
 
@@ -269,36 +356,23 @@ def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
             ref = item["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         except (KeyError, TypeError):
             raise CodegenError(f"{where} has no post with a JSON body $ref") from None
-        prefix = "#/components/schemas/"
-        model = ref.removeprefix(prefix)
-        if not ref.startswith(prefix) or not re.search(rf"^class {model}\b", models, re.M):
-            raise CodegenError(f"{where}: {ref} is not a generated model")
-        entries.append(f"    {name!r}: models.{model},")
+        entries.append(f"    {name!r}: models.{_model_of(ref, models, where)},")
     title = document["info"]["title"]
-    source = "\n".join(
-        [
-            _header(api, f"Every webhook event of the {title}, keyed by event name."),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Any, Final",
-            "",
-            f"from storeflow.{api} import models",
-            "",
-            "EVENTS: Final[Mapping[str, type[Any]]] = MappingProxyType({",
-            *entries,
-            "})",
-            '"""The model of each event\'s body, from the schema\'s ``webhooks`` section."""',
-            "",
-        ]
+    return _models_table(
+        api,
+        "_webhooks.py",
+        f"Every webhook event of the {title}, keyed by event name.",
+        "EVENTS: Final[Mapping[str, type[Any]]]",
+        entries,
+        "The model of each event's body, from the schema's ``webhooks`` section.",
     )
-    return _ruff(source, f"src/storeflow/{api}/_webhooks.py")
 
 
 def render(schema_dir: Path) -> dict[Path, str]:
     """Return every generated file's source, keyed by its path relative to ``src/storeflow``.
 
-    Raises :class:`CodegenError` as :func:`render_models`, :func:`render_operations` and
-    :func:`render_webhooks` do.
+    Raises :class:`CodegenError` as :func:`render_models`, :func:`render_operations`,
+    :func:`render_webhooks` and :func:`render_responses` do.
     """
     from codegen._params import render_params  # imports this module's helpers
 
@@ -311,6 +385,7 @@ def render(schema_dir: Path) -> dict[Path, str]:
         files[Path(api, "_operations.py")] = render_operations(api, document)
         files[Path(api, "_params.py")] = render_params(api, document)
         files[Path(api, "_webhooks.py")] = render_webhooks(api, document, models)
+        files[Path(api, "_responses.py")] = render_responses(api, document, models)
     return files
 
 

@@ -20,6 +20,8 @@ GENERATED = [
     Path("pocketsflow/_webhooks.py"),
     Path("reflow/_webhooks.py"),
     Path("reflow/_params.py"),
+    Path("pocketsflow/_responses.py"),
+    Path("reflow/_responses.py"),
 ]
 
 
@@ -120,3 +122,16 @@ def test_a_schema_bound_becomes_the_argument_rule(tmp_path: Path) -> None:
     rule = 'name="perpage", location="query", types=("integer",), minimum=1, maximum={}'
     assert rule.format(50) in params
     assert rule.format(100) in committed
+
+
+def test_an_answer_without_a_generated_model_is_a_generation_error(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "schemas", tmp_path, dirs_exist_ok=True)
+    schema = tmp_path / "reflow.yaml"
+    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    answer = document["paths"]["/projects/{projectId}/categories/"]["get"]["responses"]["200"]
+    answer["content"]["application/json"]["schema"] = {"type": "array", "items": {"type": "object"}}
+    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    result = _codegen("--check", "--schema-dir", tmp_path)
+    assert result.returncode == 2
+    assert "the answer of GET /projects/{projectId}/categories/" in result.stderr
+    assert "None is not a generated model" in result.stderr

@@ -131,19 +131,48 @@ def check_cell(cell: str, value: Any, where: str) -> None:
         assert type(parsed) is type(value), where  # ints stay ints, floats stay floats
 
 
+def _without_nulls(value: Any) -> Any:
+    """``value`` with null members and the objects they leave empty removed (CSV writes null and
+    absent alike)."""
+    if not isinstance(value, dict):
+        return value
+    kept = {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    return {key: item for key, item in kept.items() if item != {}}
+
+
+def _put(record: dict[str, Any], column: str, value: Any) -> None:
+    *parents, last = column.split(".")
+    for key in parents:
+        record = record.setdefault(key, {})
+    record[last] = value
+
+
 def check_csv(path: Path, records: list[dict[str, Any]], model: type) -> None:
+    """Each row of the CSV at ``path`` carries its JSON record whole: each column's cell is the
+    text of its value, and the record rebuilt from the cells and the ``extra`` column is the
+    record (null and absent alike)."""
     with path.open(newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
     header, body = rows[0], rows[1:]
+    assert header[-1] == "extra"
+    columns = header[:-1]
     assert len(body) == len(records)
     # Every field the model declares has its column (or dotted columns under its name).
     for field in wire_fields(model):
         wire = field.metadata["wire"]
         if wire != "subcategories":
-            assert any(c == wire or c.startswith(f"{wire}.") for c in header), wire
+            assert any(c == wire or c.startswith(f"{wire}.") for c in columns), wire
     for number, (row, record) in enumerate(zip(body, records, strict=True)):
-        for column, cell in zip(header, row, strict=True):
-            check_cell(cell, at(record, column), f"{path.name} row {number} {column}")
+        where = f"{path.name} row {number}"
+        for column, cell in zip(columns, row[:-1], strict=True):
+            check_cell(cell, at(record, column), f"{where} {column}")
+        rebuilt: dict[str, Any] = json.loads(row[-1]) if row[-1] else {}
+        for column in columns:
+            value = at(record, column)
+            if value is not None:
+                assert at(rebuilt, column) is None, f"{where}: {column} is also in extra"
+                _put(rebuilt, column, value)
+        assert _without_nulls(rebuilt) == _without_nulls(record), where
 
 
 @pytest.mark.parametrize("format", FORMATS)

@@ -81,7 +81,7 @@ def test_csv_cells_flatten_nested_objects_and_keep_exact_text() -> None:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == [
         "_id", "gross", "net", "taxes", "count", "ok", "note", "text",
-        "product._id", "product.name", "tags", "absent",
+        "product._id", "product.name", "tags", "absent", "extra",
     ]  # fmt: skip
     first = dict(zip(rows[0], rows[1], strict=True))
     assert first["gross"] == "29.99"
@@ -99,6 +99,58 @@ def test_csv_cells_flatten_nested_objects_and_keep_exact_text() -> None:
     assert second["gross"] == "10"
     assert second["product._id"] == ""
     assert second["ok"] == ""
+    # Every member has a column: nothing is left for `extra`.
+    assert first["extra"] == second["extra"] == ""
+
+
+def test_csv_extra_column_holds_what_no_column_carries_shaped_like_the_record() -> None:
+    writer = CsvWriter([("_id",), ("product", "_id"), ("product", "name")], covered=["tree"])
+    records = [
+        {
+            "_id": "a",
+            "discountCode": "SPRING",  # undeclared, top level
+            "product": {"_id": "p", "name": "n", "sku": "A1", "price": 29.99},  # and nested
+            "tree": [{"_id": "child"}],  # represented otherwise by the export
+        },
+        {"_id": "b", "product": "p-as-text"},  # not the object its columns expect
+        {"_id": "c", "product": None, "note": None},  # null is kept as null
+        {"_id": "d", "product": {"_id": "p", "name": "n"}},  # nothing left over
+    ]
+    rows = list(csv.reader(io.StringIO(writer.encode(records).decode(), newline="")))
+    extras = [orjson.loads(row[-1]) if row[-1] else None for row in rows]
+    assert extras == [
+        {"discountCode": "SPRING", "product": {"sku": "A1", "price": 29.99}},
+        {"product": "p-as-text"},
+        {"note": None},
+        None,
+    ]
+    assert rows[0][-1] == '{"discountCode":"SPRING","product":{"sku":"A1","price":29.99}}'
+    assert rows[1][1] == rows[1][2] == ""  # the text went to `extra`, not to a dotted cell
+    with pytest.raises(ValueError, match="'extra'"):
+        CsvWriter([("_id",), ("extra",)])
+
+
+def test_reflow_orders_csv_carries_the_amounts() -> None:
+    collection = get("reflow", "orders")
+    writer = make_writer("csv", collection.model)
+    header = next(csv.reader(io.StringIO(writer.header().decode())))
+    amounts = ["subtotal", "shipping", "total", "total_formatted", "currency.code", "line_items"]
+    assert set(amounts) <= set(header)
+    order = {
+        "id": 1,
+        "total": 6300,
+        "subtotal": 4800,
+        "shipping": 1500,
+        "total_formatted": "$63.00",
+        "currency": {"code": "USD", "name": "US Dollar", "zero_decimal": False},
+        "line_items": [{"product_id": 2, "name": "T", "quantity": 2, "price": 2400}],
+    }
+    row = dict(
+        zip(header, next(csv.reader(io.StringIO(writer.encode([order]).decode()))), strict=True)
+    )
+    assert [row[name] for name in amounts[:5]] == ["4800", "1500", "6300", "$63.00", "USD"]
+    assert orjson.loads(row["line_items"]) == order["line_items"]
+    assert row["extra"] == ""
 
 
 def test_csv_columns_come_from_the_model_recursively() -> None:

@@ -1413,6 +1413,7 @@ def test_cli_sandbox_serves_until_ctrl_c() -> None:
     command = [
         *(sys.executable, "-m", "storeflow.cli", "sandbox", "--port", "0", "--seed", "5"),
         *("--orders", "30", "--rate-limit", "sliding", "--faults", "latency=0.001"),
+        *("--drift", "2"),
     ]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env_with_src()
@@ -1439,7 +1440,10 @@ def test_cli_sandbox_serves_until_ctrl_c() -> None:
             headers={"Authorization": f"Bearer {expected.pocketsflow_test_key}"},
         )
         with urllib.request.urlopen(request) as response:
-            assert orjson.loads(response.read())["pagination"]["totalCount"] == 30
+            # Drift may spell the count 30.0 or "30".
+            assert float(orjson.loads(response.read())["pagination"]["totalCount"]) == 30
+        with urllib.request.urlopen(f"{url.group(1)}/_admin/stats") as response:
+            assert sum(orjson.loads(response.read())["drift"].values()) > 0
         assert re.search(r"Reflow\s+http://127\.0\.0\.1:\d+/v2", shown)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -303,6 +303,16 @@ def _from_unix(value: float | Decimal) -> dt.datetime:
         raise _mismatch("a unix time", value) from None
 
 
+def _text_out(value: Any) -> Any:
+    # A text field documented as "an ISO 8601 date or date-time" (the Pocketsflow query dates)
+    # also takes a `date` or `datetime` from the caller, and sends it as ISO 8601 text.
+    if isinstance(value, dt.datetime):
+        return _iso_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def _iso_datetime(value: dt.datetime) -> str:
     """ISO 8601, with UTC spelled ``Z`` as both references write it."""
     text = value.isoformat()
@@ -837,6 +847,7 @@ def _make_converter(*, strict: bool) -> Converter:
     conv.register_structure_hook_factory(is_mutable_sequence, _list_factory)
     conv.register_structure_hook_factory(is_mapping, _dict_factory)
     conv.register_structure_hook_factory(attrs.has, _model_factory(strict))
+    conv.register_unstructure_hook(str, _text_out)
     conv.register_unstructure_hook(dt.datetime, _iso_datetime)
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
     conv.register_unstructure_hook_factory(attrs.has, _model_unstructure_factory)

@@ -6,7 +6,7 @@ storeflow export pocketsflow|reflow COLLECTION|all [--out PATH|DIR/] [--format j
                  [--resume|--overwrite] [--timeout SECONDS] [--max-retries N] [--public-only]
 storeflow demo [--out exports]
 storeflow sandbox [--port 8080] [--seed N] [--orders N] [--rate-limit fixed|sliding|off]
-                  [--faults latency=0.05,error_rate=0.05] [--time-scale X]
+                  [--faults latency=0.05,error_rate=0.05] [--time-scale X] [--drift [SEED]]
 ```
 
 The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``, or ``'.[cli]'`` from a
@@ -32,7 +32,7 @@ import attrs
 from storeflow._cli_args import non_negative_int, positive_float, positive_int
 from storeflow._cli_export import add_demo_command, add_export_command
 from storeflow._version import __version__
-from storeflow.sandbox import Faults, Sandbox, Scale
+from storeflow.sandbox import Drift, Faults, Sandbox, Scale
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -110,6 +110,16 @@ def add_sandbox_command(subparsers: Any) -> None:
         help="faults to inject, e.g. latency=0.05,jitter=0.1,error_rate=0.05,drop_rate=0.01 "
         "(also truncate_rate, html_rate, slow_body_rate, slow_body_delay, seed)",
     )
+    parser.add_argument(
+        "--drift",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="SEED",
+        help="answer as real APIs drift from their schemas (unknown fields, new enum values, "
+        "other spellings of the same values), seeded (default 0)",
+    )
     parser.set_defaults(handler=run_sandbox)
 
 
@@ -130,6 +140,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             window=args.window,
             time_scale=args.time_scale,
             faults=args.faults,
+            drift=None if args.drift is None else Drift(seed=args.drift),
             host=args.host,
             port=args.port,
         )

@@ -17,8 +17,8 @@ async with Pocketsflow() as pf:
   ``users``, ``plans``.
 - **Formats** (:data:`FORMATS`): ``"jsonl"`` (default: each record exactly as the API sent it,
   one per line) and ``"csv"`` (dotted columns from the collection's model; see
-  :mod:`storeflow.export._writers` for the rules, including that wire fields the model does
-  not declare are left out of CSV).
+  :mod:`storeflow.export._writers` for the rules; a last ``extra`` column holds, as JSON, the
+  fields the model does not declare, so CSV loses nothing either).
 - **Speed**: paginated collections are read 100 records a page; after the first page, the rest
   are fetched ``concurrency`` at a time through the client's shared rate limiter and written in
   order. Memory stays flat however large the collection.

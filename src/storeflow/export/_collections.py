@@ -270,12 +270,19 @@ def _check_record(record: Any, index: int, id_field: str) -> None:
 
 
 def _whole(value: Any, name: str, maximum: int) -> int:
-    """``value`` as a count from 0 to ``maximum``; ``TypeError`` naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+    """``value`` as a count from 0 to ``maximum``; ``TypeError`` naming ``name`` otherwise.
+
+    A count is read as liberally as the models read integers (``250``, ``250.0``, ``"250"``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or value != value:
         raise TypeError(f"{name} is not a number")
-    if not 0 <= value <= maximum or int(value) != value:
+    try:
+        count: int = _serde.converter.structure(value, int)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} is not a whole number from 0 to {maximum}") from None
+    if not 0 <= count <= maximum:
         raise TypeError(f"{name} is not a whole number from 0 to {maximum}")
-    return int(value)
+    return count
 
 
 def flatten(nodes: list[Record], children: str, id_field: str) -> list[Record]:

@@ -12,8 +12,14 @@ each page, exactly how many bytes of the file are complete, which is what checkp
   Nested objects become dotted columns (``product._id``, ``product.name``); arrays and
   free-form objects are one cell holding their JSON text; numbers are written in their JSON text
   form (``29.99``, ``1500``), booleans as ``true``/``false``, strings (ISO dates included) as
-  sent; ``null`` and an absent field are both an empty cell. Wire fields that the model does not
-  declare have no column and are left out of the CSV (JSON Lines keeps them).
+  sent; ``null`` and an absent field are both an empty cell. The last column, ``extra``
+  (:data:`EXTRA_COLUMN`), holds what the API sent that no column carries, as one JSON object
+  shaped like the record (``{"discountCode": "X", "product": {"sku": "A1"}}``; empty when there
+  is nothing): fields the model does not declare, at any depth, and a value whose type is not
+  the object its dotted columns expect. So a row loses nothing but the difference between
+  ``null`` and absent, and the header still does not depend on the records (columns discovered
+  from the first page could not hold a field that first appears on a later page, nor survive a
+  resumed export).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import orjson
 from storeflow import _serde
 
 __all__ = [
+    "EXTRA_COLUMN",
     "FORMATS",
     "Column",
     "CsvWriter",
@@ -52,6 +59,13 @@ FORMATS: Final[tuple[Format, ...]] = ("jsonl", "csv")
 
 Column: TypeAlias = tuple[str, ...]
 """A CSV column: the wire keys leading from a record to a value (``("product", "_id")``)."""
+
+EXTRA_COLUMN: Final = "extra"
+"""The name of the last CSV column: what no other column carries, as JSON."""
+
+# The columns as a tree of wire keys: a key maps to the columns under it, or to None where a
+# column holds the value itself.
+_Tree: TypeAlias = dict[str, "_Tree | None"]
 
 
 class Writer(Protocol):
@@ -106,19 +120,67 @@ def cell(record: Mapping[str, Any], column: Column) -> str:
     return _scalar_text(value)
 
 
+def _tree(columns: Iterable[Column]) -> _Tree:
+    tree: _Tree = {}
+    for column in columns:
+        node = tree
+        for key in column[:-1]:
+            child = node.setdefault(key, {})
+            if child is None:  # a column already holds this whole value
+                break
+            node = child
+        else:
+            node[column[-1]] = None
+    return tree
+
+
+def _rest(record: Mapping[str, Any], tree: _Tree) -> dict[str, Any]:
+    """The members of ``record`` that no column of ``tree`` carries, shaped like the record."""
+    rest: dict[str, Any] = {}
+    for key, value in record.items():
+        if key not in tree:
+            rest[key] = value
+            continue
+        node = tree[key]
+        if node is None:
+            continue  # its own column
+        if value.__class__ is dict:
+            inner = _rest(value, node)
+            if inner:
+                rest[key] = inner
+        elif value is not None:
+            rest[key] = value  # not the object its columns expect: kept whole
+    return rest
+
+
+def _extra(record: Mapping[str, Any], tree: _Tree) -> str:
+    """The ``extra`` cell: the JSON of what no column carries, or ``""`` if that is nothing."""
+    rest = _rest(record, tree)
+    return orjson.dumps(rest).decode() if rest else ""
+
+
 class CsvWriter:
     """CSV with a fixed header of dotted column names (RFC 4180 quoting, ``\\r\\n`` rows).
 
-    ``columns`` decide the header and which value lands in which cell (see :func:`cell`).
+    ``columns`` decide the header and which value lands in which cell (see :func:`cell`); the
+    last column, ``extra``, holds the rest of each record (see the module notes). ``covered``
+    names top-level members that the export represents otherwise (the ``subcategories`` of a
+    flattened tree), which ``extra`` leaves out.
+
+    Raises:
+        ValueError: a column is already named ``extra``.
     """
 
-    def __init__(self, columns: Sequence[Column]) -> None:
+    def __init__(self, columns: Sequence[Column], *, covered: Iterable[str] = ()) -> None:
         self.columns: tuple[Column, ...] = tuple(columns)
+        if (EXTRA_COLUMN,) in self.columns:
+            raise ValueError(f"a column is named {EXTRA_COLUMN!r}, the name of the last column")
+        self._tree = _tree([*self.columns, *((name,) for name in covered)])
 
     @property
     def fieldnames(self) -> list[str]:
-        """The header's column names: each column's keys joined by dots."""
-        return [".".join(column) for column in self.columns]
+        """The header's column names: each column's keys joined by dots, then ``extra``."""
+        return [*(".".join(column) for column in self.columns), EXTRA_COLUMN]
 
     def _rows(self, rows: Iterable[Iterable[str]]) -> bytes:
         buffer = io.StringIO()
@@ -131,8 +193,11 @@ class CsvWriter:
 
     def encode(self, records: Iterable[Mapping[str, Any]]) -> bytes:
         """One row per record, cells in header order."""
-        columns = self.columns
-        return self._rows([cell(record, column) for column in columns] for record in records)
+        columns, tree = self.columns, self._tree
+        return self._rows(
+            [*(cell(record, column) for column in columns), _extra(record, tree)]
+            for record in records
+        )
 
 
 def _nested_model(annotation: Any) -> type | None:
@@ -190,7 +255,7 @@ def make_writer(
     if format == "jsonl":
         return JsonlWriter()
     if format == "csv":
-        return CsvWriter(model_columns(model, exclude=exclude, extra=extra))
+        return CsvWriter(model_columns(model, exclude=exclude, extra=extra), covered=exclude)
     raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
 

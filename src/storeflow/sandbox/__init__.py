@@ -16,6 +16,8 @@ windows, time-scalable) and can inject faults (:class:`Faults`). The pytest plug
 (:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test. State changes
 send the vendors' signed webhooks to registered receivers (``Sandbox(webhooks=[Webhook(...)])``;
 :meth:`Sandbox.webhook_deliveries` lists what was sent and how each receiver answered).
+``Sandbox(drift=Drift(seed=1))`` makes the answers drift from the schemas as real APIs do
+(unknown fields, new enum values, other spellings of the same values; see :class:`Drift`).
 """
 
 from typing import TYPE_CHECKING
@@ -24,6 +26,7 @@ from storeflow._lazy import lazy_names
 
 if TYPE_CHECKING:
     from storeflow.sandbox._common import Clock, Scale
+    from storeflow.sandbox._drift import DRIFT_KINDS, Drift, DriftKind
     from storeflow.sandbox._faults import Faults
     from storeflow.sandbox._pocketsflow import PocketsflowStore
     from storeflow.sandbox._ratelimit import RateLimitMode
@@ -50,6 +53,9 @@ else:
             "ApiStats": "storeflow.sandbox._server",
             "Clock": "storeflow.sandbox._common",
             "DEFAULT_PROJECT_ID": "storeflow.sandbox._server",
+            "DRIFT_KINDS": "storeflow.sandbox._drift",
+            "Drift": "storeflow.sandbox._drift",
+            "DriftKind": "storeflow.sandbox._drift",
             "Faults": "storeflow.sandbox._faults",
             "PocketsflowStore": "storeflow.sandbox._pocketsflow",
             "RateLimitMode": "storeflow.sandbox._ratelimit",
@@ -67,8 +73,11 @@ else:
 
 __all__ = [
     "DEFAULT_PROJECT_ID",
+    "DRIFT_KINDS",
     "ApiStats",
     "Clock",
+    "Drift",
+    "DriftKind",
     "Faults",
     "PocketsflowStore",
     "RateLimitMode",

@@ -9,7 +9,11 @@ keep one rate limit per host). Around every API request, one middleware per site
 3. applies the planned faults (see :mod:`storeflow.sandbox._faults`);
 4. turns :class:`~storeflow.sandbox._common.HTTPFailure`, unknown paths, wrong methods and
    unexpected exceptions into JSON error answers in the API's dialect;
-5. hands every JSON answer (before any fault mangles it) to the ``validate`` hook.
+5. hands every JSON answer (before any fault mangles it) to the ``validate`` hook;
+6. with :class:`~storeflow.sandbox.Drift` on, rewrites successful JSON answers the way real APIs
+   drift from their schemas (see :mod:`storeflow.sandbox._drift`), after the ``validate`` hook
+   saw the answer as the schema states it: the hook keeps catching the sandbox's own mistakes,
+   and the deliberate drift is not one.
 
 Each site also serves ``GET /_admin/stats`` (its :class:`ApiStats` as JSON), ``GET
 /_admin/state`` (record counts of its stores) and ``POST /_admin/reset`` (its stores back to the
@@ -28,12 +32,17 @@ import math
 import socket
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Literal, TypeAlias
 
+import attrs
 from aiohttp import web
 from attrs import frozen
 
+from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
+from storeflow.pocketsflow._responses import RESPONSES as POCKETSFLOW_RESPONSES
+from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
+from storeflow.reflow._responses import RESPONSES as REFLOW_RESPONSES
 from storeflow.sandbox._common import (
     Clock,
     ErrorBody,
@@ -44,6 +53,7 @@ from storeflow.sandbox._common import (
     json_response,
     message_body,
 )
+from storeflow.sandbox._drift import Drift, Drifter, DriftKind
 from storeflow.sandbox._faults import FaultPlan, Faults
 from storeflow.sandbox._pocketsflow import (
     Mode,
@@ -98,6 +108,7 @@ class ApiStats:
     arrived in it;
     ``max_per_window`` is the largest of those and ``max_per_sliding_window`` the most requests
     in any ``window``-second interval — a client that respects a limit of N keeps both <= N.
+    ``drift`` counts, by kind, the places drift mode changed in the answers (empty when off).
     """
 
     window: float
@@ -110,6 +121,7 @@ class ApiStats:
     per_window: dict[float, int]
     max_per_window: int
     max_per_sliding_window: int
+    drift: dict[str, int] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The stats as JSON-able data (as ``GET /_admin/stats`` sends them)."""
@@ -124,6 +136,7 @@ class ApiStats:
             "per_window": {_number(k): v for k, v in self.per_window.items()},
             "max_per_window": self.max_per_window,
             "max_per_sliding_window": self.max_per_sliding_window,
+            "drift": self.drift,
         }
 
 
@@ -155,7 +168,7 @@ class _Recorder:
         self.rate_limited = 0
         self.internal_errors = 0
 
-    def snapshot(self) -> ApiStats:
+    def snapshot(self, drift: Mapping[DriftKind, int] | None = None) -> ApiStats:
         window = self.window
         per_window = Counter(math.floor(t / window) * window for t in self.arrivals)
         times = sorted(self.arrivals)
@@ -176,6 +189,7 @@ class _Recorder:
             per_window=dict(sorted(per_window.items())),
             max_per_window=max(per_window.values(), default=0),
             max_per_sliding_window=most,
+            drift={kind: drift[kind] for kind in sorted(drift)} if drift else {},
         )
 
 
@@ -198,6 +212,7 @@ class _Site:
             sandbox.rate_limit, sandbox.clock, sandbox.limit, sandbox.window
         )
         self.plan = FaultPlan(sandbox.faults)
+        self.drifter = self.make_drifter(sandbox.drift)
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -206,6 +221,18 @@ class _Site:
         if self.limiter is not None:
             self.limiter.reset()
         self.plan = FaultPlan(self.plan.faults)
+        if self.drifter is not None:
+            self.drifter.reset()
+
+    def make_drifter(self, drift: Drift | None) -> Drifter | None:
+        if drift is None:
+            return None
+        if self.api == "pocketsflow":
+            return Drifter(drift, POCKETSFLOW_OPERATIONS, POCKETSFLOW_RESPONSES)
+        return Drifter(drift, REFLOW_OPERATIONS, REFLOW_RESPONSES)
+
+    def snapshot(self) -> ApiStats:
+        return self.recorder.snapshot(self.drifter.counts if self.drifter is not None else None)
 
     def _route(self, request: web.Request) -> str | None:
         resource = request.match_info.route.resource
@@ -231,6 +258,20 @@ class _Site:
             validate(self.api, request.method, route, response.status, body)
         except Exception:
             logger.exception("the validate hook failed for %s %s", request.method, route)
+
+    def _drift(self, request: web.Request, route: str | None, response: web.Response) -> None:
+        body = response.body
+        if (
+            self.drifter is None
+            or route is None
+            or not 200 <= response.status < 300
+            or response.content_type != "application/json"
+            or not isinstance(body, bytes)
+        ):
+            return
+        drifted = self.drifter.apply(request.method, route, body)
+        if drifted is not None:
+            response.body = drifted
 
     async def _answer(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -290,6 +331,7 @@ class _Site:
         if not isinstance(answer, web.Response):
             return answer
         self._validate(request, route, answer)
+        self._drift(request, route, answer)
         if after == "drop":
             recorder.faults[after] += 1
             if request.transport is not None:
@@ -378,6 +420,9 @@ class Sandbox:
       :meth:`add_webhook` or ``POST /_admin/webhooks``); ``webhook_faults`` —
       :class:`~storeflow.sandbox.WebhookFaults` (duplicates, out-of-order deliveries);
       ``webhook_retry_delays`` — sandbox seconds before each Reflow retry (1, 2, 4, 8, 16).
+    * ``drift`` — a :class:`~storeflow.sandbox.Drift`: successful answers gain unknown fields,
+      new enum values, nulls and other spellings of their values, seeded (off by default;
+      :meth:`stats` counts what changed).
 
     Raises ``ValueError`` for invalid arguments; :meth:`start` raises ``OSError`` if a port is
     taken. Not thread-safe: touch the stores from the thread running the sandbox.
@@ -401,6 +446,7 @@ class Sandbox:
         webhooks: Sequence[Webhook] = (),
         webhook_faults: WebhookFaults | None = None,
         webhook_retry_delays: Sequence[float] = REFLOW_RETRY_DELAYS,
+        drift: Drift | None = None,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("give either clock or time_scale, not both")
@@ -417,6 +463,7 @@ class Sandbox:
         self.host = host
         self.port = port
         self.validate = validate
+        self._drift = drift
         self.reflow_project_id = reflow_project_id
         self.pocketsflow_test_key = pocketsflow_key(seed, "test")
         """The Pocketsflow test-mode key (``pk_test_…``): opens :attr:`pocketsflow`."""
@@ -616,6 +663,19 @@ class Sandbox:
             site.plan = FaultPlan(faults)
 
     @property
+    def drift(self) -> Drift | None:
+        """How the answers drift from the schemas (``None``: as the schemas state them); assign
+        a :class:`~storeflow.sandbox.Drift` or ``None`` to change it at run time (the drift
+        counts in :meth:`stats` start afresh)."""
+        return self._drift
+
+    @drift.setter
+    def drift(self, drift: Drift | None) -> None:
+        self._drift = drift
+        for site in self._sites.values():
+            site.drifter = site.make_drifter(drift)
+
+    @property
     def webhook_faults(self) -> WebhookFaults:
         """The webhook delivery faults; assign new :class:`WebhookFaults` to change them."""
         return self._webhooks.faults
@@ -640,8 +700,8 @@ class Sandbox:
     def stats(self) -> SandboxStats:
         """What each site has seen. Raises ``RuntimeError`` before the sandbox started."""
         return SandboxStats(
-            pocketsflow=self._site("pocketsflow").recorder.snapshot(),
-            reflow=self._site("reflow").recorder.snapshot(),
+            pocketsflow=self._site("pocketsflow").snapshot(),
+            reflow=self._site("reflow").snapshot(),
         )
 
     def reset(self) -> None:
@@ -663,7 +723,7 @@ class Sandbox:
 
     def _add_admin_routes(self, site: _Site, app: web.Application) -> None:
         async def stats(_request: web.Request) -> web.Response:
-            return json_response(site.recorder.snapshot().to_dict())
+            return json_response(site.snapshot().to_dict())
 
         async def state(_request: web.Request) -> web.Response:
             if site.api == "pocketsflow":
