@@ -51,7 +51,8 @@ def same(normal: Any, drifted: Any, where: str, tally: Tally) -> None:
     if attrs.has(type(normal)):
         assert type(drifted) is type(normal), where
         for attribute in attrs.fields(type(normal)):
-            if attribute.name != "extra":
+            # Fields outside equality (a page's fetch function) are not the record's values.
+            if attribute.name != "extra" and attribute.eq:
                 name = attribute.name
                 same(getattr(normal, name), getattr(drifted, name), f"{where}.{name}", tally)
         if hasattr(normal, "extra"):

@@ -270,7 +270,7 @@ def page_of(orders: Any, **pagination: Any) -> Any:
         (page_of([{"_id": "a"}], totalCount=1e21), "totalCount is not a whole number"),
         (page_of([{"_id": "a"}], totalPages=1.5), "totalPages is not a whole number"),
         (page_of([{"_id": "a"}], totalPages=-1), "totalPages is not a whole number"),
-        (page_of([{"_id": "a"}], totalPages="2"), "totalPages is not a number"),
+        (page_of([{"_id": "a"}], totalPages={"n": 2}), "totalPages is not a number"),
         (page_of([{"_id": "a"}], totalPages=True), "totalPages is not a number"),
     ],
 )

@@ -337,12 +337,6 @@ def _targets(args: argparse.Namespace, names: list[str]) -> list[tuple[str, Path
     return [(name, path)]
 
 
-def _unfinished(path: Path) -> bool:
-    """Whether an export into ``path`` has started (or finished) there."""
-    work = Output(path)
-    return work.checkpoint_path.exists() or work.part.exists() or path.exists()
-
-
 def run_export(args: argparse.Namespace) -> int:
     """Run ``storeflow export`` with parsed ``args``; return the exit status."""
     try:
@@ -350,7 +344,7 @@ def run_export(args: argparse.Namespace) -> int:
         targets = _targets(args, names)
     except ValidationError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    if args.resume and not any(_unfinished(path) for _, path in targets):
+    if args.resume and not any(Output(path).started() for _, path in targets):
         where = os.fspath(targets[0][1] if len(targets) == 1 else targets[0][1].parent)
         return _fail(
             f"--resume: nothing to resume at {where} (no unfinished export there); run "

@@ -33,6 +33,7 @@ import os
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -375,6 +376,22 @@ class Output:
         self._file: BinaryIO | None = None
         self._hash: Any = hashlib.sha256()
 
+    def started(self) -> bool:
+        """Whether an export into :attr:`final` has started (or finished) here: its final file,
+        ``.part`` file, checkpoint, lock file or a temporary checkpoint of a run that died while
+        saving. ``--resume`` needs one of them; the last two are what a crash before the first
+        checkpoint leaves behind."""
+        return (
+            self.final.exists()
+            or self.part.exists()
+            or self.checkpoint_path.exists()
+            or self._lock.path.exists()
+            or any(self._stale_temporaries())
+        )
+
+    def _stale_temporaries(self) -> Iterator[Path]:
+        return self.final.parent.glob(f".{self.checkpoint_path.name}.*.tmp")
+
     def open(
         self, fresh: Checkpoint, *, header: bytes, resume: bool, overwrite: bool
     ) -> tuple[Checkpoint, bool]:
@@ -407,7 +424,7 @@ class Output:
         self._lock.acquire()
         try:
             # Temporary checkpoints of runs that died mid-save: no other run can own one now.
-            for stale in self.final.parent.glob(f".{self.checkpoint_path.name}.*.tmp"):
+            for stale in self._stale_temporaries():
                 stale.unlink(missing_ok=True)
             checkpoint, complete = self._open(fresh, header, resume=resume, overwrite=overwrite)
         except BaseException:
