@@ -25,9 +25,7 @@ from storeflow._lazy import lazy_names
 if TYPE_CHECKING:
     from storeflow.sandbox._common import Clock, Scale
     from storeflow.sandbox._faults import Faults
-    from storeflow.sandbox._pocketsflow import PocketsflowStore
     from storeflow.sandbox._ratelimit import RateLimitMode
-    from storeflow.sandbox._reflow import ReflowStore
     from storeflow.sandbox._server import (
         DEFAULT_PROJECT_ID,
         ApiStats,
@@ -41,6 +39,8 @@ if TYPE_CHECKING:
         WebhookDelivery,
         WebhookFaults,
     )
+    from storeflow.sandbox.pocketsflow import PocketsflowStore
+    from storeflow.sandbox.reflow import ReflowStore
 else:
     # The simulators (and aiohttp) load on first use, so the pytest plugin costs nothing until
     # a fixture is requested: see storeflow._lazy.
@@ -51,9 +51,9 @@ else:
             "Clock": "storeflow.sandbox._common",
             "DEFAULT_PROJECT_ID": "storeflow.sandbox._server",
             "Faults": "storeflow.sandbox._faults",
-            "PocketsflowStore": "storeflow.sandbox._pocketsflow",
+            "PocketsflowStore": "storeflow.sandbox.pocketsflow",
             "RateLimitMode": "storeflow.sandbox._ratelimit",
-            "ReflowStore": "storeflow.sandbox._reflow",
+            "ReflowStore": "storeflow.sandbox.reflow",
             "Sandbox": "storeflow.sandbox._server",
             "SandboxStats": "storeflow.sandbox._server",
             "Scale": "storeflow.sandbox._common",

@@ -1,7 +1,7 @@
 """Building blocks shared by the sandbox's API simulators: errors, JSON, input checks, time, scale.
 
-The simulators (``_pocketsflow`` and ``_reflow``) are aiohttp.web applications whose handlers
-use these pieces and nothing from each other:
+The simulators (the ``pocketsflow`` and ``reflow`` subpackages) are aiohttp.web applications
+whose handlers use these pieces and nothing from each other:
 
 * :class:`HTTPFailure` — raise it anywhere in a handler to answer with a status and a JSON body;
   the sandbox's server middleware turns it into the response.

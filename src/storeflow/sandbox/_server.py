@@ -45,15 +45,7 @@ from storeflow.sandbox._common import (
     message_body,
 )
 from storeflow.sandbox._faults import FaultPlan, Faults
-from storeflow.sandbox._pocketsflow import (
-    Mode,
-    PocketsflowStore,
-    build_pocketsflow_app,
-    pocketsflow_jwt,
-    pocketsflow_key,
-)
 from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
-from storeflow.sandbox._reflow import ReflowStore, build_reflow_app
 from storeflow.sandbox._webhooks import (
     REFLOW_RETRY_DELAYS,
     Webhook,
@@ -62,6 +54,14 @@ from storeflow.sandbox._webhooks import (
     WebhookSender,
     add_webhook_routes,
 )
+from storeflow.sandbox.pocketsflow import (
+    Mode,
+    PocketsflowStore,
+    build_pocketsflow_app,
+    pocketsflow_jwt,
+    pocketsflow_key,
+)
+from storeflow.sandbox.reflow import ReflowStore, build_reflow_app
 
 __all__ = ["DEFAULT_PROJECT_ID", "Api", "ApiStats", "Sandbox", "SandboxStats", "Validator"]
 
