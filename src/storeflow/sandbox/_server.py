@@ -29,11 +29,13 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from aiohttp import web
 from attrs import frozen
 
+from storeflow._apis import API_NAMES
+from storeflow._apis import ApiName as Api
 from storeflow.sandbox._common import (
     Clock,
     ErrorBody,
@@ -66,9 +68,6 @@ from storeflow.sandbox.reflow import ReflowStore, build_reflow_app
 __all__ = ["DEFAULT_PROJECT_ID", "Api", "ApiStats", "Sandbox", "SandboxStats", "Validator"]
 
 logger = logging.getLogger("storeflow.sandbox")
-
-Api: TypeAlias = Literal["pocketsflow", "reflow"]
-"""The two simulated APIs."""
 
 Validator: TypeAlias = Callable[[str, str, str, int, bytes], None]
 """``validate(api, method, route_template, status, body)``: called for every JSON answer of a
@@ -635,7 +634,7 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the freshly seeded data, with empty stats, rate-limit counters and fresh
         fault plans. Raises ``RuntimeError`` before the sandbox started."""
-        for api in ("pocketsflow", "reflow"):
+        for api in API_NAMES:
             self._reset_site(self._site(api))
 
     def _reset_site(self, site: _Site) -> None:
