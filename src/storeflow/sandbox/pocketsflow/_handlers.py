@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from storeflow._operation import Rule
 from storeflow.pocketsflow._params import ARGUMENTS
+from storeflow.sandbox._bodies import Check, read_fields
 from storeflow.sandbox._common import (
     Body,
     HTTPFailure,
@@ -29,31 +29,14 @@ from storeflow.sandbox._common import (
     json_response,
     message_body,
     parse_iso,
-    read_json_object,
 )
 from storeflow.sandbox.pocketsflow._store import PocketsflowStore
 
 _BEARER_RE: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+|[\w-]+\.[\w-]+\.[\w-]*")
 """An API key or a JWT (three base64url segments), the tokens the API accepts."""
 
-_Check: TypeAlias = Callable[[Body, str, bool], Any]
-
 _STORES: Final = web.AppKey("storeflow_pocketsflow_stores", dict)
 """The application's API keys, each mapped to the store it opens."""
-
-
-def _string(rule: Rule) -> _Check:
-    return lambda body, name, required: body.string(
-        name,
-        required=required,
-        min_length=rule.min_length,
-        max_length=rule.max_length,
-        pattern=rule.pattern,
-    )
-
-
-def _boolean(body: Body, name: str, required: bool) -> Any:
-    return body.boolean(name, required=required)
 
 
 def _money_field(body: Body, name: str, required: bool) -> Any:
@@ -62,47 +45,26 @@ def _money_field(body: Body, name: str, required: bool) -> Any:
     return body.number(name, required=required, minimum=0)
 
 
-def _enum(rule: Rule) -> _Check:
-    values = rule.enum or ()
-    return lambda body, name, required: body.enum(name, values, required=required)
+_MONEY_CHECKS: Final[Mapping[str, Check]] = {
+    name: _money_field
+    for arguments in ARGUMENTS.values()
+    for name, rule in arguments.rules.items()
+    if rule.format == "decimal"
+}
+"""The sandbox's own check of every money field (the schema's ``decimal`` ones)."""
 
 
-def _strings(rule: Rule) -> _Check:
-    return lambda body, name, required: body.string_list(
-        name, required=required, min_items=rule.min_items, max_items=rule.max_items
-    )
-
-
-def _check_of(rule: Rule) -> _Check:
-    """The sandbox's check of a body field: the client's generated rule, so no bound is typed
-    twice (the rules the sandbox adds of its own are marked where they are made)."""
-    if "array" in rule.types:
-        return _strings(rule)
-    if "boolean" in rule.types:
-        return _boolean
-    if rule.format == "decimal":
-        return _money_field
-    if rule.enum is not None:
-        return _enum(rule)
-    return _string(rule)
-
-
-async def _fields(request: web.Request, op_id: str) -> dict[str, Any]:
-    """The request's JSON body checked against the body rules of the operation ``op_id``
-    (required fields, types, bounds; an empty update is accepted, as the reference does not
-    forbid it). Raises HTTPFailure(400)."""
-    arguments = ARGUMENTS[op_id]
-    rules = {name: rule for name, rule in arguments.rules.items() if rule.location == "body"}
-    body = Body(await read_json_object(request, message_body), message_body)
-    if arguments.min_body_fields:
-        body.not_empty()
-    body.only(*rules)
-    fields = {}
-    for name, rule in rules.items():
-        value = _check_of(rule)(body, name, rule.required)
-        if value is not None:
-            fields[name] = value
-    return fields
+async def _fields(
+    request: web.Request,
+    op_id: str,
+    *,
+    own: Mapping[str, Check] = _MONEY_CHECKS,
+    required: bool = True,
+) -> dict[str, Any]:
+    """The request's JSON body checked against the body rules of the operation ``op_id`` (see
+    :func:`~storeflow.sandbox._bodies.read_fields`; an empty update is accepted, as the
+    reference does not forbid it). Raises HTTPFailure(400)."""
+    return await read_fields(request, ARGUMENTS[op_id], message_body, own=own, required=required)
 
 
 def _unauthorized(message: str) -> HTTPFailure:
@@ -331,9 +293,9 @@ async def _users_update(request: web.Request) -> web.Response:
     return json_response(store.update_user(fields))
 
 
-def _body_date(body: Body, name: str) -> dt.date | None:
+def _body_date(body: Body, name: str, required: bool) -> dt.date | None:
     """The day of an ISO 8601 date or date-time (the day in the value's own offset)."""
-    text = body.string(name)
+    text = body.string(name, required=required)
     if text is None:
         return None
     when = parse_iso(text)
@@ -342,14 +304,24 @@ def _body_date(body: Body, name: str) -> dt.date | None:
     return when.date()
 
 
+def _page_number(body: Body, name: str, required: bool) -> int | None:
+    # The sandbox's own rule (the reference states no bound), answered the documented way.
+    return body.integer(name, required=required, minimum=1)
+
+
+_SUBSCRIPTION_PAGING: Final[Mapping[str, Check]] = {
+    "page": _page_number,
+    "pageSize": _page_number,
+    "startDate": _body_date,
+    "endDate": _body_date,
+}
+
+
 async def _subscriptions_list(request: web.Request) -> web.Response:
     store = _store(request)
-    body = Body(await read_json_object(request, message_body, required=False), message_body)
-    body.only("page", "pageSize", "startDate", "endDate")
-    # The sandbox's own rules (the reference states no bound), answered the documented way.
-    page = body.integer("page", minimum=1) or 1
-    page_size = body.integer("pageSize", minimum=1) or 20
-    start, end = _body_date(body, "startDate"), _body_date(body, "endDate")
+    fields = await _fields(request, "subscriptions_list", own=_SUBSCRIPTION_PAGING, required=False)
+    page, page_size = fields.get("page", 1), fields.get("pageSize", 20)
+    start, end = fields.get("startDate"), fields.get("endDate")
     return json_response(store.page_subscriptions(start, end, page, page_size))
 
 

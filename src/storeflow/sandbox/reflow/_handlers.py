@@ -25,7 +25,8 @@ from aiohttp.typedefs import Middleware
 from attrs import frozen
 
 from storeflow.reflow._params import ARGUMENTS
-from storeflow.reflow.models import InventoryType, ProductOrder
+from storeflow.reflow.models import ProductOrder
+from storeflow.sandbox._bodies import read_fields
 from storeflow.sandbox._common import (
     Body,
     HTTPFailure,
@@ -33,35 +34,15 @@ from storeflow.sandbox._common import (
     error_body,
     json_response,
     newest_first,
-    read_json_object,
 )
 from storeflow.sandbox.reflow._seed import _DIGITS_RE, _FULFILLMENT, _ID_DIGITS, _PAYMENT, _Product
 from storeflow.sandbox.reflow._store import OrderFilters, ReflowStore
 
-_INVENTORY: Final = tuple(kind.value for kind in InventoryType)
-
 _ORDERINGS: Final = tuple(order.value for order in ProductOrder)
-
-_PRODUCT_FIELDS: Final = ("name", "price", "inventory_type", "in_stock", "stock_quantity")
-
-_ORDER_FIELDS: Final = (
-    "payment_status",
-    "fulfillment_status",
-    "is_canceled",
-    "is_archived",
-    "delivery_information",
-)
-
 
 # The documented bounds, read from the client's generated rules so that none is typed twice.
 _PER_PAGE: Final = ARGUMENTS["users_list"].rules["perpage"]
-
-
 _IDS: Final = ARGUMENTS["products_list"].rules["ids"]
-
-_NAME: Final = ARGUMENTS["products_update"].rules["name"]
-
-_STOCK: Final = ARGUMENTS["products_update"].rules["stock_quantity"]
 
 _EMAIL_RE: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -264,27 +245,26 @@ async def _products_get(request: web.Request) -> web.Response:
     return json_response(project.store.product_json(product))
 
 
+def _non_negative(body: Body, name: str, required: bool) -> int | None:
+    # Non-negative prices are the sandbox's own rule (the reference says only "integer").
+    return body.integer(name, required=required, minimum=0)
+
+
 async def _product_update(request: web.Request, product: _Product) -> dict[str, Any]:
     """The checked body of a product update. Raises HTTPFailure(400) naming the problem."""
-    body = Body(await read_json_object(request, error_body), error_body)
-    body.not_empty()
-    body.only(*_PRODUCT_FIELDS)
-    checked = {
-        "name": body.string("name", min_length=_NAME.min_length, max_length=_NAME.max_length),
-        # Non-negative prices are the sandbox's own rule (the reference says only "integer").
-        "price": body.integer("price", minimum=0),
-        "inventory_type": body.enum("inventory_type", _INVENTORY),
-        "in_stock": body.boolean("in_stock"),
-        "stock_quantity": body.integer(
-            "stock_quantity", minimum=_STOCK.minimum, maximum=_STOCK.maximum
-        ),
-    }
-    fields = {name: value for name, value in checked.items() if value is not None}
+    fields = await read_fields(
+        request, ARGUMENTS["products_update"], error_body, own={"price": _non_negative}
+    )
     inventory = fields.get("inventory_type", product.inventory_type)
     if "in_stock" in fields and inventory != "simple":
-        raise body.fail("in_stock applies only to products whose inventory_type is simple")
+        raise HTTPFailure(
+            400, error_body("in_stock applies only to products whose inventory_type is simple")
+        )
     if "stock_quantity" in fields and inventory != "advanced":
-        raise body.fail("stock_quantity applies only to products whose inventory_type is advanced")
+        raise HTTPFailure(
+            400,
+            error_body("stock_quantity applies only to products whose inventory_type is advanced"),
+        )
     return fields
 
 
@@ -351,27 +331,18 @@ async def _orders_get(request: web.Request) -> web.Response:
     return json_response(project.store.order_json(_found_order(request, project.store)))
 
 
-def _flag(body: Body, name: str) -> bool | None:
+def _flag(body: Body, name: str, required: bool) -> bool | None:
     # The reference spells these "string, true or false": take the strings as well as booleans.
     value = body.data.get(name)
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
-    return body.boolean(name)
+    return body.boolean(name, required=required)
 
 
 async def _order_update(request: web.Request) -> dict[str, Any]:
     """The checked body of an order update. Raises HTTPFailure(400) naming the problem."""
-    body = Body(await read_json_object(request, error_body), error_body)
-    body.not_empty()
-    body.only(*_ORDER_FIELDS)
-    checked = {
-        "payment_status": body.enum("payment_status", _PAYMENT),
-        "fulfillment_status": body.enum("fulfillment_status", _FULFILLMENT),
-        "is_canceled": _flag(body, "is_canceled"),
-        "is_archived": _flag(body, "is_archived"),
-        "delivery_information": body.string("delivery_information"),
-    }
-    return {name: value for name, value in checked.items() if value is not None}
+    own = {"is_canceled": _flag, "is_archived": _flag}
+    return await read_fields(request, ARGUMENTS["orders_update"], error_body, own=own)
 
 
 async def _orders_update(request: web.Request) -> web.Response:
