@@ -16,6 +16,24 @@ windows, time-scalable) and can inject faults (:class:`Faults`). The pytest plug
 (:mod:`storeflow.sandbox.pytest_plugin`) offers fixtures that start one per test. State changes
 send the vendors' signed webhooks to registered receivers (``Sandbox(webhooks=[Webhook(...)])``;
 :meth:`Sandbox.webhook_deliveries` lists what was sent and how each receiver answered).
+
+Layout, one job per module:
+
+* :mod:`._server` — :class:`Sandbox`: both sites on loopback, the middleware (stats, rate limit,
+  faults, error answers), the admin routes; :mod:`._ratelimit`, :mod:`._faults` and
+  :mod:`._webhooks` are its limiter, fault plans and webhook sender.
+* :mod:`.pocketsflow` and :mod:`.reflow` — one simulator each, split alike: ``_seed`` (the
+  seeded tables), ``_render`` (their JSON), ``_store`` (queries and changes) and ``_handlers``
+  (the HTTP layer and the app builder).
+* :mod:`._common` — what both simulators' HTTP layers share: error bodies,
+  :class:`~storeflow.sandbox._common.HTTPFailure`, JSON answers, bearer tokens, checked query
+  parameters and bodies, paging; plus :class:`Clock`, :class:`Scale` and the store protocol.
+* :mod:`._bodies` — the one body-check convention: a body checked by the operation's generated
+  argument rules, with the sandbox's own rules named per field.
+* :mod:`._data` — realistic fake values; :mod:`.pytest_plugin` — the fixtures.
+
+The API names come from :mod:`storeflow._apis`, the bounds and enums from the generated
+``storeflow.<api>._params`` rules and models, so the sandbox types none of them again.
 """
 
 from typing import TYPE_CHECKING

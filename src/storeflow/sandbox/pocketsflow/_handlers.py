@@ -26,6 +26,7 @@ from storeflow.sandbox._common import (
     Body,
     HTTPFailure,
     Params,
+    bearer_token,
     json_response,
     message_body,
     parse_iso,
@@ -92,9 +93,8 @@ def _store(request: web.Request) -> PocketsflowStore:
     header = request.headers.get("Authorization")
     if not header:
         raise _unauthorized("Missing API key: send 'Authorization: Bearer <key>'")
-    scheme, _, key = header.strip().partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not _BEARER_RE.fullmatch(key):
+    key = bearer_token(header)
+    if key is None or not _BEARER_RE.fullmatch(key):
         raise _unauthorized(
             "Malformed API key: expected 'Bearer pk_test_…', 'Bearer pk_live_…' or a JWT"
         )

@@ -31,6 +31,7 @@ from storeflow.sandbox._common import (
     Body,
     HTTPFailure,
     Params,
+    bearer_token,
     error_body,
     json_response,
     newest_first,
@@ -81,9 +82,9 @@ def _authenticate(request: web.Request, project: _Project) -> None:
         raise HTTPFailure(
             401, error_body("This endpoint needs an API key: send 'Authorization: Bearer <key>'")
         )
-    scheme, _, key = header.strip().partition(" ")
-    sent = key.strip().encode("utf-8", "surrogateescape")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, project.api_key.encode()):
+    key = bearer_token(header)
+    sent = (key or "").encode("utf-8", "surrogateescape")
+    if key is None or not hmac.compare_digest(sent, project.api_key.encode()):
         raise HTTPFailure(401, error_body("Invalid API key"))
 
 
