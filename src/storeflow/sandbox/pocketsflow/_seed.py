@@ -3,7 +3,8 @@
 :class:`PocketsflowData` holds one dataset's tables and fills them from ``(seed, scale, mode)``
 so that the same arguments always give the same records; the record helpers (``_insert_*``,
 ``_new_customer``, ``_append_order``) are the only code that adds rows, used by the seeding and
-by the store's changes alike. Money is kept in integer cents (:func:`_cents`, :func:`_money`)
+by the store's changes alike, next to the lookups the seeding itself needs (``_order_id``,
+``_orders_of``, ``code_taken``). Money is kept in integer cents (:func:`_cents`, :func:`_money`)
 and every timestamp is a whole number of milliseconds, so the ISO strings sent (millisecond
 precision) compare exactly with the ``startDate``/``endDate`` filters.
 

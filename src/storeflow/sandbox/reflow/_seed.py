@@ -3,8 +3,8 @@
 :class:`ReflowData` fills one project's tables from ``(seed, scale, currency)`` so that the
 same arguments always give the same records: categories (nested), products (with variants,
 media and the fields a request can filter, sort or change: :class:`_Product`), orders, users
-and plans. Prices are integers in the currency's smallest unit; with ``currency="JPY"``
-(zero-decimal) they are whole yen.
+and plans. Prices are integers in the currency's smallest unit (``ReflowData.money`` formats
+them); with ``currency="JPY"`` (zero-decimal) they are whole yen.
 
 Orders are stored column-wise (``array`` columns of id, creation time, customer, and one byte
 packing both statuses and both flags: :func:`_pack`), sorted by creation time, so a store of a
