@@ -31,10 +31,8 @@ from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
 from storeflow.reflow._params import ARGUMENTS as REFLOW_ARGUMENTS
 
 __all__ = [
-    "API_NAMES",
     "COLLECTIONS",
     "PAGE_SIZE",
-    "ApiName",
     "Collection",
     "Page",
     "get",
