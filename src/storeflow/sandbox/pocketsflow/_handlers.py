@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from storeflow.pocketsflow._params import ARGUMENTS
+from storeflow.pocketsflow.models import ValueType
 from storeflow.sandbox._bodies import Check, read_fields
 from storeflow.sandbox._common import (
     Body,
@@ -120,7 +121,7 @@ def _check_products(store: PocketsflowStore, ids: Sequence[str], status: int) ->
 
 def _check_discount(store: PocketsflowStore, fields: Mapping[str, Any], own: str | None) -> None:
     # The sandbox's own rule (the reference states none), answered the documented way.
-    if fields.get("valueType") == "percentage" and fields.get("value", 0) > 100:
+    if fields.get("valueType") == ValueType.PERCENTAGE and fields.get("value", 0) > 100:
         raise HTTPFailure(400, message_body("value must be at most 100 for a percentage"))
     if "code" in fields and store.code_taken(fields["code"], by_other_than=own):
         raise HTTPFailure(400, message_body(f"a discount with code {fields['code']} exists"))

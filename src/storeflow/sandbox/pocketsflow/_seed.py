@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias
 
+from storeflow.pocketsflow.models import BillingInterval, SubscriptionStatus, ValueType
 from storeflow.sandbox import _data
 from storeflow.sandbox._common import Clock, Scale
 from storeflow.sandbox._webhooks import Listener
@@ -59,6 +60,13 @@ _PRICE_POINTS: Final = (
 )  # fmt: skip
 
 _VARIANT_NAMES: Final = ("Premium Version", "Team License", "Extended License", "Bundle", "Lite")
+
+_STATUSES: Final = (
+    SubscriptionStatus.ACTIVE.value,
+    SubscriptionStatus.CANCELED.value,
+    SubscriptionStatus.REFUNDED.value,
+)
+"""The statuses a seeded subscription draws from (weighted 75 / 20 / 5)."""
 
 _SUBSCRIPTION_SHARE: Final = 0.25
 """The share of products sold as subscriptions."""
@@ -228,7 +236,7 @@ class PocketsflowData:
                 name=f"{word.title()} Sale {i + 1}",
                 code=code,
                 value=amount,
-                valueType="percentage" if percentage else "fixed",
+                valueType=ValueType.PERCENTAGE.value if percentage else ValueType.FIXED.value,
                 active=rng.random() < 0.8,
                 mainProductIds=mains,
             )
@@ -380,14 +388,16 @@ class PocketsflowData:
         times = sorted(rng.randrange(int(_data.DATA_START * 1000), end_ms) for _ in range(n))
         for ms in times:
             product_id = rng.choice(plans)
-            interval = "month" if rng.random() < 0.75 else "year"
-            period = (30 if interval == "month" else 365) * _DAY_MS
+            interval = (
+                BillingInterval.MONTH.value if rng.random() < 0.75 else BillingInterval.YEAR.value
+            )
+            period = (30 if interval == BillingInterval.MONTH else 365) * _DAY_MS
             periods = (end_ms - ms) // period + 1
-            status = rng.choices(("active", "canceled", "refunded"), weights=(75, 20, 5))[0]
+            status = rng.choices(_STATUSES, weights=(75, 20, 5))[0]
             canceled = refunded = None
-            if status == "canceled":
+            if status == SubscriptionStatus.CANCELED:
                 canceled = ms + rng.randrange(0, max(1, end_ms - ms))
-            elif status == "refunded":
+            elif status == SubscriptionStatus.REFUNDED:
                 refunded = ms + rng.randrange(0, min(period, max(1, end_ms - ms)))
             price = _cents(self._products[product_id]["price"])
             customer = self._customers[rng.randrange(len(self._customers))]
@@ -396,7 +406,7 @@ class PocketsflowData:
                 "_id": sid,
                 "buyerEmail": customer["buyerEmail"],
                 "product": {"_id": product_id, "name": self._products[product_id]["name"]},
-                "price": _money(price if interval == "month" else price * 10),
+                "price": _money(price if interval == BillingInterval.MONTH else price * 10),
                 "interval": interval,
                 "status": status,
                 "createdAt": _iso_ms(ms),
@@ -519,7 +529,7 @@ class PocketsflowData:
 
 
 def _discounted(cents: int, discount: Mapping[str, Any]) -> int:
-    if discount["valueType"] == "percentage":
+    if discount["valueType"] == ValueType.PERCENTAGE:
         return round(cents * (100 - min(float(discount["value"]), 100.0)) / 100)
     return max(cents - _cents(discount["value"]), 0)
 

@@ -17,6 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from storeflow.pocketsflow.models import SubscriptionStatus
 from storeflow.sandbox._common import newest_first
 from storeflow.sandbox.pocketsflow._render import PocketsflowRecords, _pagination, _public
 from storeflow.sandbox.pocketsflow._seed import _DAY_MS, _MAX_ORDERS, _cents, _iso_ms, _money
@@ -366,8 +367,8 @@ class PocketsflowStore(PocketsflowRecords):
         subscription = self._subscriptions.get(subscription_id)
         if subscription is None:
             return None
-        if subscription["status"] == "active":
-            subscription["status"] = "canceled"
+        if subscription["status"] == SubscriptionStatus.ACTIVE:
+            subscription["status"] = SubscriptionStatus.CANCELED.value
             subscription["canceledAt"] = _iso_ms(int(self.clock.now() * 1000))
             if self.listener is not None:
                 self.listener("customer.subscription.deleted", _public(subscription))
@@ -378,11 +379,11 @@ class PocketsflowStore(PocketsflowRecords):
         subscription = self._subscriptions.get(subscription_id)
         if subscription is None:
             return None
-        if subscription["status"] == "refunded":
+        if subscription["status"] == SubscriptionStatus.REFUNDED:
             raise ValueError("the subscription was already refunded")
         now = _iso_ms(int(self.clock.now() * 1000))
-        was_active = subscription["status"] == "active"
-        subscription["status"] = "refunded"
+        was_active = subscription["status"] == SubscriptionStatus.ACTIVE
+        subscription["status"] = SubscriptionStatus.REFUNDED.value
         subscription["refundedAt"] = now
         subscription["currentPeriodEnd"] = None
         if subscription["canceledAt"] is None:

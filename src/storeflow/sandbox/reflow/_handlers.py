@@ -25,7 +25,7 @@ from aiohttp.typedefs import Middleware
 from attrs import frozen
 
 from storeflow.reflow._params import ARGUMENTS
-from storeflow.reflow.models import ProductOrder
+from storeflow.reflow.models import InventoryType, ProductOrder
 from storeflow.sandbox._bodies import read_fields
 from storeflow.sandbox._common import (
     Body,
@@ -257,11 +257,11 @@ async def _product_update(request: web.Request, product: _Product) -> dict[str, 
         request, ARGUMENTS["products_update"], error_body, own={"price": _non_negative}
     )
     inventory = fields.get("inventory_type", product.inventory_type)
-    if "in_stock" in fields and inventory != "simple":
+    if "in_stock" in fields and inventory != InventoryType.SIMPLE:
         raise HTTPFailure(
             400, error_body("in_stock applies only to products whose inventory_type is simple")
         )
-    if "stock_quantity" in fields and inventory != "advanced":
+    if "stock_quantity" in fields and inventory != InventoryType.ADVANCED:
         raise HTTPFailure(
             400,
             error_body("stock_quantity applies only to products whose inventory_type is advanced"),

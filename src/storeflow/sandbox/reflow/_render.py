@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from storeflow.reflow.models import InventoryType
 from storeflow.sandbox import _data
 from storeflow.sandbox.reflow._seed import (
     _ARCHIVED_BIT,
@@ -73,7 +74,7 @@ class ReflowRecords(ReflowData):
 
     @staticmethod
     def _in_stock(product: _Product) -> bool:
-        if product.inventory_type == "advanced":
+        if product.inventory_type == InventoryType.ADVANCED:
             return product.stock_quantity > 0
         return product.in_stock
 
@@ -83,7 +84,7 @@ class ReflowRecords(ReflowData):
         low, high = min(prices), max(prices)
         media = [self._media_json(product.id, media_id, kind) for media_id, kind in product.media]
         image = next((m["src"] for m in media if m["type"] == "image"), None)
-        advanced = product.inventory_type == "advanced"
+        advanced = product.inventory_type == InventoryType.ADVANCED
         return {
             "object": "product",
             "id": product.id,

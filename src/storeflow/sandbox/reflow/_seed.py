@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from attrs import define, frozen
 
-from storeflow.reflow.models import FulfillmentStatus, PaymentStatus
+from storeflow.reflow.models import FulfillmentStatus, InventoryType, PaymentStatus
 from storeflow.sandbox import _data
 from storeflow.sandbox._common import Clock, Scale
 from storeflow.sandbox._webhooks import Listener
@@ -353,7 +353,9 @@ class ReflowData:
                 created=created,
                 custom_sort=rng.choice((1, 2, 3, 5, 8, 10, 20)) if rng.random() < 0.35 else 0,
                 hidden=rng.random() < 0.12,
-                inventory_type="advanced" if advanced else "simple",
+                inventory_type=(
+                    InventoryType.ADVANCED.value if advanced else InventoryType.SIMPLE.value
+                ),
                 in_stock=rng.random() < 0.9,
                 stock_quantity=stock,
                 categories=tuple(
