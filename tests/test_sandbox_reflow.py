@@ -14,7 +14,7 @@ import pytest
 from attrs import evolve, frozen
 
 from storeflow.sandbox import Clock, ReflowStore, Sandbox, Scale
-from storeflow.sandbox._reflow import OrderFilters
+from storeflow.sandbox.reflow import OrderFilters
 
 SandboxFactory = Callable[..., Awaitable[Sandbox]]
 KEY = object()

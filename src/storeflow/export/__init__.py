@@ -56,9 +56,10 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from storeflow._apis import API_NAMES, ApiName
 from storeflow._transport import Transport
 from storeflow.errors import ExportError, ExportStateError, ValidationError
-from storeflow.export._collections import API_NAMES, COLLECTIONS, ApiName, get
+from storeflow.export._collections import COLLECTIONS, get
 from storeflow.export._engine import ExportProgress, ExportSummary, ProgressCallback, run
 from storeflow.export._writers import FORMATS, Format
 from storeflow.pocketsflow import Pocketsflow

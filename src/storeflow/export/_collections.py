@@ -19,6 +19,7 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 
 from storeflow import _serde
+from storeflow._apis import API_NAMES, ApiName
 from storeflow._operation import Operation
 from storeflow._transport import RetryPolicy, Transport
 from storeflow._validate import maximum
@@ -30,20 +31,12 @@ from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
 from storeflow.reflow._params import ARGUMENTS as REFLOW_ARGUMENTS
 
 __all__ = [
-    "API_NAMES",
     "COLLECTIONS",
     "PAGE_SIZE",
-    "ApiName",
     "Collection",
     "Page",
     "get",
 ]
-
-ApiName: TypeAlias = Literal["pocketsflow", "reflow"]
-"""The name of an API, as the ``storeflow export`` command spells it."""
-
-API_NAMES: Final[tuple[ApiName, ...]] = ("pocketsflow", "reflow")
-"""Every API an export can read."""
 
 PAGE_SIZE: Final = maximum(REFLOW_ARGUMENTS["users_list"].rules["perpage"])
 """Records per page: the largest page Reflow serves (Pocketsflow states no maximum)."""

@@ -61,11 +61,12 @@ from typing import Any, Final
 
 import attrs
 
+from storeflow._apis import ApiName
 from storeflow._transport import RetryPolicy, Transport
 from storeflow._validate import integer
 from storeflow.errors import ValidationError
 from storeflow.export._checkpoint import Checkpoint, Output
-from storeflow.export._collections import ApiName, Collection, Page
+from storeflow.export._collections import Collection, Page
 from storeflow.export._writers import Format, Writer, count_records, make_writer
 from storeflow.pagination import fetch_pages
 

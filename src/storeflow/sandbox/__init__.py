@@ -18,6 +18,25 @@ send the vendors' signed webhooks to registered receivers (``Sandbox(webhooks=[W
 :meth:`Sandbox.webhook_deliveries` lists what was sent and how each receiver answered).
 ``Sandbox(drift=Drift(seed=1))`` makes the answers drift from the schemas as real APIs do
 (unknown fields, new enum values, other spellings of the same values; see :class:`Drift`).
+
+Layout, one job per module:
+
+* :mod:`._server` — :class:`Sandbox`: both sites on loopback, the middleware (stats, rate limit,
+  faults, error answers), the admin routes; :mod:`._ratelimit`, :mod:`._faults` and
+  :mod:`._webhooks` are its limiter, fault plans and webhook sender.
+* :mod:`.pocketsflow` and :mod:`.reflow` — one simulator each, split alike: ``_seed`` (the
+  seeded tables), ``_render`` (their JSON), ``_store`` (queries and changes) and ``_handlers``
+  (the HTTP layer and the app builder).
+* :mod:`._common` — what both simulators' HTTP layers share: error bodies,
+  :class:`~storeflow.sandbox._common.HTTPFailure`, JSON answers, bearer tokens, checked query
+  parameters and bodies, paging; plus :class:`Clock`, :class:`Scale` and the store protocol.
+* :mod:`._bodies` — the one body-check convention: a body checked by the operation's generated
+  argument rules, with the sandbox's own rules named per field.
+* :mod:`._drift` — the drift layer over answers; :mod:`._data` — realistic fake values;
+  :mod:`.pytest_plugin` — the fixtures.
+
+The API names come from :mod:`storeflow._apis`, the bounds and enums from the generated
+``storeflow.<api>._params`` rules and models, so the sandbox types none of them again.
 """
 
 from typing import TYPE_CHECKING
@@ -28,9 +47,7 @@ if TYPE_CHECKING:
     from storeflow.sandbox._common import Clock, Scale
     from storeflow.sandbox._drift import DRIFT_KINDS, Drift, DriftKind
     from storeflow.sandbox._faults import Faults
-    from storeflow.sandbox._pocketsflow import PocketsflowStore
     from storeflow.sandbox._ratelimit import RateLimitMode
-    from storeflow.sandbox._reflow import ReflowStore
     from storeflow.sandbox._server import (
         DEFAULT_PROJECT_ID,
         ApiStats,
@@ -44,6 +61,8 @@ if TYPE_CHECKING:
         WebhookDelivery,
         WebhookFaults,
     )
+    from storeflow.sandbox.pocketsflow import PocketsflowStore
+    from storeflow.sandbox.reflow import ReflowStore
 else:
     # The simulators (and aiohttp) load on first use, so the pytest plugin costs nothing until
     # a fixture is requested: see storeflow._lazy.
@@ -57,9 +76,9 @@ else:
             "Drift": "storeflow.sandbox._drift",
             "DriftKind": "storeflow.sandbox._drift",
             "Faults": "storeflow.sandbox._faults",
-            "PocketsflowStore": "storeflow.sandbox._pocketsflow",
+            "PocketsflowStore": "storeflow.sandbox.pocketsflow",
             "RateLimitMode": "storeflow.sandbox._ratelimit",
-            "ReflowStore": "storeflow.sandbox._reflow",
+            "ReflowStore": "storeflow.sandbox.reflow",
             "Sandbox": "storeflow.sandbox._server",
             "SandboxStats": "storeflow.sandbox._server",
             "Scale": "storeflow.sandbox._common",

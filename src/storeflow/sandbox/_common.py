@@ -1,16 +1,18 @@
 """Building blocks shared by the sandbox's API simulators: errors, JSON, input checks, time, scale.
 
-The simulators (``_pocketsflow`` and ``_reflow``) are aiohttp.web applications whose handlers
-use these pieces and nothing from each other:
+The simulators (the ``pocketsflow`` and ``reflow`` subpackages) are aiohttp.web applications
+whose handlers use these pieces and nothing from each other:
 
 * :class:`HTTPFailure` — raise it anywhere in a handler to answer with a status and a JSON body;
   the sandbox's server middleware turns it into the response.
 * :func:`json_response` — the one way handlers answer with JSON (orjson-encoded).
+* :func:`bearer_token` — the token of an ``Authorization: Bearer`` header, for both APIs' auth.
 * :func:`message_body` / :func:`error_body` — the two APIs' error bodies (Pocketsflow answers
   ``{"message": ...}``, Reflow ``{"error": ...}``); every checker below takes one of them (or any
   other ``ErrorBody``) so its 400 answers speak the API's dialect.
 * :class:`Params` — checked access to query-string parameters.
-* :func:`read_json_object` and :class:`Body` — checked access to JSON request bodies.
+* :func:`read_json_object` and :class:`Body` — checked access to JSON request bodies (which
+  :func:`storeflow.sandbox._bodies.read_fields` drives from the generated argument rules).
 * :func:`newest_first` — one page of a list stored oldest first, as both APIs page it.
 * :class:`Clock` — the sandbox's scaled time; every "now" of a simulator comes from it.
 * :class:`Scale` — how many records of each kind a seeded store holds.
@@ -50,6 +52,7 @@ __all__ = [
     "Params",
     "Scale",
     "Store",
+    "bearer_token",
     "error_body",
     "json_response",
     "message_body",
@@ -82,6 +85,13 @@ class HTTPFailure(Exception):
         self.status = status
         self.body = body
         super().__init__(status, body)
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization`` header value ``Bearer <token>`` (the scheme in any case,
+    spaces around either part ignored), or ``None`` for another scheme."""
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 def json_response(

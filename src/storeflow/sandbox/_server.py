@@ -33,12 +33,14 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 from aiohttp import web
 from attrs import frozen
 
+from storeflow._apis import API_NAMES
+from storeflow._apis import ApiName as Api
 from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
 from storeflow.pocketsflow._responses import RESPONSES as POCKETSFLOW_RESPONSES
 from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
@@ -55,15 +57,7 @@ from storeflow.sandbox._common import (
 )
 from storeflow.sandbox._drift import Drift, Drifter, DriftKind
 from storeflow.sandbox._faults import FaultPlan, Faults
-from storeflow.sandbox._pocketsflow import (
-    Mode,
-    PocketsflowStore,
-    build_pocketsflow_app,
-    pocketsflow_jwt,
-    pocketsflow_key,
-)
 from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
-from storeflow.sandbox._reflow import ReflowStore, build_reflow_app
 from storeflow.sandbox._webhooks import (
     REFLOW_RETRY_DELAYS,
     Webhook,
@@ -72,13 +66,18 @@ from storeflow.sandbox._webhooks import (
     WebhookSender,
     add_webhook_routes,
 )
+from storeflow.sandbox.pocketsflow import (
+    Mode,
+    PocketsflowStore,
+    build_pocketsflow_app,
+    pocketsflow_jwt,
+    pocketsflow_key,
+)
+from storeflow.sandbox.reflow import ReflowStore, build_reflow_app
 
 __all__ = ["DEFAULT_PROJECT_ID", "Api", "ApiStats", "Sandbox", "SandboxStats", "Validator"]
 
 logger = logging.getLogger("storeflow.sandbox")
-
-Api: TypeAlias = Literal["pocketsflow", "reflow"]
-"""The two simulated APIs."""
 
 Validator: TypeAlias = Callable[[str, str, str, int, bytes], None]
 """``validate(api, method, route_template, status, body)``: called for every JSON answer of a
@@ -707,7 +706,7 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the freshly seeded data, with empty stats, rate-limit counters and fresh
         fault plans. Raises ``RuntimeError`` before the sandbox started."""
-        for api in ("pocketsflow", "reflow"):
+        for api in API_NAMES:
             self._reset_site(self._site(api))
 
     def _reset_site(self, site: _Site) -> None:

@@ -25,13 +25,15 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 
 import aiohttp
 import orjson
 from aiohttp import web
 from attrs import define, evolve, field, frozen
 
+from storeflow._apis import API_NAMES
+from storeflow._apis import ApiName as Api
 from storeflow.sandbox._common import Clock, json_response
 from storeflow.sandbox._faults import _rate
 from storeflow.webhooks._signature import sign
@@ -47,7 +49,6 @@ __all__ = [
     "WebhookSender",
 ]
 
-Api: TypeAlias = Literal["pocketsflow", "reflow"]
 
 Listener: TypeAlias = Callable[[str, Mapping[str, Any]], None]
 """``listener(event, record)``: a store reports a state change (``"order.completed"`` and the
@@ -93,7 +94,7 @@ class Webhook:
 
     @api.validator
     def _api(self, _attribute: object, value: str) -> None:
-        if value not in ("pocketsflow", "reflow"):
+        if value not in API_NAMES:
             raise ValueError("api must be 'pocketsflow' or 'reflow'")
 
 

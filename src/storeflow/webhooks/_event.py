@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final
 
 from attrs import field, frozen
 
+from storeflow._apis import API_NAMES
+from storeflow._apis import ApiName as Api
 from storeflow._serde import loads, structure
 from storeflow.errors import DecodeError
 from storeflow.webhooks._signature import Secret, Secrets, verify_signature
@@ -28,8 +30,6 @@ __all__ = [
     "header",
 ]
 
-Api: TypeAlias = Literal["pocketsflow", "reflow"]
-"""The two APIs that send webhooks."""
 
 POCKETSFLOW_SIGNATURE_HEADER: Final = "X-Pocketsflow-Signature"
 """Where Pocketsflow puts the hex HMAC-SHA256 of the body."""
@@ -116,7 +116,7 @@ class WebhookApi:
     """
 
     def __init__(self, api: Api) -> None:
-        if api not in ("pocketsflow", "reflow"):
+        if api not in API_NAMES:
             raise ValueError("api must be 'pocketsflow' or 'reflow'")
         self.api: Api = api
         self.signature_header = (

@@ -1,0 +1,112 @@
+"""The sandbox's one way to check a JSON request body: the operation's generated argument rules.
+
+Both simulators check every body the same way. :func:`read_fields` reads the body as one JSON
+object, refuses an empty one where the schema's ``minProperties`` asks for a field, refuses
+fields the operation does not declare, and checks each declared field by the client's generated
+:class:`~storeflow._operation.Rule` (``storeflow.<api>._params.ARGUMENTS``): its JSON type,
+whether it is required, its bounds, pattern and enum. So no type, bound or enum is written
+twice, and the sandbox refuses exactly what the client would refuse before sending.
+
+Where the sandbox adds a rule of its own (non-negative money, Reflow's ``"true"``/``"false"``
+flags, dates turned into days), the handler passes that field's :data:`Check` in ``own``, with
+a comment saying why; errors answer 400 in the API's dialect (its ``ErrorBody``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeAlias
+
+from aiohttp import web
+
+from storeflow._operation import Arguments, Rule
+from storeflow.sandbox._common import Body, ErrorBody, read_json_object
+
+__all__ = ["Check", "check_of", "read_fields"]
+
+Check: TypeAlias = Callable[[Body, str, bool], Any]
+"""``check(body, name, required)``: the checked value of one body field (``None`` when it is
+absent and not required). Raises HTTPFailure(400)."""
+
+
+def _string(rule: Rule) -> Check:
+    return lambda body, name, required: body.string(
+        name,
+        required=required,
+        min_length=rule.min_length,
+        max_length=rule.max_length,
+        pattern=rule.pattern,
+    )
+
+
+def _boolean(body: Body, name: str, required: bool) -> Any:
+    return body.boolean(name, required=required)
+
+
+def _integer(rule: Rule) -> Check:
+    return lambda body, name, required: body.integer(
+        name, required=required, minimum=rule.minimum, maximum=rule.maximum
+    )
+
+
+def _number(rule: Rule) -> Check:
+    return lambda body, name, required: body.number(
+        name, required=required, minimum=rule.minimum, maximum=rule.maximum
+    )
+
+
+def _enum(rule: Rule) -> Check:
+    values = rule.enum or ()
+    return lambda body, name, required: body.enum(name, values, required=required)
+
+
+def _strings(rule: Rule) -> Check:
+    return lambda body, name, required: body.string_list(
+        name, required=required, min_items=rule.min_items, max_items=rule.max_items
+    )
+
+
+def check_of(rule: Rule) -> Check:
+    """The check of a body field that the schema's ``rule`` states, and nothing more."""
+    if "array" in rule.types:
+        return _strings(rule)
+    if "boolean" in rule.types:
+        return _boolean
+    if "integer" in rule.types:
+        return _integer(rule)
+    if "number" in rule.types:
+        return _number(rule)
+    if rule.enum is not None:
+        return _enum(rule)
+    return _string(rule)
+
+
+async def read_fields(
+    request: web.Request,
+    arguments: Arguments,
+    error_body: ErrorBody,
+    *,
+    own: Mapping[str, Check] | None = None,
+    required: bool = True,
+) -> dict[str, Any]:
+    """The request's JSON body checked against the body rules of one operation's ``arguments``.
+
+    Returns the fields sent (absent ones left out). ``own`` replaces the schema's check of the
+    fields it names by the sandbox's own; ``required=False`` takes an absent body as ``{}``.
+
+    Raises:
+        HTTPFailure: 400 in ``error_body``'s dialect for a body that is no JSON object, an empty
+            one where a field is needed, an unknown field, or a field that breaks its rule.
+    """
+    checks = own or {}
+    rules = {name: rule for name, rule in arguments.rules.items() if rule.location == "body"}
+    body = Body(await read_json_object(request, error_body, required=required), error_body)
+    if arguments.min_body_fields:
+        body.not_empty()
+    body.only(*rules)
+    fields = {}
+    for name, rule in rules.items():
+        value = checks.get(name, check_of(rule))(body, name, rule.required)
+        if value is not None:
+            fields[name] = value
+    return fields
