@@ -4,6 +4,7 @@
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
 ├── DecodeError            a response body is not what the schema says
+├── RateLimitBackendError  the shared rate-limit backend (Redis) did not answer in time
 ├── TransportError         no usable HTTP response
 │   ├── ConnectionError    the connection failed or was dropped
 │   └── TimeoutError       the request did not finish in time
@@ -30,6 +31,7 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "NotFoundError",
+    "RateLimitBackendError",
     "RateLimitError",
     "ServerError",
     "StoreflowError",
@@ -111,6 +113,19 @@ class DecodeError(StoreflowError):
         self.body = None if body is None else excerpt(body)
         where = f" ({method} {path} -> {status})" if method and path else ""
         super().__init__(f"{message}{where}")
+
+
+class RateLimitBackendError(StoreflowError):
+    """The shared rate-limit backend could not be reached, or did not answer in time.
+
+    Raised by a Redis-backed limiter in its ``"raise"`` mode, before any request is sent: the
+    request has no slot, so nothing went to the API. ``backend`` describes the backend with any
+    password masked.
+    """
+
+    def __init__(self, message: str, *, backend: str) -> None:
+        super().__init__(message)
+        self.backend = backend
 
 
 class TransportError(StoreflowError):

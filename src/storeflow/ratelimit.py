@@ -33,7 +33,7 @@ import sys
 import threading
 from array import array
 from collections.abc import Iterator
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, cast, runtime_checkable
 
 import attrs
 from aiolimiter import AsyncLimiter
@@ -42,6 +42,9 @@ from storeflow.errors import ValidationError
 
 if sys.platform != "win32":
     import fcntl
+
+if TYPE_CHECKING:
+    from storeflow.ratelimit_redis import RedisBackend
 
 __all__ = [
     "FileBackend",
@@ -54,6 +57,23 @@ __all__ = [
     "WindowLimiter",
     "limiter_for",
 ]
+
+
+def _backend(value: object) -> WindowBackend | RedisBackend | None:
+    """``RateLimit.backend`` as given, or the :class:`RedisBackend` a URL string names."""
+    if isinstance(value, str):
+        from storeflow.ratelimit_redis import backend_from_url
+
+        return backend_from_url(value)
+    from storeflow.ratelimit_redis import RedisBackend
+
+    if value is None or isinstance(value, RedisBackend):
+        return value
+    if callable(getattr(value, "reserve", None)):
+        return cast("WindowBackend", value)
+    raise ValidationError(
+        "backend", "must be a WindowBackend, a RedisBackend, a redis:// URL or None"
+    )
 
 
 @attrs.frozen
@@ -70,15 +90,33 @@ class RateLimit:
     bursts of up to ``requests``, then the full rate) or ``"paced"`` (:class:`PacedLimiter`,
     evenly spaced requests, no bursts).
 
+    ``backend`` is where a ``"window"`` limiter keeps its state: ``None`` (this process's
+    memory), a :class:`WindowBackend` such as :class:`FileBackend` (processes on one machine),
+    or a :class:`~storeflow.ratelimit_redis.RedisBackend` or a ``redis://`` URL (a fleet of
+    processes and hosts; see :mod:`storeflow.ratelimit_redis`). A URL's password never appears
+    in a ``repr``.
+
+    ``adaptive`` (off by default) lowers the rate when 429s arrive although the client keeps
+    its budget (the vendor enforces less than it states), and recovers slowly; see
+    :mod:`storeflow.ratelimit_adaptive`. It is off by default because the documented limit is
+    the contract: slowing down costs throughput, and a 429 is also what other programs on the
+    same IP cause.
+
     Raises:
         ValidationError: (a ``ValueError``) ``requests`` is below 1, ``period`` is not positive,
-            ``margin`` is outside ``[0, 1)`` or ``strategy`` is unknown; the error names the field.
+            ``margin`` is outside ``[0, 1)``, ``strategy`` is unknown, a ``"paced"`` limiter is
+            given a backend or ``adaptive``, or ``backend`` is not a backend or a Redis URL;
+            the error names the field.
     """
 
     requests: int = 200
     period: float = 60.0
     margin: float = 0.01
     strategy: Literal["window", "paced"] = "window"
+    backend: WindowBackend | RedisBackend | None = attrs.field(
+        default=None, converter=_backend, kw_only=True
+    )
+    adaptive: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.requests >= 1:
@@ -89,6 +127,10 @@ class RateLimit:
             raise ValidationError("margin", f"must be in [0, 1), got {self.margin!r}")
         if self.strategy not in ("window", "paced"):
             raise ValidationError("strategy", f"must be 'window' or 'paced', got {self.strategy!r}")
+        if self.strategy == "paced" and (self.backend is not None or self.adaptive):
+            raise ValidationError(
+                "strategy", "a 'paced' limiter has no backend and no adaptive rate"
+            )
 
     @property
     def window(self) -> float:
@@ -374,11 +416,11 @@ class PacedLimiter:
         return f"PacedLimiter({self.rate!r})"
 
 
-_registry: dict[tuple[str, RateLimit], WindowLimiter | PacedLimiter] = {}
+_registry: dict[tuple[str, RateLimit], PausableLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(host: str, rate: RateLimit) -> WindowLimiter | PacedLimiter:
+def limiter_for(host: str, rate: RateLimit) -> PausableLimiter:
     """Return the process-wide limiter for ``host`` at ``rate``, creating it on first use.
 
     ``host`` names one API endpoint; the transport passes ``"name:port"``.
@@ -392,6 +434,22 @@ def limiter_for(host: str, rate: RateLimit) -> WindowLimiter | PacedLimiter:
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
-            limiter = WindowLimiter(rate) if rate.strategy == "window" else PacedLimiter(rate)
+            limiter = _build(host.lower(), rate)
             _registry[key] = limiter
         return limiter
+
+
+def _build(host: str, rate: RateLimit) -> PausableLimiter:
+    """The limiter ``rate`` describes, for the endpoint ``host``."""
+    if rate.strategy == "paced":
+        return PacedLimiter(rate)
+    from storeflow.ratelimit_redis import RedisBackend, RedisLimiter
+
+    if isinstance(rate.backend, RedisBackend):
+        return RedisLimiter(rate, rate.backend, host)
+    backend = rate.backend
+    if rate.adaptive:
+        from storeflow.ratelimit_adaptive import AdaptiveBackend
+
+        backend = AdaptiveBackend(MemoryBackend() if backend is None else backend)
+    return WindowLimiter(rate, backend=backend)
