@@ -39,6 +39,7 @@ from storeflow.export import (
     output_name,
 )
 from storeflow.pocketsflow import Pocketsflow
+from storeflow.ratelimit import RateLimit
 from storeflow.reflow import Reflow
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ _DEMO_SEED: Final = 2024
 # Enough orders that their pages outrun one window's 200 requests, so the demo shows the
 # limiter waiting for the next window rather than drawing 429s.
 _DEMO_ORDERS: Final = 20_000
+#: Where ``--rate-limit-url`` comes from when the flag is not given.
+RATE_LIMIT_URL_ENV: Final = "STOREFLOW_RATE_LIMIT_URL"
 _BASE_URL_ENV: Final = {"pocketsflow": "POCKETSFLOW_BASE_URL", "reflow": "REFLOW_BASE_URL"}
 
 
@@ -134,6 +137,13 @@ def add_export_command(subparsers: Any) -> None:
         "--project-id", type=positive_int, help="Reflow project id (default: $REFLOW_PROJECT_ID)"
     )
     parser.add_argument("--test-mode", action="store_true", help="use Reflow's test API")
+    parser.add_argument(
+        "--rate-limit-url",
+        metavar="URL",
+        help="share the per-IP rate budget with every process and host that uses this Redis "
+        "(redis://[:password@]host[:port][/db][?prefix=...&on_error=raise|wait|local]; "
+        "default: $STOREFLOW_RATE_LIMIT_URL, else this process only)",
+    )
     parser.set_defaults(handler=run_export)
 
 
@@ -311,20 +321,35 @@ def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUM
         return _fail(f"{exc.strerror or exc}{where}")
 
 
+def _rate_limit(args: argparse.Namespace) -> RateLimit:
+    """The default rate limit, its budget shared through ``--rate-limit-url`` if given.
+
+    Raises:
+        ValidationError: the URL is not a Redis URL, or one of its settings is refused.
+    """
+    url = args.rate_limit_url or os.environ.get(RATE_LIMIT_URL_ENV) or None
+    try:
+        return RateLimit(backend=url)
+    except ValidationError as exc:
+        raise ValidationError("--rate-limit-url", exc.rule) from None
+
+
 def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
     base_url = args.base_url or os.environ.get(_BASE_URL_ENV[args.api]) or None
+    rate_limit = _rate_limit(args)
     if args.api == "pocketsflow":
         if args.project_id is not None or args.test_mode:
             raise ValidationError(
                 "--project-id/--test-mode", "apply to reflow only (the key selects test mode)"
             )
         options: dict[str, Any] = {} if base_url is None else {"base_url": base_url}
-        return Pocketsflow(api_key=args.api_key, **options)
+        return Pocketsflow(api_key=args.api_key, rate_limit=rate_limit, **options)
     return Reflow(
         project_id=args.project_id,
         api_key=args.api_key,
         test_mode=args.test_mode,
         base_url=base_url,
+        rate_limit=rate_limit,
     )
 
 

@@ -33,11 +33,16 @@ When Redis cannot be reached or does not answer within ``timeout``, ``on_error``
   switch also holds the admissions made through Redis, so it may see up to
   ``requests + (P - 1) * share``. Redis is tried again every ``retry_interval`` seconds.
 
-A restarted (or flushed) Redis has forgotten the last window's slots. A process that made
-admissions in the last window notices that the state is new, and the first such process
-pauses the budget for ``settle`` seconds, during which every process republishes its own
-admissions of the last window; after that the log is whole again. In the ``"local"`` mode a
-process republishes its local admissions too when Redis is back.
+A restarted (or flushed) Redis has forgotten the last window's slots. Each state carries an
+epoch. The first process to reach the new state that made admissions in the last window pauses
+the budget for ``settle`` seconds (default: one window), so no slot handed out afterwards can
+share a window with an admission made before the loss: nothing is over-admitted, at the price
+of up to one window's wait after a rare event. Every process that sees a new epoch also
+republishes its own admissions of the last window and queues its waiting requests again, which
+keeps the budget exact when ``settle`` is set shorter. (The one gap: if the first process to
+reach the new state made no admission in the last window, e.g. it just started, nobody pauses,
+and the budget is exact again once the others have republished, within ``retry_interval``.)
+In the ``"local"`` mode a process republishes its local admissions too when Redis is back.
 
 What no backend can guarantee: requests from other programs on the same IP, or from clients
 configured with another prefix or another Redis, are not counted.
@@ -74,26 +79,32 @@ OnError = Literal["raise", "wait", "local"]
 
 _FMT = "%.6f"
 
+# The start of every script: the server's time, and the meta hash (pause deadline, adaptive
+# rate, and the epoch that changes whenever Redis lost the state) made if missing.
+_PRELUDE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local function init(meta, requests, resume)
+  if redis.call('EXISTS', meta) == 0 then
+    redis.call('HSET', meta, 'resume', string.format('%.6f', resume), 'eff', requests,
+      'cap', requests, 'changed', string.format('%.6f', now), 'epoch', t[1] .. '.' .. t[2])
+  end
+end
+"""
+
 # One reservation. KEYS: slots, meta, procs. ARGV: member, requests, window, previous member
 # ("" for a new reservation; else a slot slept until, to confirm), process id, "1" if this
 # process admitted requests in the last window, settle seconds, "1" if adaptive.
-# Returns {seconds until the slot (<= 0: go now), active processes, limit in force, "1" if the
-# state was new}.
-_RESERVE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+# Returns {seconds until the slot (<= 0: go now), active processes, limit in force, epoch}.
+_RESERVE = (
+    _PRELUDE
+    + """
 local slots, meta, procs = KEYS[1], KEYS[2], KEYS[3]
 local member, requests, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local fresh = '0'
-if redis.call('EXISTS', meta) == 0 then
-  fresh = '1'
-  local resume = -1
-  -- The state is new but this process admitted requests in the last window: Redis lost it.
-  -- Hold everyone for a moment so every process can republish its slots first.
-  if ARGV[6] == '1' then resume = now + tonumber(ARGV[7]) end
-  redis.call('HSET', meta, 'resume', string.format('%.6f', resume), 'eff', requests,
-    'cap', requests, 'changed', string.format('%.6f', now))
-end
+-- A new state while this process admitted requests in the last window means Redis lost it:
+-- hold everyone for a moment, so every process can republish its slots first.
+init(meta, requests, ARGV[6] == '1' and now + tonumber(ARGV[7]) or -1)
+local epoch = redis.call('HGET', meta, 'epoch')
 local resume = tonumber(redis.call('HGET', meta, 'resume'))
 local limit = requests
 if ARGV[8] == '1' then
@@ -115,11 +126,12 @@ local active = redis.call('ZCARD', procs)
 redis.call('ZREMRANGEBYSCORE', slots, '-inf', string.format('%.6f', now - window))
 if ARGV[4] ~= '' then
   local score = redis.call('ZSCORE', slots, ARGV[4])
-  if (not score) or tonumber(score) >= resume then
-    return {'0', active, limit, fresh}
+  if score and tonumber(score) >= resume then
+    return {'0', active, limit, epoch}
   end
-  -- A pause began while the caller slept and covers its slot: queue it again.
-  redis.call('ZREM', slots, ARGV[4])
+  -- A pause began while the caller slept and covers its slot, or Redis lost the slot (it
+  -- restarted): queue it again.
+  if score then redis.call('ZREM', slots, ARGV[4]) end
 end
 local slot = math.max(now, resume)
 local last = redis.call('ZRANGE', slots, -1, -1, 'WITHSCORES')
@@ -132,21 +144,21 @@ end
 redis.call('ZADD', slots, string.format('%.6f', slot), member)
 local ttl = math.ceil((math.max(slot, resume) - now + 2 * window) * 1000)
 for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ttl) end
-return {string.format('%.6f', slot - now), active, limit, fresh}
+return {string.format('%.6f', slot - now), active, limit, epoch}
 """
+)
 
-# A pause (a 429's Retry-After). KEYS: meta. ARGV: seconds, "1" if adaptive, requests, window.
+# A pause (a 429's Retry-After). KEYS: meta. ARGV: seconds, "1" if adaptive, requests, window,
+# settle seconds.
 # The first pause of an episode (none in force) is the multiplicative decrease: the rate halves
 # and the ceiling it may recover to drops to 90% of the rate that drew the 429.
-_PAUSE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+_PAUSE = (
+    _PRELUDE
+    + """
 local meta = KEYS[1]
 local requests, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-if redis.call('EXISTS', meta) == 0 then
-  redis.call('HSET', meta, 'resume', '-1', 'eff', requests, 'cap', requests,
-    'changed', string.format('%.6f', now))
-end
+-- The caller just sent a request: a new state here also means Redis lost the window.
+init(meta, requests, now + tonumber(ARGV[5]))
 local resume = tonumber(redis.call('HGET', meta, 'resume'))
 if ARGV[2] == '1' and now >= resume then
   local eff = tonumber(redis.call('HGET', meta, 'eff'))
@@ -160,9 +172,23 @@ local ttl = math.ceil((math.max(target, resume) - now + 2 * window) * 1000)
 if redis.call('PTTL', meta) < ttl then redis.call('PEXPIRE', meta, ttl) end
 return 1
 """
+)
 
 # Republish one process's admissions. KEYS: slots. ARGV: window, then (member, age) pairs,
 # ages in seconds before the server's now. Members already present keep their slot.
+# The epoch of the state, made (with the settle pause) if Redis lost it. KEYS: meta. ARGV:
+# requests, window, settle. Run by a process that admitted requests in the last window.
+_EPOCH = (
+    _PRELUDE
+    + """
+init(KEYS[1], tonumber(ARGV[1]), now + tonumber(ARGV[3]))
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], math.ceil((tonumber(ARGV[3]) + 2 * tonumber(ARGV[2])) * 1000))
+end
+return redis.call('HGET', KEYS[1], 'epoch')
+"""
+)
+
 _RESEED = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -214,9 +240,11 @@ class RedisBackend:
     is what a limiter does when Redis fails (``"raise"``, ``"wait"`` or ``"local"``: see the
     module documentation); ``local_share`` fixes the per-process requests per window of the
     ``"local"`` fallback (default: the budget divided by the processes Redis last saw).
-    ``retry_interval`` is how often a ``"local"`` limiter tries Redis again, ``max_backoff``
+    ``retry_interval`` is how often a ``"local"`` limiter tries Redis again (and how often a
+    process checks that Redis still holds its recent slots), ``max_backoff``
     the longest pause between tries of a ``"wait"`` limiter, and ``settle`` how long the budget
-    is held after Redis lost its state, for every process to republish its slots. The
+    is held after Redis lost its state (``None``: one window, which rules out any
+    over-admission). The
     connection is made lazily, on the first request, in the running event loop.
 
     Equal settings make equal backends, so clients built from the same URL share one limiter.
@@ -234,8 +262,8 @@ class RedisBackend:
     timeout: float = 2.0
     local_share: int | None = None
     retry_interval: float = 5.0
-    max_backoff: float = 5.0
-    settle: float = 2.0
+    max_backoff: float = 1.0
+    settle: float | None = None
     _clients: _Clients = attrs.field(factory=_Clients, eq=False, alias="_clients")
 
     def __attrs_post_init__(self) -> None:
@@ -252,7 +280,7 @@ class RedisBackend:
                 raise ValidationError(
                     name, f"must be positive seconds, got {getattr(self, name)!r}"
                 )
-        if not self.settle >= 0:
+        if self.settle is not None and not self.settle >= 0:
             raise ValidationError("settle", f"must be non-negative seconds, got {self.settle!r}")
         if self.local_share is not None and not self.local_share >= 1:
             raise ValidationError("local_share", f"must be at least 1, got {self.local_share!r}")
@@ -262,6 +290,10 @@ class RedisBackend:
             f"RedisBackend({mask_url(self.url)!r}, prefix={self.prefix!r}, "
             f"on_error={self.on_error!r})"
         )
+
+    def settle_for(self, rate: RateLimit) -> float:
+        """The seconds the budget is held after Redis lost its state, for ``rate``."""
+        return rate.window if self.settle is None else self.settle
 
     def keys(self, endpoint: str) -> tuple[str, str, str]:
         """The slots, meta and procs keys of ``endpoint``'s budget."""
@@ -380,9 +412,13 @@ class RedisLimiter:
         # Redis lost its state, and the starting log of a "local" fallback.
         self._history: collections.deque[tuple[float, str]] = collections.deque()
         self._active = 1
+        self._epoch: str | None = None  # the Redis state this process last saw
         self._local: WindowLimiter | None = None
         self._retry_at = -math.inf
         self._tasks: set[asyncio.Task[None]] = set()
+        self._watcher: asyncio.Task[None] | None = None
+        self._epoch_lock = asyncio.Lock()
+        self._unsynced = False  # admissions made while Redis failed, not yet republished
 
     def __repr__(self) -> str:
         return f"RedisLimiter({self.rate!r}, endpoint={self.endpoint!r})"
@@ -435,7 +471,8 @@ class RedisLimiter:
 
     async def _pause(self, seconds: float) -> None:
         rate = self.rate
-        args = (seconds, int(rate.adaptive), rate.requests, rate.window)
+        settle = self.backend.settle_for(rate)
+        args = (seconds, int(rate.adaptive), rate.requests, rate.window, settle)
         try:
             await self._call(_PAUSE, self._keys[1:2], args)
         except Exception as exc:  # the caller is already backing off; nothing to raise to
@@ -446,6 +483,44 @@ class RedisLimiter:
         history.append((now, member))
         while history and history[0][0] <= now - self.rate.window:
             history.popleft()
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        """While this process has admissions in the last window, check every
+        ``retry_interval`` seconds that Redis still has them; republish them if it lost them.
+
+        A process whose requests all sleep until their slots would otherwise learn of a
+        restart only when they wake, after the others resumed without its slots.
+        """
+        loop = asyncio.get_running_loop()
+        rate, backend = self.rate, self.backend
+        while self._recent(loop.time()):
+            await asyncio.sleep(backend.retry_interval)
+            try:
+                epoch = await self._call(
+                    _EPOCH,
+                    self._keys[1:2],
+                    (rate.requests, rate.window, backend.settle_for(rate)),
+                )
+                await self._new_epoch(epoch, has_history=True)
+                if self._unsynced:
+                    await self._reseed()
+                    self._unsynced = False
+            except Exception:  # acquire() reports Redis failures, in its mode
+                continue
+
+    async def _new_epoch(self, epoch: str, *, has_history: bool) -> None:
+        """Note the state's ``epoch``; if it changed, republish this process's admissions.
+
+        Serialised, so that a caller that sees the new epoch returns only once this process's
+        admissions are back in Redis, whoever noticed first.
+        """
+        async with self._epoch_lock:
+            if epoch != self._epoch:
+                if self._epoch is not None and has_history:
+                    await self._reseed()
+                self._epoch = epoch
 
     def _recent(self, now: float) -> list[tuple[float, str]]:
         return [(t, m) for t, m in self._history if t > now - self.rate.window]
@@ -487,7 +562,9 @@ class RedisLimiter:
                 delay = await self._run_reserve(member, previous)
             except Exception as exc:
                 if previous:
-                    # The slot was granted before Redis failed and its time has come.
+                    # The slot was granted before Redis failed and its time has come; Redis
+                    # may have lost it meanwhile, so it is republished once Redis answers.
+                    self._unsynced = True
                     return 0.0
                 mode = self.backend.on_error
                 if mode == "raise":
@@ -515,6 +592,9 @@ class RedisLimiter:
 
     async def _run_reserve(self, member: str, previous: str) -> float:
         rate = self.rate
+        if self._unsynced:
+            await self._reseed()
+            self._unsynced = False
         now = asyncio.get_running_loop().time()
         has_history = bool(self._recent(now))
         args = (
@@ -524,15 +604,18 @@ class RedisLimiter:
             previous,
             self._process,
             int(has_history),
-            self.backend.settle,
+            self.backend.settle_for(rate),
             int(rate.adaptive),
         )
-        delay, active, _limit, fresh = await self._call(_RESERVE, self._keys, args)
+        known = self._epoch
+        delay, active, _limit, epoch = await self._call(_RESERVE, self._keys, args)
         self._active = max(1, int(active))
-        if fresh == "1" and has_history:
-            # Redis lost the last window's slots; the settle pause holds everyone while each
-            # process puts its own back, then this reservation is made again among them.
-            await self._reseed()
+        if epoch != known:
+            await self._new_epoch(epoch, has_history=has_history)
+        if epoch != known and known is not None and has_history:
+            # Redis lost the last window's slots. The settle pause (set by the first process
+            # back) holds everyone while each puts its own back; then this reservation is
+            # made again among them.
             async with asyncio.timeout(self.backend.timeout):
                 await (await self.backend.client()).zrem(self._keys[0], member)
             delay, *_ = await self._call(_RESERVE, self._keys, args)
