@@ -13,9 +13,10 @@ Why the 429s stop: let ``L`` be what the server really allows per window, ``N`` 
 client believes and ``step = N / 20``. The first episode happens at ``N``. Later ones can only
 happen once the rate climbed past ``L``, i.e. at most at ``L + step``; each sets the ceiling to
 ``0.9 * (L + step)``, which is below ``L`` whenever ``step <= L / 9``. So for ``N <= 2.2 * L``
-(e.g. 200 believed, 100 enforced) there are at most two episodes, and each draws at most the
-requests in flight when its first 429 came (``max_connections`` per process, plus their
-retries), after which the rate stays under ``L`` for good.
+(e.g. 200 believed, 100 enforced) there are at most two episodes, and each draws about the
+requests in flight when its first 429 came (``max_connections`` per process, plus a few of
+their retries; the tests bound the total at ``3 * max_connections`` for one process), after
+which the rate stays under ``L`` for good.
 
 Where the budget is shared through Redis the same rule runs inside the Redis scripts, so the
 whole fleet slows down and recovers together (see :mod:`storeflow.ratelimit_redis`); with the

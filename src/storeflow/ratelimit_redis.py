@@ -419,6 +419,7 @@ class RedisLimiter:
         self._watcher: asyncio.Task[None] | None = None
         self._epoch_lock = asyncio.Lock()
         self._unsynced = False  # admissions made while Redis failed, not yet republished
+        self._paused_until = -math.inf  # this process's latest pause, in loop time
 
     def __repr__(self) -> str:
         return f"RedisLimiter({self.rate!r}, endpoint={self.endpoint!r})"
@@ -435,6 +436,9 @@ class RedisLimiter:
         member = f"{self._process}:{next(_members)}"
         previous = ""
         while True:
+            if (wait := self._paused_until - loop.time()) > 0:
+                # This process's own 429: hold at once, before Redis has the pause.
+                await asyncio.sleep(wait)
             if self._local is not None and loop.time() < self._retry_at:
                 await self._local.acquire()
                 self._admitted(loop.time(), member)
@@ -456,13 +460,14 @@ class RedisLimiter:
     def pause(self, seconds: float) -> None:
         """Admit nobody, in every process sharing the budget, for the next ``seconds`` seconds.
 
-        The pause is sent to Redis in the background (this is called from synchronous code);
-        a fallback limiter in use pauses at once.
+        This process holds at once; the pause reaches Redis (and so every other process) in
+        the background, as this is called from synchronous code.
 
         Raises:
             RuntimeError: if called outside a running event loop.
         """
         loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
         if self._local is not None:
             self._local.pause(seconds)
         task = loop.create_task(self._pause(seconds))
