@@ -104,8 +104,11 @@ async def test_a_fleet_on_one_redis_keeps_the_limit_and_sustains_the_rate(
     )
     requests = 3 * LIMIT  # the first burst, then two windows' worth
     processes = await start_fleet(sandbox, redis_server.url, requests)
+    # The steady state: from the end of the first burst to the last request that still had
+    # others queued behind it (the final PROCESSES * WORKERS are the fleet winding down).
+    steady = requests - PROCESSES * WORKERS
     burst = await arrivals_reach(sandbox, LIMIT)
-    last = await arrivals_reach(sandbox, requests)
+    last = await arrivals_reach(sandbox, steady)
     totals = await finish(processes)
 
     stats = sandbox.stats().pocketsflow
@@ -115,8 +118,8 @@ async def test_a_fleet_on_one_redis_keeps_the_limit_and_sustains_the_rate(
     assert stats.max_per_window <= LIMIT
     # The first LIMIT arrive at once (as fast as four processes start sending); every later
     # LIMIT one window (plus the margin) after their predecessors: the sustained rate is the
-    # requests after the first burst over the time they took, in sandbox seconds.
-    sustained = (requests - LIMIT) / ((last - burst) * TIME_SCALE) * WINDOW
+    # steady requests after the first burst over the time they took, in sandbox seconds.
+    sustained = (steady - LIMIT) / ((last - burst) * TIME_SCALE) * WINDOW
     assert sustained >= 0.98 * LIMIT, f"{sustained:.1f} requests per window"
 
 
@@ -147,9 +150,11 @@ async def test_a_fleet_rides_out_a_redis_restart(
     stats = sandbox.stats().pocketsflow
     assert totals.get("ok") == requests, (totals, stats)
     if mode == "local":
-        # Each process falls back to its share of the budget (200 // 4), with a WARNING. The
+        # Each process that asks falls back to its share of the budget (200 // 4), with a
+        # WARNING. The
         # window spanning the switch may hold the Redis admissions plus (P - 1) shares.
-        assert totals.get("fallback", 0) >= PROCESSES
+        # (A process whose requests all slept through the outage never needed the fallback.)
+        assert totals.get("fallback", 0) >= 1
         assert stats.max_per_sliding_window <= LIMIT + (PROCESSES - 1) * (LIMIT // PROCESSES)
         assert stats.max_per_window <= LIMIT + (PROCESSES - 1) * (LIMIT // PROCESSES)
     else:
