@@ -54,29 +54,30 @@ def test_an_export_takes_its_slots_from_redis(
     capsys.readouterr()
 
 
+def _export_with(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run an export with ``--rate-limit-url url``: the exit status and all that it printed."""
+    out = tmp_path / "p.jsonl"
+    code = main(["export", "reflow", "plans", "--out", str(out), "--rate-limit-url", url])
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
+
+
 def test_an_unreachable_redis_fails_with_one_line_and_no_password(
     reflow_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"redis://:{SECRET}@127.0.0.1:{free_port()}/0?timeout=0.3"
-    code = main(
-        ["export", "reflow", "plans", "--out", str(tmp_path / "p.jsonl"), "--rate-limit-url", url]
-    )
-    out, err = capsys.readouterr()
+    code, printed = _export_with(url, tmp_path, capsys)
     assert code == 1
-    assert err.count("\n") == 1, err
-    assert err.startswith("error: the rate-limit backend RedisBackend('redis://:***@127.0.0.1:")
-    assert SECRET not in out + err
+    assert printed.count("\n") == 1, printed
+    assert printed.startswith("error: the rate-limit backend RedisBackend('redis://:***@127.0.0.1:")
+    assert SECRET not in printed
 
 
 def test_a_bad_rate_limit_url_is_a_usage_error_without_its_password(
     reflow_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"http://:{SECRET}@127.0.0.1/0"
-    code = main(
-        ["export", "reflow", "plans", "--out", str(tmp_path / "p.jsonl"), "--rate-limit-url", url]
-    )
-    _, err = capsys.readouterr()
+    code, printed = _export_with(f"http://:{SECRET}@127.0.0.1/0", tmp_path, capsys)
     assert code == 2
-    assert "--rate-limit-url" in err
-    assert SECRET not in err
+    assert "--rate-limit-url" in printed
+    assert SECRET not in printed
     assert not any(tmp_path.iterdir())
