@@ -71,13 +71,11 @@ from storeflow.ratelimit import MemoryBackend, RateLimit, WindowLimiter
 if TYPE_CHECKING:
     import redis.asyncio
 
-__all__ = ["OnError", "RedisBackend", "RedisLimiter", "mask_url"]
+__all__ = ["OnError", "RedisBackend", "RedisLimiter", "backend_from_url", "mask_url"]
 
 logger = logging.getLogger("storeflow.ratelimit")
 
 OnError = Literal["raise", "wait", "local"]
-
-_FMT = "%.6f"
 
 # The start of every script: the server's time, and the meta hash (pause deadline, adaptive
 # rate, and the epoch that changes whenever Redis lost the state) made if missing.
