@@ -22,7 +22,7 @@ def install_group(session: nox.Session, *groups: str, extras: str = "") -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite against the in-process sandbox (loopback HTTP only)."""
-    install_group(session, "test", "codegen")
+    install_group(session, "test", "codegen", extras="[redis]")
     session.run("pytest", *session.posargs)
 
 
@@ -37,7 +37,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over src/."""
-    install_group(session, "typecheck")
+    install_group(session, "typecheck", extras="[redis]")
     session.run("mypy")
 
 

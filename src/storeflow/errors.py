@@ -4,6 +4,7 @@
 StoreflowError
 ├── ValidationError        an argument was refused before anything was sent
 ├── DecodeError            a response body cannot be used (strict: breaks the schema)
+├── RateLimitBackendError  the shared rate-limit backend (Redis) did not answer in time
 ├── WebhookSignatureError  a webhook's signature is missing, malformed or wrong
 ├── ExportError            the files of an export do not allow this run
 │   └── ExportStateError   its checkpoint or .part file is inconsistent (edited, damaged)
@@ -39,6 +40,7 @@ __all__ = [
     "ExportError",
     "ExportStateError",
     "NotFoundError",
+    "RateLimitBackendError",
     "RateLimitError",
     "RequestError",
     "ResponseTooLargeError",
@@ -125,6 +127,19 @@ class DecodeError(StoreflowError):
         self.body = None if body is None else excerpt(body)
         where = f" ({method} {path} -> {status})" if method and path else ""
         super().__init__(f"{message}{where}")
+
+
+class RateLimitBackendError(StoreflowError):
+    """The shared rate-limit backend could not be reached, or did not answer in time.
+
+    Raised by a Redis-backed limiter in its ``"raise"`` mode, before any request is sent: the
+    request has no slot, so nothing went to the API. ``backend`` describes the backend with any
+    password masked.
+    """
+
+    def __init__(self, message: str, *, backend: str) -> None:
+        super().__init__(message)
+        self.backend = backend
 
 
 class WebhookSignatureError(StoreflowError, ValueError):

@@ -35,7 +35,7 @@ import sys
 import threading
 from array import array
 from collections.abc import Iterator
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, cast, runtime_checkable
 
 import attrs
 from aiolimiter import AsyncLimiter
@@ -49,6 +49,9 @@ logger = logging.getLogger("storeflow")
 
 #: A state file value further ahead of the clock than this is corrupt, not a queue.
 _FURTHEST_AHEAD = 86_400.0
+
+if TYPE_CHECKING:
+    from storeflow.ratelimit_redis import RedisBackend, RedisLimiter
 
 __all__ = [
     "BoundedLimiter",
@@ -65,6 +68,23 @@ __all__ = [
     "check_max_wait",
     "limiter_for",
 ]
+
+
+def _backend(value: object) -> WindowBackend | RedisBackend | None:
+    """``RateLimit.backend`` as given, or the :class:`RedisBackend` a URL string names."""
+    if isinstance(value, str):
+        from storeflow.ratelimit_redis import backend_from_url
+
+        return backend_from_url(value)
+    from storeflow.ratelimit_redis import RedisBackend
+
+    if value is None or isinstance(value, RedisBackend):
+        return value
+    if callable(getattr(value, "reserve", None)):
+        return cast("WindowBackend", value)
+    raise ValidationError(
+        "backend", "must be a WindowBackend, a RedisBackend, a redis:// URL or None"
+    )
 
 
 @attrs.frozen
@@ -88,10 +108,23 @@ class RateLimit:
     minute. It is a property of the caller, not of the budget, so clients that differ only in
     ``max_wait`` still share one limiter (it takes no part in equality).
 
+    ``backend`` is where a ``"window"`` limiter keeps its state: ``None`` (this process's
+    memory), a :class:`WindowBackend` such as :class:`FileBackend` (processes on one machine),
+    or a :class:`~storeflow.ratelimit_redis.RedisBackend` or a ``redis://`` URL (a fleet of
+    processes and hosts; see :mod:`storeflow.ratelimit_redis`). A URL's password never appears
+    in a ``repr``.
+
+    ``adaptive`` (off by default) lowers the rate when 429s arrive although the client keeps
+    its budget (the vendor enforces less than it states), and recovers slowly; see
+    :mod:`storeflow.ratelimit_adaptive`. It is off by default because the documented limit is
+    the contract: slowing down costs throughput, and a 429 is also what other programs on the
+    same IP cause.
+
     Raises:
         ValidationError: (a ``ValueError``) ``requests`` is below 1, ``period`` is not positive,
-            ``margin`` is outside ``[0, 1)``, ``strategy`` is unknown or ``max_wait`` is
-            negative; the error names the field.
+            ``margin`` is outside ``[0, 1)``, ``strategy`` is unknown, ``max_wait`` is negative,
+            a ``"paced"`` limiter is given a backend or ``adaptive``, or ``backend`` is not a
+            backend or a Redis URL; the error names the field.
     """
 
     requests: int = 200
@@ -99,6 +132,10 @@ class RateLimit:
     margin: float = 0.01
     strategy: Literal["window", "paced"] = "window"
     max_wait: float | None = attrs.field(default=None, eq=False)
+    backend: WindowBackend | RedisBackend | None = attrs.field(
+        default=None, converter=_backend, kw_only=True
+    )
+    adaptive: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         for name in ("requests", "period", "margin"):
@@ -118,6 +155,10 @@ class RateLimit:
         if self.strategy not in ("window", "paced"):
             raise ValidationError("strategy", f"must be 'window' or 'paced', got {self.strategy!r}")
         check_max_wait(self.max_wait)
+        if self.strategy == "paced" and (self.backend is not None or self.adaptive):
+            raise ValidationError(
+                "strategy", "a 'paced' limiter has no backend and no adaptive rate"
+            )
 
     @property
     def window(self) -> float:
@@ -137,6 +178,8 @@ class RateLimit:
             period=max(self.period, other.period),
             margin=max(self.margin, other.margin),
             strategy="paced" if "paced" in (self.strategy, other.strategy) else "window",
+            backend=self.backend if self.backend is not None else other.backend,
+            adaptive=self.adaptive or other.adaptive,
         )
 
 
@@ -586,7 +629,7 @@ class EndpointLimiter:
 
     def __init__(self, endpoint: str, rate: RateLimit) -> None:
         self.endpoint = endpoint
-        self._window = WindowLimiter(rate)
+        self._window = _window(endpoint, rate)
         self._paced = PacedLimiter(rate) if rate.strategy == "paced" else None
         self._lock = threading.Lock()
 
@@ -646,17 +689,24 @@ class EndpointLimiter:
             wait = await self._paced.acquire_within(max_wait)
             if wait is not None:
                 return wait
+        if not isinstance(self._window, WindowLimiter):
+            await self._window.acquire()  # a fleet-wide log cannot predict its wait here
+            return None
         return await self._window.acquire_within(max_wait)
 
     def next_slot(self) -> float | None:
         """The event-loop time of the earliest slot a caller is waiting for; ``None`` if none."""
         paced = None if self._paced is None else self._paced.next_slot()
-        slots = [slot for slot in (self._window.next_slot(), paced) if slot is not None]
+        window = self._window.next_slot() if isinstance(self._window, WindowLimiter) else None
+        slots = [slot for slot in (window, paced) if slot is not None]
         return min(slots, default=None)
 
     def forecast(self, count: int) -> float:
         """Seconds from now until ``count`` more requests could all have been admitted."""
-        window = self._window.forecast(count)
+        if isinstance(self._window, WindowLimiter):
+            window = self._window.forecast(count)
+        else:
+            window = max(count, 0) * self.rate.window / self.rate.requests
         return window if self._paced is None else max(window, self._paced.forecast(count))
 
     def pause(self, seconds: float) -> None:
@@ -770,3 +820,19 @@ def limiter_for(host: str, rate: RateLimit) -> EndpointLimiter:
     if rate != limiter.rate:
         limiter.tighten(rate)
     return limiter
+
+
+def _window(endpoint: str, rate: RateLimit) -> WindowLimiter | RedisLimiter:
+    """The sliding-window part of the limiter ``rate`` describes, for ``endpoint``: its log in
+    ``rate.backend`` (this process's memory by default, a file, or Redis for a fleet), behind
+    the adaptive rate when ``rate.adaptive``."""
+    from storeflow.ratelimit_redis import RedisBackend, RedisLimiter
+
+    if isinstance(rate.backend, RedisBackend):
+        return RedisLimiter(rate, rate.backend, endpoint)
+    backend = rate.backend
+    if rate.adaptive:
+        from storeflow.ratelimit_adaptive import AdaptiveBackend
+
+        backend = AdaptiveBackend(MemoryBackend() if backend is None else backend)
+    return WindowLimiter(rate, backend=backend)
