@@ -12,6 +12,12 @@ client's rate limiter off and the engine's default concurrency. The child report
 - wall time, records/s, and client CPU µs per record (``time.process_time``), which stays flat
   as the store grows tenfold when the cost is linear.
 
+Beside each export, in the same run and against the same sandbox, a minimal raw loop does the
+same job with nothing but aiohttp and orjson: page 1, then every other page 8 at a time, each
+page parsed with ``orjson.loads`` and its orders written as JSON lines, the file fsync'd about
+once a second as the engine's checkpoints do (no checkpoint file, no de-duplication, no
+retries, no ordering of pages). Its CPU per record is the floor the export is measured against.
+
 ``--quick`` exports 10k and 100k orders only.
 """
 
@@ -101,6 +107,52 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def _raw_child(args: argparse.Namespace) -> dict[str, Any]:
+    import os
+
+    import aiohttp
+    import orjson
+
+    path = Path(args.out) / "orders.jsonl"
+    cpu, wall = time.process_time(), time.perf_counter()
+    records = 0
+    headers = {"Authorization": f"Bearer {args.key}"}
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=64), headers=headers
+    ) as session:
+        with path.open("wb") as file:
+            last_sync = time.monotonic()
+
+            async def page(number: int) -> int:
+                nonlocal records, last_sync
+                params = {"page": number, "pageSize": 100}
+                async with session.get(f"{args.url}/orders", params=params) as response:
+                    response.raise_for_status()
+                    data = orjson.loads(await response.read())
+                orders = data["orders"]
+                file.write(b"".join(orjson.dumps(o) + b"\n" for o in orders))
+                records += len(orders)
+                if time.monotonic() - last_sync >= 1.0:
+                    file.flush()
+                    os.fsync(file.fileno())
+                    last_sync = time.monotonic()
+                return int(data["pagination"]["totalPages"])
+
+            pages = iter(range(2, await page(1) + 1))
+
+            async def worker() -> None:
+                for number in pages:
+                    await page(number)
+
+            await asyncio.gather(*(worker() for _ in range(8)))
+            file.flush()
+            os.fsync(file.fileno())
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if records != args.expect:
+        raise RuntimeError(f"the raw loop wrote {records} of {args.expect} orders")
+    return {"records": records, "wall": wall, "cpu": cpu, "peak_rss_mb": peak_rss() / MB}
+
+
 # -- the parent ---------------------------------------------------------------------------------
 
 
@@ -109,18 +161,23 @@ def run(settings: Settings) -> dict[str, Any]:
     sizes: dict[str, Any] = {}
     for orders, runs in plan(settings).items():
         results = []
+        raws = []
         with SandboxProcess(orders=orders) as sandbox:
             for i in range(runs):
-                with tempfile.TemporaryDirectory() as out:
-                    result = run_child(
-                        "bench.bench_memory",
-                        [
-                            *("--url", sandbox.url, "--key", sandbox.key),
-                            *("--out", out, "--expect", str(orders)),
-                        ],
-                        timeout=120 + orders / 1000,
-                    )
-                results.append(result)
+                # The raw loop and the export alternate, each first in every other run.
+                for kind in ("raw", "export") if i % 2 else ("export", "raw"):
+                    with tempfile.TemporaryDirectory() as out:
+                        child = run_child(
+                            "bench.bench_memory",
+                            [
+                                *("--url", sandbox.url, "--key", sandbox.key),
+                                *("--out", out, "--expect", str(orders)),
+                                *(["--raw"] if kind == "raw" else []),
+                            ],
+                            timeout=120 + orders / 1000,
+                        )
+                    (raws if kind == "raw" else results).append(child)
+                result = results[-1]
                 log(
                     f"memory {orders:,} orders run {i + 1}/{runs}: peak RSS "
                     f"{result['peak_rss_mb']:.1f} MB, {result['records'] / result['wall']:,.0f} "
@@ -140,6 +197,10 @@ def run(settings: Settings) -> dict[str, Any]:
             "wall_s": spread([r["wall"] for r in results]),
             "file_mb": results[0]["file_mb"],
             "rss_samples": median_run["samples"],
+            "raw_cpu_us_per_record": spread([r["cpu"] / r["records"] * 1e6 for r in raws]),
+            "cpu_ratio_to_raw": spread(
+                [e["cpu"] / r["cpu"] for e, r in zip(results, raws, strict=True)]
+            ),
         }
     return {"sizes": sizes, "concurrency": 8, "format": "jsonl"}
 
@@ -155,6 +216,8 @@ def print_results(result: dict[str, Any]) -> None:
                 fmt_spread(size["baseline_rss_mb"], "{:.1f}"),
                 fmt_spread(size["records_per_s"], "{:,.0f}"),
                 fmt_spread(size["cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(size["raw_cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(size["cpu_ratio_to_raw"], "{:.2f}x"),
                 fmt_spread(size["wall_s"], "{:.1f}"),
                 f"{size['file_mb']:.0f}",
             ]
@@ -168,6 +231,8 @@ def print_results(result: dict[str, Any]) -> None:
             "RSS after imports MB",
             "records/s",
             "client CPU µs/record",
+            "raw loop CPU µs/record",
+            "CPU vs raw",
             "time s",
             "file MB",
         ],
@@ -187,6 +252,8 @@ if __name__ == "__main__":
         for option in ("--url", "--key", "--out"):
             parser.add_argument(option, required=True)
         parser.add_argument("--expect", type=int, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
+        parser.add_argument("--raw", action="store_true")
+        child_args = parser.parse_args()
+        emit(asyncio.run((_raw_child if child_args.raw else _child)(child_args)))
     else:
         main()

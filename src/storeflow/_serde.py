@@ -41,8 +41,8 @@ is read by the tolerant path, so the result never depends on the path (see "the 
 - ``Decimal`` (Pocketsflow money) comes from a JSON number exactly as written. On the fast path
   it is the number's text (``29.90`` is ``Decimal("29.90")``, any number of digits); on the
   tolerant path orjson has parsed a 64-bit float, which goes through its shortest repr
-  (``Decimal("29.9")``, exact up to 15 significant digits). The two are equal. :func:`dumps` writes a
-  ``Decimal`` as the JSON number of its ``str`` (never through a float).
+  (``Decimal("29.9")``, exact up to 15 significant digits). The two are equal. :func:`dumps`
+  writes a ``Decimal`` as the JSON number of its ``str`` (never through a float).
 - A ``datetime`` is always timezone-aware: a string without an offset is read as UTC. Both
   ``datetime`` and ``date`` unstructure to ISO 8601.
 - :func:`unstructure` leaves out optional fields whose value is ``None`` (unless the decoded
