@@ -35,7 +35,6 @@ import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -45,7 +44,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from bench._common import Settings, fmt_spread, log, parse_settings, print_table, spread
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage
-from storeflow.reflow.models import ProductPage
+from storeflow.reflow.models import InventoryType, MediaType, ProductPage
 from storeflow.sandbox import Clock, PocketsflowStore, ReflowStore, Scale
 
 LIBRARIES = ("storeflow", "pydantic", "msgspec")
@@ -87,20 +86,6 @@ class PdPagination(_Pd):
 class PdOrderPage(_Pd):
     orders: list[PdOrder]
     pagination: PdPagination
-
-
-class InventoryType(StrEnum):
-    """The open enum's known values (the field also accepts any string)."""
-
-    SIMPLE = "simple"
-    ADVANCED = "advanced"
-
-
-class MediaType(StrEnum):
-    """The open enum's known values (the field also accepts any string)."""
-
-    IMAGE = "image"
-    VIDEO = "video"
 
 
 class PdCurrency(_Pd):

@@ -67,7 +67,7 @@ BURSTING = ("none", "storeflow", "aiolimiter", "limits")
 def plan(settings: Settings) -> dict[str, Any]:
     """Time scale and request counts: each window is ``60 / time_scale`` real seconds."""
     if settings.quick:
-        return {"time_scale": 10.0, "counts": [150, 400]}
+        return {"time_scale": 10.0, "counts": [400]}
     return {"time_scale": 10.0, "counts": [150, 400, 1000]}
 
 
