@@ -300,7 +300,7 @@ def profile(child_args: list[str]) -> dict[str, Any]:
             return {"error": (proc.stderr or proc.stdout).strip()[-500:]}
         lines = raw.read_text().splitlines()
     own: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()  # samples whose stack holds a frame of the phase
     total = 0
     for line in lines:
         stack, _, count = line.rpartition(" ")
@@ -309,14 +309,12 @@ def profile(child_args: list[str]) -> dict[str, Any]:
             continue
         total += int(count)
         own[frames[-1]] += int(count)
-        for frame in set(frames):
-            inclusive[frame] += int(count)
+        for name, prefix in PHASES.items():
+            if any(f.startswith(prefix) for f in frames):
+                inclusive[name] += int(count)
     if not total:
         return {"error": "no samples"}
-    phases = {
-        name: sum(n for f, n in inclusive.items() if f.startswith(prefix)) / total
-        for name, prefix in PHASES.items()
-    }
+    phases = {name: inclusive[name] / total for name in PHASES}
     return {
         "samples": total,
         "phases": phases,

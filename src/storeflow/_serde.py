@@ -953,7 +953,7 @@ def _decode_error(
 # Fields that msgspec checks exactly as the lenient hooks pass them through: the value is final.
 _MSGSPEC_EXACT: Final = frozenset({str, int, bool, float})
 # Read as a string by msgspec, then converted by the lenient hook.
-_MSGSPEC_STRING: Final = frozenset({dt.datetime, dt.date})
+_MSGSPEC_STRING: Final = frozenset({dt.date})
 
 
 @attrs.frozen
@@ -981,6 +981,11 @@ def _fast_field(f: _Field, i: int, namespace: dict[str, Any]) -> tuple[Any, str]
         # Untyped for msgspec, so a JSON float reaches float_hook=Decimal as its text; an int or
         # a numeric string goes through the lenient hook as before.
         return Any, f"{v} if {v}.__class__ is D else h{i}({v}, None)"
+    if inner is dt.datetime:
+        # `_datetime` inline for an ISO string (the common case); any other string raises here
+        # and the tolerant path reads it (a unix time in a string, say) with `_datetime` itself.
+        namespace.update(fromiso=dt.datetime.fromisoformat, UTC=dt.UTC)
+        return str, f"d if (d := fromiso({v})).tzinfo is not None else d.replace(tzinfo=UTC)"
     if inner in _MSGSPEC_STRING or (isinstance(inner, type) and issubclass(inner, Enum)):
         return str, f"h{i}({v}, t{i})"
     if _is_open_enum(inner):
