@@ -374,9 +374,10 @@ def _ratelimit_section(r: dict[str, Any]) -> str:
             f"of wall time; each limiter's period is the same {r['window_real_s']:g} s), with "
             f"latency faults `{r['faults']}`; the sandbox is reset before each run. *Ideal*: "
             "the schedule that sends a burst of 200, then 200 per window: "
-            "`floor((N - 1) / 200)` windows, plus the time the unhindered client (the "
-            "quickest first answers among the runs whose limiter sends the first 200 at once) "
-            "took for the last block of requests. Server max: "
+            "`floor((N - 1) / 200)` windows, plus the time the unhindered client takes for the "
+            "last block of requests (for a limiter that sends the first 200 at once, its own "
+            "run's first answers, so that latency jitter cancels; for the paced one, the median "
+            "of those runs). Server max: "
             "the most requests the sandbox saw (refused ones included) in any clock-aligned "
             "and in any sliding window. One run per cell: the table's N values and both modes "
             "are the repeats.",
