@@ -12,10 +12,12 @@ from typing import Any
 
 from bench._common import NOMINAL, fmt_spread, print_table
 
-CPU_TARGET = 1.25  # storeflow CPU per request / raw aiohttp's
+CPU_TARGET = 1.6  # storeflow typed-call CPU per request / raw aiohttp + orjson's
+REQUEST_TARGET = 1.10  # storeflow request() CPU per request / raw aiohttp + orjson's
 THROUGHPUT_TARGET = 2.0  # storeflow throughput / openapi-python-client's
-DECODE_TARGET = 1.0  # storeflow decode time / pydantic's
-SUSTAINED_TARGET = 98.0  # % of the nominal 200 per window
+DECODE_TARGET = 0.7  # storeflow decode time / pydantic's (extra="allow", lax)
+IDEAL_TARGET = 1.01  # limiter time to finish N requests / the ideal schedule's
+EXPORT_TARGET = 1.3  # export CPU per record / the minimal raw loop's
 RSS_TARGET = 150.0  # MB
 FLAT_TOLERANCE = 1.10  # the largest store's median peak RSS within 10% of the next one's
 LINEAR_TOLERANCE = 1.20  # CPU per record at the largest store within 20% of the smallest's
@@ -25,113 +27,137 @@ def _target(key: str, text: str, measured: str, met: bool | None) -> dict[str, A
     return {"id": key, "target": text, "measured": measured, "met": met}
 
 
+def _requests_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = r["clients"]["raw"]["cpu_us_per_request"]["median"]
+    out = []
+    for key, client, limit, text in (
+        ("cpu", "storeflow", CPU_TARGET, "typed request (`pf.orders.list`)"),
+        ("request", "storeflow_json", REQUEST_TARGET, "`pf.request()`"),
+    ):
+        c = r["clients"][client]
+        ratio = c["cpu_ratio_to_raw"]
+        out.append(
+            _target(
+                key,
+                f"{text} CPU <= {limit}x raw aiohttp + orjson (limiter off, "
+                f"{r['concurrency']} in flight, 100-order pages)",
+                f"{fmt_spread(ratio, '{:.2f}x')} ({c['cpu_us_per_request']['median']:.0f} vs "
+                f"{raw:.0f} µs)",
+                ratio["median"] <= limit,
+            )
+        )
+    vs = r["storeflow_vs_openapi"]["throughput_ratio"]
+    out.append(
+        _target(
+            "throughput",
+            f"storeflow throughput >= {THROUGHPUT_TARGET}x the openapi-python-client client",
+            f"{fmt_spread(vs, '{:.2f}x')} requests/s",
+            vs["median"] >= THROUGHPUT_TARGET,
+        )
+    )
+    return out
+
+
+def _decode_targets(d: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for case, data in d["cases"].items():
+        libs = data["libraries"]
+        ratio = libs["storeflow"]["ratio_to_pydantic"]
+        sf, pd, ms = (
+            libs[n]["us_per_record"]["median"] for n in ("storeflow", "pydantic", "msgspec")
+        )
+        out.append(
+            _target(
+                f"decode {case}",
+                f"decode <= {DECODE_TARGET}x pydantic v2 (extra='allow', lax): {case}",
+                f"{fmt_spread(ratio, '{:.2f}x')} ({sf:.2f} vs {pd:.2f} µs/record; msgspec "
+                f"floor {ms:.2f})",
+                ratio["median"] <= DECODE_TARGET,
+            )
+        )
+    return out
+
+
+def _ratelimit_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for mode, counts in r["modes"].items():
+        runs = {n: c["storeflow"] for n, c in counts.items()}
+        refused = sum(f["server_429"] + f["client_429"] for f in runs.values())
+        worst = max(f["ratio_to_ideal"] for f in runs.values())
+        out.append(
+            _target(
+                f"limiter {mode}",
+                f"default limiter: time to finish N <= {IDEAL_TARGET}x the ideal schedule, "
+                f"0 x 429 ({mode} server windows)",
+                ", ".join(f"N={n}: {f['ratio_to_ideal']:.3f}x" for n, f in runs.items())
+                + f"; {refused} x 429",
+                worst <= IDEAL_TARGET and refused == 0,
+            )
+        )
+    return out
+
+
+def _memory_targets(m: dict[str, Any]) -> list[dict[str, Any]]:
+    sizes = list(m["sizes"].values())
+    peak = max(s["peak_rss_mb"]["max"] for s in sizes)
+    ratios = [s["cpu_ratio_to_raw"] for s in sizes]
+    out = [
+        _target(
+            "export cpu",
+            f"export CPU per record <= {EXPORT_TARGET}x a minimal raw loop (aiohttp pages, "
+            "orjson, same fsync cadence)",
+            ", ".join(
+                f"{s['orders']:,}: {fmt_spread(s['cpu_ratio_to_raw'], '{:.2f}x')}" for s in sizes
+            ),
+            max(r["median"] for r in ratios) <= EXPORT_TARGET,
+        ),
+        _target(
+            "rss",
+            f"peak RSS < {RSS_TARGET:g} MB",
+            f"{peak:.1f} MB at most (" + ", ".join(_rss(s) for s in sizes) + ")",
+            peak < RSS_TARGET,
+        ),
+    ]
+    if len(sizes) >= 2:
+        small, large = sizes[-2], sizes[-1]
+        growth = large["peak_rss_mb"]["median"] / small["peak_rss_mb"]["median"]
+        out.append(
+            _target(
+                "flat",
+                f"peak RSS flat from {small['orders']:,} to {large['orders']:,} orders "
+                f"(within {FLAT_TOLERANCE - 1:.0%})",
+                f"{growth:.3f}x ({small['peak_rss_mb']['median']:.1f} -> "
+                f"{large['peak_rss_mb']['median']:.1f} MB)",
+                growth <= FLAT_TOLERANCE,
+            )
+        )
+        first = sizes[0]
+        per = large["cpu_us_per_record"]["median"] / first["cpu_us_per_record"]["median"]
+        out.append(
+            _target(
+                "linear",
+                f"cost per record flat from {first['orders']:,} to {large['orders']:,} orders "
+                f"(within {LINEAR_TOLERANCE - 1:.0%})",
+                f"{per:.2f}x ({first['cpu_us_per_record']['median']:.1f} -> "
+                f"{large['cpu_us_per_record']['median']:.1f} µs CPU/record)",
+                per <= LINEAR_TOLERANCE,
+            )
+        )
+    return out
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue, with what this run measured and whether it is met."""
     out: list[dict[str, Any]] = []
     b = results["benchmarks"]
     if "requests" in b:
-        sf = b["requests"]["clients"]["storeflow"]
-        cpu = sf["cpu_ratio_to_raw"]
-        out.append(
-            _target(
-                "cpu",
-                f"storeflow client CPU per request <= {CPU_TARGET}x raw aiohttp + orjson",
-                f"{fmt_spread(cpu, '{:.2f}x')} "
-                f"({sf['cpu_us_per_request']['median']:.0f} vs "
-                f"{b['requests']['clients']['raw']['cpu_us_per_request']['median']:.0f} µs)",
-                cpu["median"] <= CPU_TARGET,
-            )
-        )
-        vs = b["requests"]["storeflow_vs_openapi"]["throughput_ratio"]
-        out.append(
-            _target(
-                "throughput",
-                f"storeflow throughput >= {THROUGHPUT_TARGET}x the openapi-python-client client",
-                f"{fmt_spread(vs, '{:.2f}x')} requests/s",
-                vs["median"] >= THROUGHPUT_TARGET,
-            )
-        )
+        out += _requests_targets(b["requests"])
     if "decode" in b:
-        for case, data in b["decode"]["cases"].items():
-            ratio = data["libraries"]["storeflow"]["ratio_to_pydantic"]
-            out.append(
-                _target(
-                    f"decode {case}",
-                    f"decode <= {DECODE_TARGET}x pydantic v2 ({case})",
-                    f"{fmt_spread(ratio, '{:.2f}x')} "
-                    f"({data['libraries']['storeflow']['us_per_record']['median']:.2f} vs "
-                    f"{data['libraries']['pydantic']['us_per_record']['median']:.2f} µs/record)",
-                    ratio["median"] <= DECODE_TARGET,
-                )
-            )
+        out += _decode_targets(b["decode"])
     if "ratelimit" in b:
-        for mode, limiters in b["ratelimit"]["modes"].items():
-            f = limiters["storeflow"]
-            sustained = f["sustained_pct"]
-            met = (
-                f["completed"]
-                and sustained["n"] > 0
-                and sustained["median"] >= SUSTAINED_TARGET
-                and f["client_429"] == 0
-                and f["server_429"] == 0
-            )
-            out.append(
-                _target(
-                    f"limiter {mode}",
-                    f"default limiter >= {SUSTAINED_TARGET:g}% of 200/window, zero 429s ({mode})",
-                    f"{fmt_spread(sustained, '{:.1f}%')}, {f['server_429']} x 429, "
-                    f"server max {f['server_max_fixed_window']} (fixed) / "
-                    f"{f['server_max_sliding_window']} (sliding window)",
-                    bool(met),
-                )
-            )
-        bare = {
-            mode: lim["aiolimiter"]["server_429"] for mode, lim in b["ratelimit"]["modes"].items()
-        }
-        out.append(
-            _target(
-                "bare aiolimiter",
-                "a bare AsyncLimiter(200, window) draws 429s (expected; shown)",
-                ", ".join(f"{mode}: {n} x 429" for mode, n in bare.items()),
-                any(bare.values()),
-            )
-        )
+        out += _ratelimit_targets(b["ratelimit"])
     if "memory" in b:
-        sizes = list(b["memory"]["sizes"].values())
-        peak = max(s["peak_rss_mb"]["max"] for s in sizes)
-        out.append(
-            _target(
-                "rss",
-                f"peak RSS < {RSS_TARGET:g} MB",
-                f"{peak:.1f} MB at most (" + ", ".join(_rss(s) for s in sizes) + ")",
-                peak < RSS_TARGET,
-            )
-        )
-        if len(sizes) >= 2:
-            small, large = sizes[-2], sizes[-1]
-            growth = large["peak_rss_mb"]["median"] / small["peak_rss_mb"]["median"]
-            out.append(
-                _target(
-                    "flat",
-                    f"peak RSS flat from {small['orders']:,} to {large['orders']:,} orders "
-                    f"(within {FLAT_TOLERANCE - 1:.0%})",
-                    f"{growth:.3f}x ({small['peak_rss_mb']['median']:.1f} -> "
-                    f"{large['peak_rss_mb']['median']:.1f} MB)",
-                    growth <= FLAT_TOLERANCE,
-                )
-            )
-            first = sizes[0]
-            per = large["cpu_us_per_record"]["median"] / first["cpu_us_per_record"]["median"]
-            out.append(
-                _target(
-                    "linear",
-                    f"cost per record flat from {first['orders']:,} to {large['orders']:,} orders "
-                    f"(within {LINEAR_TOLERANCE - 1:.0%})",
-                    f"{per:.2f}x ({first['cpu_us_per_record']['median']:.1f} -> "
-                    f"{large['cpu_us_per_record']['median']:.1f} µs CPU/record)",
-                    per <= LINEAR_TOLERANCE,
-                )
-            )
+        out += _memory_targets(b["memory"])
     for name in results["errors"]:
         out.append(_target(name, f"{name} benchmark ran", "crashed (see errors)", False))
     return out
@@ -230,6 +256,13 @@ def _requests_section(r: dict[str, Any]) -> str:
         + (" (the generator printed warnings)." if gen["warnings"] else ", without warnings.")
         + " It uses httpx and attrs models built by generated `from_dict` code; its money fields "
         "are `float`, not `Decimal`, so it does less work per order than storeflow.",
+        "",
+        "Peers: *raw* is `aiohttp.ClientSession` + `orjson.loads` of the body, no models; "
+        "*httpx + json* uses httpx's own `response.json()` (the standard library's parser; "
+        "switching it to orjson changes its CPU per request by about 4%, which does not change "
+        "its place). Requests/s is bounded by the sandbox's own CPU (it shares the machine's "
+        "cores with the client: see its CPU per request), so the CPU ratios, not requests/s, "
+        "carry the targets.",
     ]
     prof = r["profile_storeflow"]
     if "error" not in prof:
@@ -265,31 +298,50 @@ def _decode_section(d: dict[str, Any]) -> str:
     notes = []
     for case, data in d["cases"].items():
         c = data["components"]
-        notes.append(
-            f"- {case}: {data['distinct_amounts']:,} distinct amounts over "
-            f"{d['records_per_pass']:,} orders, {data['page_bytes']:,} bytes a page. Parts: "
-            f"`orjson.loads` {c['orjson_loads_us']:.0f} µs/page; an amount parsed as a float "
-            f"to an exact `Decimal` (shortest repr, then `Decimal`) {c['float_to_decimal_ns']:.0f}"
-            f" ns; a `Decimal` from the number's text (what pydantic and msgspec pay) "
-            f"{c['text_to_decimal_ns']:.0f} ns; `json.loads(parse_float=Decimal)` "
-            f"{c['json_decimal_us']:.0f} µs/page."
+        amounts = (
+            f"{data['distinct_amounts']:,} distinct amounts over {d['records_per_pass']:,} orders, "
+            if data["distinct_amounts"] is not None
+            else ""
         )
+        notes.append(
+            f"- {case}: {amounts}{data['page_bytes']:,} bytes a page. storeflow's parts (µs a "
+            f"page): msgspec into the mirror Structs {c['fast_parse_us']:.0f}, building the "
+            f"attrs models {c['fast_build_us']:.0f} (`orjson.loads` alone: "
+            f"{c['orjson_loads_us']:.0f}); the tolerant path for the same page "
+            f"{c['tolerant_us']:.0f}. A page whose every record carries one unknown field (read "
+            f"by the tolerant path, the field kept): storeflow {c['drift_us']:.0f}, pydantic "
+            f"{c['drift_pydantic_us']:.0f}. The cyclic garbage collector takes "
+            f"{c['gc_share']:.0%} of storeflow's decode time here."
+        )
+    peers = "\n".join(f"- *{name}*: {text}." for name, text in d["peers"].items())
     return "\n".join(
         [
-            f"{d['pages']} distinct 100-order pages, bytes to models, decoded in turn "
-            f"({d['passes_per_run']} passes a run, {d['repeats']} runs, libraries interleaved); "
-            "CPU time of the process. storeflow: `_serde.decode(body, OrderPage)`; pydantic "
-            "2: `OrderPage.model_validate_json` on equivalent models (`Decimal` money, "
-            "`AwareDatetime`, aliases); msgspec: `msgspec.json.decode` on equivalent Structs. "
-            "The three results are checked equal, field by field, before timing. *Typical "
-            "store*: pages of the seeded sandbox store, whose amounts repeat as a real store's "
-            "do (storeflow's bounded float-to-Decimal cache is warm, as in a long export). *Cold "
-            "amounts*: the same pages with every amount distinct (more than the cache holds), "
-            "so every amount is converted afresh.",
+            f"{d['pages']} distinct 100-record pages per fixture, bytes to models, decoded in "
+            f"turn ({d['passes_per_run']} passes a run, {d['repeats']} runs, libraries "
+            "interleaved); CPU time of the process. The three results are checked equal, field "
+            "by field, before timing. Fixtures: *orders, typical*: pages of the seeded "
+            "sandbox store, whose amounts repeat as a real store's do; *orders, distinct "
+            "amounts*: the same pages with every amount distinct (cold for any cache); "
+            "*products*: Reflow product pages in the full product shape of the reference notes "
+            "(currency, price range, image set, media, variants, categories, personalization "
+            "with items, on-sale object). Peers, configured as tolerantly as each allows:",
+            "",
+            peers,
             "",
             _table(["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"], rows),
             "",
             *notes,
+            "",
+            "Garbage collection: decoding allocates many container objects, which triggers the "
+            "cyclic collector's young-generation passes. storeflow does not change a process's "
+            "GC settings; an application that decodes large pages in bulk can raise the "
+            "thresholds itself (`gc.set_threshold`) or call `gc.freeze()` after start-up.",
+            "",
+            "msgspec, the one runtime dependency added for this, earns its place by the ratios "
+            "above: it parses straight into typed Structs (no dict per object) and hands "
+            "`Decimal` the number's text, so amounts are exact without a cache. Its cost: one "
+            "C-extension wheel (about 0.5 MB installed) and a mirror Struct class per model, "
+            "built on first use.",
         ]
     )
 
@@ -298,47 +350,48 @@ def _ratelimit_section(r: dict[str, Any]) -> str:
     from bench.bench_ratelimit import LABELS
 
     rows = []
-    for mode, limiters in r["modes"].items():
-        for limiter, f in limiters.items():
-            rows.append(
-                [
-                    f"{mode}: {LABELS[limiter]}",
-                    fmt_spread(f["sustained_pct"], "{:.1f}%"),
-                    f"{f['overall_pct']:.1f}%",
-                    str(f["server_429"]),
-                    f"{f['server_max_fixed_window']}",
-                    f"{f['server_max_sliding_window']}",
-                    str(f["client_max_any_window"]),
-                    f"{f['elapsed_s']:.1f} s = {f['elapsed_windows']:.1f} windows",
-                    "yes" if f["completed"] else f"no: {f['error']}",
-                ]
-            )
+    for mode, counts in r["modes"].items():
+        for n, runs in counts.items():
+            for limiter, f in runs.items():
+                rows.append(
+                    [
+                        f"{mode}, N={n}: {LABELS[limiter]}",
+                        f"{f['elapsed_s']:.2f}",
+                        f"{f['ideal_s']:.2f}",
+                        f"{f['ratio_to_ideal']:.3f}x",
+                        str(f["server_429"]),
+                        str(f["server_max_fixed_window"]),
+                        str(f["server_max_sliding_window"]),
+                        str(f["failed_calls"]),
+                    ]
+                )
     return "\n".join(
         [
-            f"A fresh child process exports all {r['orders']:,} orders ({r['pages']} pages of 100, "
-            f"{r['pages'] / NOMINAL:.1f} windows' worth at 200 a window) with "
-            f"`storeflow.export.export` (concurrency {r['export_concurrency']}) from a sandbox "
-            f"process limiting 200 requests per 60 s window, time scale {r['time_scale']:g} "
-            f"(a window is {r['window_real_s']:g} s of wall time; the client's `period` is the "
-            f"same {r['window_real_s']:g} s), with latency faults `{r['faults']}`. The sandbox "
-            "is reset before each export. *Sustained*: the rate of each successive block of 200 "
-            "successful requests after the first 200 (which any limiter may send at once), as % "
-            "of 200 per window, median (min-max) over the blocks; *overall*: every success over "
-            "the whole run, burst included. Server max: the most requests the sandbox saw "
-            "(refused ones included) in any clock-aligned window and in any sliding window; "
-            "client max: the most the client sent in any window-long interval.",
+            f"A fresh child process makes N `GET /orders?page=k&pageSize=100` requests "
+            f"(`pf.request()`, {r['concurrency']} in flight, `max_retries={r['max_retries']}` "
+            "so that every run completes) against a sandbox process limiting 200 requests per "
+            f"60 s window, time scale {r['time_scale']:g} (a window is {r['window_real_s']:g} s "
+            f"of wall time; each limiter's period is the same {r['window_real_s']:g} s), with "
+            f"latency faults `{r['faults']}`; the sandbox is reset before each run. *Ideal*: "
+            "the schedule that sends a burst of 200, then 200 per window: "
+            "`floor((N - 1) / 200)` windows, plus the time the unhindered client takes for the "
+            "last block of requests (for a limiter that sends the first 200 at once, its own "
+            "run's first answers, so that latency jitter cancels; for the paced one, the median "
+            "of those runs). Server max: "
+            "the most requests the sandbox saw (refused ones included) in any clock-aligned "
+            "and in any sliding window. One run per cell: the table's N values and both modes "
+            "are the repeats.",
             "",
             _table(
                 [
-                    "mode: client limiter",
-                    "sustained",
-                    "overall",
+                    "mode, N: client limiter",
+                    "time s",
+                    "ideal s",
+                    "vs ideal",
                     "429s",
                     "server max fixed",
                     "server max sliding",
-                    "client max",
-                    "total time",
-                    "completed",
+                    "failed calls",
                 ],
                 rows,
             ),
@@ -356,21 +409,23 @@ def _memory_section(m: dict[str, Any]) -> str:
                 fmt_spread(s["peak_rss_mb"], "{:.1f}"),
                 fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
                 fmt_spread(s["records_per_s"], "{:,.0f}"),
-                fmt_spread(s["wall_us_per_record"], "{:.1f}"),
                 fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
                 f"{s['file_mb']:.0f}",
-                f"{s['sandbox_startup_s']:.1f}",
             ]
         )
     return "\n".join(
         [
             "Each run is a fresh child process exporting every order of a sandbox process "
             "holding exactly that many, to JSON Lines on local disk, limiter off, the engine's "
-            f"default concurrency ({m['concurrency']}). Peak RSS is the child's own "
-            "high-water mark (`VmHWM`: the whole process, interpreter and imports included; "
-            "not `ru_maxrss`, which Linux carries over from the parent across fork and exec); "
-            "the RSS after imports is measured before the export starts. Time per record is "
-            "wall and client CPU time over the whole export.",
+            f"default concurrency ({m['concurrency']}). Beside each export, in the same run, a "
+            "minimal raw loop does the same job with aiohttp and orjson only (page 1, then 8 "
+            "pages at a time, `orjson.loads`, each order written as a JSON line, an fsync about "
+            "once a second as the engine's checkpoints do; no checkpoint file, no "
+            "de-duplication, no retries). Peak RSS is the child's own high-water mark "
+            "(`VmHWM`: the whole process, interpreter and imports included); CPU per record is "
+            "the child's CPU time over the whole export.",
             "",
             _table(
                 [
@@ -379,10 +434,10 @@ def _memory_section(m: dict[str, Any]) -> str:
                     "peak RSS MB",
                     "RSS after imports MB",
                     "records/s",
-                    "wall µs/record",
-                    "client CPU µs/record",
+                    "export CPU µs/record",
+                    "raw loop CPU µs/record",
+                    "export vs raw",
                     "file MB",
-                    "sandbox start s",
                 ],
                 rows,
             ),
@@ -390,126 +445,142 @@ def _memory_section(m: dict[str, Any]) -> str:
     )
 
 
+def _profile_lines(b: dict[str, Any]) -> list[str]:
+    prof = b.get("requests", {}).get("profile_storeflow", {"error": "not run"})
+    if "error" in prof:
+        return [f"- (No profile in this run: {prof['error']}.)"]
+    shares = ", ".join(f"{name.strip()} {share:.0%}" for name, share in prof["phases"].items())
+    own = ", ".join(f"`{x['function']}` {x['share']:.0%}" for x in prof["top_own"][:6])
+    return [
+        f"- Profile of the typed call (py-spy, inclusive shares of busy samples): {shares}.",
+        f"- Most own time: {own}.",
+    ]
+
+
+def _miss_cpu(b: dict[str, Any], key: str) -> list[str]:
+    c = b["requests"]["clients"]
+    raw = c["raw"]["cpu_us_per_request"]["median"]
+    sf = c["storeflow"]["cpu_us_per_request"]["median"]
+    js = c["storeflow_json"]["cpu_us_per_request"]["median"]
+    limit = CPU_TARGET if key == "cpu" else REQUEST_TARGET
+    lines = [
+        f"- Split by measurement: raw aiohttp + orjson {raw:.0f} µs a request; storeflow's "
+        f"transport alone (`pf.request()`) {js:.0f} µs ({js / raw:.2f}x); the typed call "
+        f"{sf:.0f} µs ({sf / raw:.2f}x), so the models cost {sf - js:.0f} µs a page. The "
+        f"target allows {raw * limit:.0f} µs.",
+    ]
+    if "decode" in b:
+        typical = b["decode"]["cases"]["orders, typical"]["components"]
+        lines.append(
+            f"- The decode benchmark prices a page alone at {typical['fast_parse_us']:.0f} µs of "
+            f"msgspec parsing plus {typical['fast_build_us']:.0f} µs building the attrs models."
+        )
+    lines += _profile_lines(b)
+    lines.append(
+        "- What would close it: the transport's own share (`Transport.call` less aiohttp) is "
+        "the part storeflow controls besides the models; the models' floor is one Python "
+        "object per record and nested object."
+    )
+    return lines
+
+
+def _miss_decode(b: dict[str, Any], key: str) -> list[str]:
+    case = key.removeprefix("decode ")
+    data = b["decode"]["cases"][case]
+    c = data["components"]
+    libs = data["libraries"]
+    return [
+        f"- storeflow {libs['storeflow']['us_per_record']['median'] * 100:.0f} µs a page against "
+        f"pydantic's {libs['pydantic']['us_per_record']['median'] * 100:.0f}. Parts: msgspec "
+        f"parse {c['fast_parse_us']:.0f} µs, building the models {c['fast_build_us']:.0f} µs, "
+        f"garbage collection {c['gc_share']:.0%} of the total.",
+        "- What would close it: fewer Python-level steps per field in the generated builders "
+        "(`_fast_model` in `storeflow/_serde.py`), or fewer objects per record.",
+    ]
+
+
+def _miss_limiter(b: dict[str, Any], key: str) -> list[str]:
+    r = b["ratelimit"]
+    mode = key.removeprefix("limiter ")
+    lines = []
+    for n, runs in r["modes"][mode].items():
+        f = runs["storeflow"]
+        windows = (int(n) - 1) // NOMINAL
+        floor = windows * r["window_real_s"] * 1.01 + f["ideal_s"] - windows * r["window_real_s"]
+        lines.append(
+            f"- N={n}: {f['elapsed_s']:.2f} s against the ideal {f['ideal_s']:.2f} s "
+            f"({f['ratio_to_ideal']:.3f}x); the default 1% margin alone makes each window "
+            f"{r['window_real_s'] * 0.01 * 1000:.0f} ms longer, a floor of "
+            f"{floor / f['ideal_s'] if f['ideal_s'] else 0:.3f}x; {f['server_429']} x 429."
+        )
+    refused = {n: runs["storeflow"] for n, runs in r["modes"][mode].items()}
+    for n, f in refused.items():
+        if f["server_429"]:
+            lines.append(
+                f"- N={n} drew {f['server_429']} x 429: the server counted "
+                f"{f['server_max_sliding_window']} requests in one sliding window although the "
+                "client admitted at most 200 per window: requests reached (or were counted by) "
+                f"the server more than the slack ({r['window_real_s'] * 10:.0f} ms here) after "
+                "their slots. On a loaded machine both the client and the sandbox process wait "
+                "for a core; the slack scales with the time scale, the delays do not (at the "
+                "real scale the slack is 600 ms). Each 429 then costs a `Retry-After` pause."
+            )
+    lines.append(
+        "- Why: `RateLimit.margin` (1% of the period) is what absorbs latency jitter and "
+        "event-loop lag between a slot and the server's count; with it, the ratio cannot go "
+        "below about 1.01x once a run spans several windows, and any scheduling delay on a "
+        "busy machine adds to it. What would close it: a smaller default margin, which must "
+        "first be shown safe under the stall rule of the limiter (not changed here)."
+    )
+    return lines
+
+
+def _miss_export(b: dict[str, Any], _key: str) -> list[str]:
+    sizes = b["memory"]["sizes"]
+    c = b["memory"]["components"]
+    lines = [
+        f"- {s['orders']:,} orders: export {s['cpu_us_per_record']['median']:.1f} µs CPU a record "
+        f"against the raw loop's {s['raw_cpu_us_per_record']['median']:.1f}: "
+        f"{(s['cpu_us_per_record']['median'] - s['raw_cpu_us_per_record']['median']) * 100:.0f}"
+        " µs more a 100-order page."
+        for s in sizes.values()
+    ]
+    lines += [
+        "- The export's own steps, per 100-order page (µs of CPU, measured in this run): masking "
+        f"the API key in the page's text {c['redact_us']:.0f} (`Transport.redact`), the "
+        f"de-duplication against the recent pages {c['dedupe_us']:.0f}; for scale, "
+        f"`orjson.loads` of the page {c['loads_us']:.0f}. The rest of the gap: storeflow's "
+        "transport per request (section 1: `pf.request()` against raw aiohttp), pages written "
+        "in order, and a checkpoint (two fsyncs, a rename and a directory fsync) each second "
+        "where the raw loop only fsyncs the data file.",
+    ]
+    return lines
+
+
+_EXPLAIN = {
+    "cpu": _miss_cpu,
+    "request": _miss_cpu,
+    "export cpu": _miss_export,
+}
+
+
 def _misses(results: dict[str, Any]) -> str:
-    """What was profiled for each missed target, what remains and why (from this run's data)."""
+    """What was measured for each missed target, what remains and why (from this run's data)."""
     b = results["benchmarks"]
-    missed = {t["id"] for t in results["targets"] if t["met"] is False}
     parts: list[str] = []
-    if "cpu" in missed and "requests" in b:
-        c = b["requests"]["clients"]
-        raw = c["raw"]["cpu_us_per_request"]["median"]
-        sf = c["storeflow"]["cpu_us_per_request"]["median"]
-        js = c["storeflow_json"]["cpu_us_per_request"]["median"]
-        budget = raw * CPU_TARGET
-        verdict = (
-            "inside the target"
-            if js <= budget
-            else "itself above the target in this run (see its spread in the table: the "
-            "machine was busy)"
-        )
-        text = [
-            "### Client CPU per request (target <= 1.25x raw aiohttp)",
-            "",
-            f"- Split by measurement, not guesswork: raw aiohttp + orjson costs {raw:.0f} µs; "
-            f"storeflow's transport alone (`pf.request()`, which returns the parsed JSON) "
-            f"{js:.0f} µs, **{js / raw:.2f}x** raw, {verdict}; the typed call "
-            f"`pf.orders.list` {sf:.0f} µs. The difference, {sf - js:.0f} µs a request "
-            f"({(sf - js) / 100:.1f} µs an order), is building the models, where the target "
-            f"leaves {max(budget - js, 0):.0f} µs for 100 typed orders after the transport "
-            f"({budget:.0f} µs in all).",
-        ]
-        if "decode" in b:
-            typical = b["decode"]["cases"]["typical store"]["libraries"]
-            text.append(
-                "- The decode benchmark prices the models alone: storeflow "
-                f"{typical['storeflow']['us_per_record']['median'] * 100:.0f} µs a page, pydantic "
-                f"{typical['pydantic']['us_per_record']['median'] * 100:.0f}, and msgspec, a C "
-                f"extension, {typical['msgspec']['us_per_record']['median'] * 100:.0f} µs a page "
-                "including the JSON parse. No decoder that builds Python model objects from "
-                "Python code fits in the budget: the pure-Python floor is one attrs `__init__` "
-                "per order and per nested product, an exact `Decimal` per amount and an aware "
-                "`datetime` per date."
-            )
-        prof = b["requests"]["profile_storeflow"]
-        if "error" not in prof:
-            ph = prof["phases"]
-            models = ph["_serde.decode (JSON + models)"] - ph["  of which orjson.loads"]
-            own = (
-                ph["Transport.call (whole HTTP exchange)"]
-                - ph["  of which aiohttp ClientSession._request"]
-            )
-            text.append(
-                f"- Profile (py-spy, above): {models:.0%} of the client's busy samples are in "
-                "the cattrs structuring (`structure_Order`, `structure_OrderProduct`, the "
-                f"`_decimal`, `_datetime` and `_str` hooks of `storeflow/_serde.py`), "
-                f"{ph['  of which orjson.loads']:.0%} in `orjson.loads`, "
-                f"{ph['  of which aiohttp ClientSession._request']:.0%} in aiohttp's "
-                f"`ClientSession._request` and {own:.0%} in the rest of `Transport.call` "
-                "(`storeflow/_transport.py`: query encoding, headers, reading the body, the "
-                "`Response` object, the debug log call)."
-            )
-        if "decode" in b:
-            c = b["decode"]["cases"]["typical store"]["components"]
-            structuring = c["storeflow_us"] - c["orjson_loads_us"]
-            saved = c["storeflow_us"] - c["hand_inlined_us"]
-            text.append(
-                "- Is it cattrs? The decode benchmark also times a hand-written `Order` "
-                "constructor with every check inline (no per-field hook calls, same `Decimal` "
-                f"hook): {c['hand_inlined_us']:.0f} µs a page against the converter's "
-                f"{c['storeflow_us']:.0f}, saving {saved:.0f} µs of {structuring:.0f} µs of "
-                f"structuring ({saved / structuring:.0%}). So cattrs' generated code is not "
-                "the cost; the attrs objects, `Decimal`s and `datetime`s are, and even the "
-                "hand-written version stays far from the budget."
-            )
-        text += [
-            f"- What remains and why: the target is within reach only for untyped JSON "
-            f"({js / raw:.2f}x in this run: `pf.request()`, and the export engine, which writes "
-            "the wire JSON without building models). For typed pages, meeting 1.25x needs a C "
-            "decoder (msgspec Structs instead of attrs models) or lazily built models; both "
-            "contradict the design (attrs + cattrs; runtime dependencies aiohttp, attrs, "
-            "cattrs, aiolimiter, orjson). Suggested: keep the design, state the cost in the "
-            f"README (about {(sf - js) / 100:.1f} µs an order for typed models on this "
-            "machine), and point bulk users to the export engine.",
-        ]
-        parts.append("\n".join(text))
-    if "decode cold amounts" in missed and "decode" in b:
-        d_all = b["decode"]
-        d = d_all["cases"]
-        cold, typical = d["cold amounts"], d["typical store"]
-        c = cold["components"]
-        text = [
-            "### Decode with every amount distinct (target <= 1.0x pydantic)",
-            "",
-            f"- With a typical store storeflow decodes in "
-            f"{typical['libraries']['storeflow']['ratio_to_pydantic']['median']:.2f}x "
-            f"pydantic's time; with every amount distinct, "
-            f"{cold['libraries']['storeflow']['ratio_to_pydantic']['median']:.2f}x.",
-            "- Why: orjson parses a JSON number into a float. An exact `Decimal` then needs the "
-            f"float's shortest repr and a `Decimal` of it: {c['float_to_decimal_ns']:.0f} ns an "
-            f"amount, against {c['text_to_decimal_ns']:.0f} ns for pydantic and msgspec, which "
-            "read the number's text. storeflow's cache (`_FLOAT_DECIMALS` in "
-            "`storeflow/_serde.py`, 4,096 amounts) removes that cost when amounts repeat: the "
-            f"typical-store pages hold {typical['distinct_amounts']:,} distinct amounts over "
-            f"{d_all['records_per_pass']:,} orders, well inside it.",
-            "- Alternatives measured: `json.loads(parse_float=Decimal)` (the standard library "
-            f"hands over the text) costs {c['json_decimal_us']:.0f} µs a page against "
-            f"`orjson.loads`'s {c['orjson_loads_us']:.0f} µs, so it would win for cold amounts "
-            "and lose for the typical store; the same `Decimal` from integer cents "
-            f"(`round(x * 100)`, then a string) costs {c['cents_to_decimal_ns']:.0f} ns an "
-            f"amount against {c['float_to_decimal_ns']:.0f} ns through the repr.",
-            "- What remains: the cold case stays slower than pydantic unless the JSON parser "
-            "hands storeflow the digits of each number (orjson cannot). Suggested: keep "
-            "orjson and the cache (the common case is faster than pydantic), and document "
-            "the worst case.",
-        ]
-        parts.append("\n".join(text))
-    generic = missed - {"cpu", "decode cold amounts"}
-    for key in sorted(generic):
-        target = next(t for t in results["targets"] if t["id"] == key)
-        parts.append(
-            f"### {target['target']}\n\nNot met in this run: {target['measured']}. See the "
-            "section above for the figures; no specific analysis was written for this case."
-        )
+    for t in results["targets"]:
+        if t["met"] is not False or t["id"] in results["errors"]:
+            continue
+        key = t["id"]
+        if key in _EXPLAIN:
+            lines = _EXPLAIN[key](b, key)
+        elif key.startswith("decode "):
+            lines = _miss_decode(b, key)
+        elif key.startswith("limiter "):
+            lines = _miss_limiter(b, key)
+        else:
+            lines = ["- See the section above for the figures."]
+        parts.append("\n".join([f"### {t['target']}", "", f"Measured: {t['measured']}.", *lines]))
     if not parts:
         return "Every target was met in this run."
     return "\n\n".join(parts)
@@ -545,7 +616,7 @@ def write_markdown(results: dict[str, Any], path: Path, *, chart: Path) -> None:
     titles = {
         "requests": ("1. Per-request cost", _requests_section),
         "decode": ("2. Decode", _decode_section),
-        "ratelimit": ("3. Rate-limit utilisation", _ratelimit_section),
+        "ratelimit": ("3. Rate limit: time to finish N requests", _ratelimit_section),
         "memory": ("4. Memory and scale", _memory_section),
     }
     for name, (title, section) in titles.items():
@@ -630,7 +701,7 @@ def _chart_requests(ax: Any, r: dict[str, Any] | None) -> None:
 
 
 def _chart_decode(ax: Any, d: dict[str, Any] | None) -> None:
-    title = "2. Decode a 100-order page to models, lower is better"
+    title = "2. Decode a 100-record page to models, lower is better"
     if d is None:
         _empty(ax, title)
         return
@@ -655,64 +726,41 @@ def _chart_decode(ax: Any, d: dict[str, Any] | None) -> None:
             top = d["cases"][case]["libraries"][lib]["us_per_record"]["max"]
             ax.text(x, max(median, top), f"{ratio:.2f}x", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(cases)), cases)
-    ax.set_ylabel("CPU µs per order (ratio to pydantic on top)")
+    ax.set_yscale("log")
+    ax.set_ylabel("CPU µs per record, log scale (ratio to pydantic on top)")
     ax.legend(fontsize=9)
     ax.set_title(title)
 
 
 def _chart_ratelimit(ax: Any, r: dict[str, Any] | None) -> None:
-    title = "3. Rate-limit utilisation: sustained % of 200/window, and 429s"
+    title = "3. Limiter: time to finish N requests / the ideal schedule (log), 429s on top"
     if r is None:
         _empty(ax, title)
         return
     from bench.bench_ratelimit import LABELS
 
-    modes = list(r["modes"])
-    limiters = list(next(iter(r["modes"].values())))
+    groups = [(mode, n) for mode, counts in r["modes"].items() for n in counts]
+    limiters = list(r["modes"][groups[0][0]][groups[0][1]])
     width = 0.8 / len(limiters)
-    colors = {"storeflow": "#1f77b4", "aiolimiter": "#ff7f0e", "none": "#d62728"}
-    lowest = 100.0
+    colors = {
+        "storeflow": "#1f77b4",
+        "aiolimiter": "#ff7f0e",
+        "paced": "#2ca02c",
+        "limits": "#9467bd",
+        "none": "#d62728",
+    }
     for j, limiter in enumerate(limiters):
-        figures = [r["modes"][mode][limiter] for mode in modes]
-        spreads = [f["sustained_pct"] for f in figures]
-        xs = [i + (j - (len(limiters) - 1) / 2) * width for i in range(len(modes))]
-        medians = [s["median"] or 0.0 for s in spreads]
-        lowest = min([lowest, *(s["min"] for s in spreads if s["n"])])
-        ax.bar(
-            xs,
-            medians,
-            width,
-            yerr=_errorbars([s for s in spreads if s["n"]])
-            if all(s["n"] for s in spreads)
-            else None,
-            label=LABELS[limiter],
-            color=colors.get(limiter),
-        )
-        for x, f, med in zip(xs, figures, medians, strict=True):
-            ax.text(
-                x,
-                med + 0.15,
-                f"{f['server_429']} x429\nmax {f['server_max_sliding_window']}",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-    ax.axhline(
-        SUSTAINED_TARGET, color="green", linestyle="--", label=f"target {SUSTAINED_TARGET:g}%"
-    )
-    ax.axhline(100, color="black", linewidth=0.8)
-    ax.set_ylim(min(lowest, SUSTAINED_TARGET) - 4, 104)
-    ax.set_xticks(range(len(modes)), [f"{m} windows" for m in modes])
-    ax.set_ylabel("sustained requests per window, % of 200")
-    ax.legend(fontsize=8, loc="lower center", ncols=2)
-    ax.text(
-        0.01,
-        0.99,
-        "above each bar: 429s, and the most requests the server saw in any 60 s",
-        transform=ax.transAxes,
-        va="top",
-        fontsize=8,
-    )
+        figures = [r["modes"][mode][n][limiter] for mode, n in groups]
+        xs = [i + (j - (len(limiters) - 1) / 2) * width for i in range(len(groups))]
+        ratios = [f["ratio_to_ideal"] for f in figures]
+        ax.bar(xs, ratios, width, label=LABELS[limiter], color=colors.get(limiter))
+        for x, f, ratio in zip(xs, figures, ratios, strict=True):
+            ax.text(x, ratio, str(f["server_429"]), ha="center", va="bottom", fontsize=7)
+    ax.axhline(IDEAL_TARGET, color="green", linestyle="--", label=f"target {IDEAL_TARGET}x")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(groups)), [f"{mode}\nN={n}" for mode, n in groups])
+    ax.set_ylabel("time to finish / ideal (log scale)")
+    ax.legend(fontsize=7, loc="upper left", ncols=2)
     ax.set_title(title)
 
 

@@ -12,7 +12,13 @@ client's rate limiter off and the engine's default concurrency. The child report
 - wall time, records/s, and client CPU µs per record (``time.process_time``), which stays flat
   as the store grows tenfold when the cost is linear.
 
-``--quick`` exports 10k and 100k orders only.
+Beside each export, in the same run and against the same sandbox, a minimal raw loop does the
+same job with nothing but aiohttp and orjson: page 1, then every other page 8 at a time, each
+page parsed with ``orjson.loads`` and its orders written as JSON lines, the file fsync'd about
+once a second as the engine's checkpoints do (no checkpoint file, no de-duplication, no
+retries, no ordering of pages). Its CPU per record is the floor the export is measured against.
+
+``--quick`` exports 10k and 100k orders only, twice each.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ MB = 2**20
 def plan(settings: Settings) -> dict[int, int]:
     """Store sizes and runs per size."""
     if settings.quick:
-        return {10_000: 3, 100_000: 3}
+        return {10_000: 2, 100_000: 2}
     return {10_000: 5, 100_000: 5, 1_000_000: 3}
 
 
@@ -101,32 +107,122 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def _raw_child(args: argparse.Namespace) -> dict[str, Any]:
+    import os
+
+    import aiohttp
+    import orjson
+
+    path = Path(args.out) / "orders.jsonl"
+    cpu, wall = time.process_time(), time.perf_counter()
+    records = 0
+    headers = {"Authorization": f"Bearer {args.key}"}
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=64), headers=headers
+    ) as session:
+        with path.open("wb") as file:
+            last_sync = time.monotonic()
+
+            async def page(number: int) -> int:
+                nonlocal records, last_sync
+                params = {"page": number, "pageSize": 100}
+                async with session.get(f"{args.url}/orders", params=params) as response:
+                    response.raise_for_status()
+                    data = orjson.loads(await response.read())
+                orders = data["orders"]
+                file.write(b"".join(orjson.dumps(o) + b"\n" for o in orders))
+                records += len(orders)
+                if time.monotonic() - last_sync >= 1.0:
+                    file.flush()
+                    os.fsync(file.fileno())
+                    last_sync = time.monotonic()
+                return int(data["pagination"]["totalPages"])
+
+            pages = iter(range(2, await page(1) + 1))
+
+            async def worker() -> None:
+                for number in pages:
+                    await page(number)
+
+            await asyncio.gather(*(worker() for _ in range(8)))
+            file.flush()
+            os.fsync(file.fileno())
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if records != args.expect:
+        raise RuntimeError(f"the raw loop wrote {records} of {args.expect} orders")
+    return {"records": records, "wall": wall, "cpu": cpu, "peak_rss_mb": peak_rss() / MB}
+
+
 # -- the parent ---------------------------------------------------------------------------------
+
+
+def components(key: str) -> dict[str, float]:
+    """CPU µs per 100-order page of the steps an export adds to the raw loop's, to explain the
+    ratio: ``redact_us``, masking the API key in the page's text (``Transport.redact``, a
+    case-insensitive search for every form of the key); ``dedupe_us``, the de-duplication of
+    the page's records against the recent pages; ``loads_us``, ``orjson.loads`` of the page,
+    which both do."""
+    import orjson
+
+    from storeflow._transport import Transport
+    from storeflow.export._engine import DEDUPE_PAGES, _RecentIds
+    from storeflow.sandbox import Clock, PocketsflowStore, Scale
+
+    store = PocketsflowStore(seed=0, scale=Scale(orders=2000), clock=Clock())
+    pages = [
+        store.list_orders(start=None, end=None, product_id=None, page=p, page_size=100)
+        for p in range(1, 21)
+    ]
+    texts = [orjson.dumps(p).decode() for p in pages]
+    transport = Transport(base_url="http://127.0.0.1:1", api_key=key, rate_limit=None)
+    recent = _RecentIds([], DEDUPE_PAGES)
+
+    def best(fn: Any, items: list[Any]) -> float:
+        least = float("inf")
+        for _ in range(5):
+            started = time.process_time()
+            for item in items:
+                fn(item)
+            least = min(least, time.process_time() - started)
+        return least / len(items) * 1e6
+
+    return {
+        "redact_us": best(transport.redact, texts),
+        "dedupe_us": best(lambda p: recent.fresh(p["orders"], "_id"), pages),
+        "loads_us": best(orjson.loads, texts),
+    }
 
 
 def run(settings: Settings) -> dict[str, Any]:
     """Every size, its runs in a row against one sandbox holding that many orders."""
     sizes: dict[str, Any] = {}
+    key = ""
     for orders, runs in plan(settings).items():
         results = []
+        raws = []
         with SandboxProcess(orders=orders) as sandbox:
             for i in range(runs):
-                with tempfile.TemporaryDirectory() as out:
-                    result = run_child(
-                        "bench.bench_memory",
-                        [
-                            *("--url", sandbox.url, "--key", sandbox.key),
-                            *("--out", out, "--expect", str(orders)),
-                        ],
-                        timeout=120 + orders / 1000,
-                    )
-                results.append(result)
+                # The raw loop and the export alternate, each first in every other run.
+                for kind in ("raw", "export") if i % 2 else ("export", "raw"):
+                    with tempfile.TemporaryDirectory() as out:
+                        child = run_child(
+                            "bench.bench_memory",
+                            [
+                                *("--url", sandbox.url, "--key", sandbox.key),
+                                *("--out", out, "--expect", str(orders)),
+                                *(["--raw"] if kind == "raw" else []),
+                            ],
+                            timeout=120 + orders / 1000,
+                        )
+                    (raws if kind == "raw" else results).append(child)
+                result = results[-1]
                 log(
                     f"memory {orders:,} orders run {i + 1}/{runs}: peak RSS "
                     f"{result['peak_rss_mb']:.1f} MB, {result['records'] / result['wall']:,.0f} "
                     f"records/s, {result['cpu'] / result['records'] * 1e6:.1f} µs CPU/record"
                 )
             startup = sandbox.startup_seconds
+            key = sandbox.key
         median_run = sorted(results, key=lambda r: r["peak_rss_mb"])[len(results) // 2]
         sizes[str(orders)] = {
             "orders": orders,
@@ -140,8 +236,12 @@ def run(settings: Settings) -> dict[str, Any]:
             "wall_s": spread([r["wall"] for r in results]),
             "file_mb": results[0]["file_mb"],
             "rss_samples": median_run["samples"],
+            "raw_cpu_us_per_record": spread([r["cpu"] / r["records"] * 1e6 for r in raws]),
+            "cpu_ratio_to_raw": spread(
+                [e["cpu"] / r["cpu"] for e, r in zip(results, raws, strict=True)]
+            ),
         }
-    return {"sizes": sizes, "concurrency": 8, "format": "jsonl"}
+    return {"sizes": sizes, "concurrency": 8, "format": "jsonl", "components": components(key)}
 
 
 def print_results(result: dict[str, Any]) -> None:
@@ -155,6 +255,8 @@ def print_results(result: dict[str, Any]) -> None:
                 fmt_spread(size["baseline_rss_mb"], "{:.1f}"),
                 fmt_spread(size["records_per_s"], "{:,.0f}"),
                 fmt_spread(size["cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(size["raw_cpu_us_per_record"], "{:.1f}"),
+                fmt_spread(size["cpu_ratio_to_raw"], "{:.2f}x"),
                 fmt_spread(size["wall_s"], "{:.1f}"),
                 f"{size['file_mb']:.0f}",
             ]
@@ -168,6 +270,8 @@ def print_results(result: dict[str, Any]) -> None:
             "RSS after imports MB",
             "records/s",
             "client CPU µs/record",
+            "raw loop CPU µs/record",
+            "CPU vs raw",
             "time s",
             "file MB",
         ],
@@ -187,6 +291,8 @@ if __name__ == "__main__":
         for option in ("--url", "--key", "--out"):
             parser.add_argument(option, required=True)
         parser.add_argument("--expect", type=int, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
+        parser.add_argument("--raw", action="store_true")
+        child_args = parser.parse_args()
+        emit(asyncio.run((_raw_child if child_args.raw else _child)(child_args)))
     else:
         main()

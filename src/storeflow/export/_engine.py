@@ -179,7 +179,8 @@ class _RecentIds:
 
     def fresh(self, records: list[dict[str, Any]], id_field: str) -> list[dict[str, Any]]:
         """``records`` without those whose id was seen; remember the rest as a new page."""
-        seen = self._pages
+        # One set of the recent ids per page, not one generator over the pages per record.
+        seen: set[Any] = set().union(*self._pages)
         page: set[Any] = set()
         kept = []
         for record in records:
@@ -187,11 +188,11 @@ class _RecentIds:
             if key is None:
                 kept.append(record)  # nothing to compare by; write it
                 continue
-            if key in page or any(key in ids for ids in seen):
+            if key in page or key in seen:
                 continue
             page.add(key)
             kept.append(record)
-        seen.append(page)
+        self._pages.append(page)
         return kept
 
     def snapshot(self) -> list[list[Any]]:
