@@ -22,12 +22,12 @@ from storeflow.sandbox import Faults, Sandbox
 
 LIMIT = 200
 WINDOW = 60.0  # sandbox seconds
-TIME_SCALE = 10.0  # a 60 s window passes in 6 s
+TIME_SCALE = 6.0  # a 60 s window passes in 10 s
 PERIOD = WINDOW / TIME_SCALE
 # The limiter's tolerance for arrivals later than their slots. The default 1% of a real 60 s
 # window is 600 ms; compressing time does not compress the jitter of five busy processes on
-# two cores (the sandbox answers a burst one request at a time), so this keeps 90 ms: 1.5% of
-# the 6 s window, still sustaining over 98% of the nominal rate.
+# two cores (the sandbox answers a burst one request at a time), so this keeps 150 ms: 1.5% of
+# the 10 s window, still sustaining over 98% of the nominal rate.
 MARGIN = 0.015
 PROCESSES = 4
 CLIENTS = 3

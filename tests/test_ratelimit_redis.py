@@ -17,7 +17,7 @@ import redis
 from _redis_server import RedisServer, free_port
 from storeflow import RateLimit
 from storeflow.errors import RateLimitBackendError, ValidationError
-from storeflow.ratelimit import limiter_for
+from storeflow.ratelimit import EndpointLimiter, limiter_for
 from storeflow.ratelimit_redis import RedisBackend, RedisLimiter, backend_from_url, mask_url
 
 SECRET = "s3cret-pass-word"
@@ -106,8 +106,10 @@ async def test_clients_built_from_one_url_share_one_limiter(redis_server: RedisS
     one = limiter_for("h:1", RateLimit(backend=redis_server.url + "?prefix=t1"))
     two = limiter_for("h:1", RateLimit(backend=redis_server.url + "?prefix=t1"))
     assert one is two
-    assert isinstance(one, RedisLimiter)
-    assert one.backend.prefix == "t1"
+    assert isinstance(one, EndpointLimiter)
+    assert one.rate.backend == backend_from_url(redis_server.url + "?prefix=t1")
+    other = limiter_for("h:1", RateLimit(backend=redis_server.url + "?prefix=t2"))
+    assert other is not one  # another shared log is another budget
 
 
 async def test_keys_are_namespaced_and_expire(redis_server: RedisServer) -> None:

@@ -48,7 +48,8 @@ def test_an_export_takes_its_slots_from_redis(
     assert read_jsonl(out) == expected(reflow_env, "reflow", "plans")
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     port = reflow_env.reflow_url.split(":")[2].split("/")[0]
-    slots = f"cli:{{127.0.0.1:{port}}}:slots"
+    # The endpoint: scheme, host (every loopback spelling as one) and port.
+    slots = f"cli:{{http://loopback:{port}}}:slots"
     assert client.zcard(slots) >= 1  # every request took a slot in the shared log
     client.close()
     capsys.readouterr()

@@ -732,6 +732,10 @@ class EndpointLimiter:
             RuntimeError: if called outside a running event loop.
         """
         rate = self.rate
+        if not isinstance(self._window, WindowLimiter):
+            # A fleet-wide log in Redis: a window-long pause from one process's stall would
+            # throttle every process, and its re-queued slots are placed by the server's log.
+            return
         if asyncio.get_running_loop().time() - admitted_at > rate.slack / 2:
             self.pause(rate.window)
 
@@ -794,7 +798,7 @@ async def acquire(limiter: Limiter, max_wait: float | None, *, method: str, path
         )
 
 
-_registry: dict[str, EndpointLimiter] = {}
+_registry: dict[tuple[str, object], EndpointLimiter] = {}
 _registry_lock = threading.Lock()
 
 
@@ -806,16 +810,19 @@ def limiter_for(host: str, rate: RateLimit) -> EndpointLimiter:
     compared case-insensitively.
 
     Every client in the process that targets the same endpoint gets the same limiter, whatever
-    ``rate`` it asks for, so together they stay within the one budget the vendor grants per IP.
+    ``rate`` it asks for, so together they stay within the one budget the vendor grants per IP;
+    only a ``rate.backend`` (a file, Redis) of its own gives it the limiter kept there.
     A ``rate`` different from the one in force is combined with it (the stricter applies, and a
     warning is logged; see :meth:`EndpointLimiter.tighten`). A ``"paced"`` rate must stay within
     one event loop (see :class:`PacedLimiter`).
     """
-    key = host.lower()
+    # A budget kept in a shared backend (a file, Redis) is its own: clients naming another
+    # backend for the same endpoint get the limiter of that backend.
+    key = (host.lower(), rate.backend)
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
-            limiter = _registry[key] = EndpointLimiter(key, rate)
+            limiter = _registry[key] = EndpointLimiter(key[0], rate)
             return limiter
     if rate != limiter.rate:
         limiter.tighten(rate)
