@@ -16,8 +16,10 @@ import attrs
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from storeflow._config import ClientOptions
 from storeflow._operation import Operation
 from storeflow._transport import Transport
+from storeflow.pocketsflow.client import API
 
 #: A well-formed key, distinctive enough that finding it anywhere means it leaked.
 KEY = "pk_test_Zq7SecretKeyMaterial0123456789"
@@ -110,10 +112,17 @@ def make_transport(base_url: str, **options: Any) -> contextlib.aclosing[Transpo
 
     It has the test key, no limiter and exact backoff (:class:`MaxJitter`) unless overridden.
     """
-    options.setdefault("api_key", KEY)
     options.setdefault("rate_limit", None)
-    options.setdefault("rng", MaxJitter())
-    return contextlib.aclosing(Transport(base_url=base_url, **options))
+    transport = {
+        name: options.pop(name) for name in ("api_key", "path_params", "rng") if name in options
+    }
+    transport.setdefault("api_key", KEY)
+    transport.setdefault("rng", MaxJitter())
+    # Pocketsflow's key prefix and error dialect, but no key from the environment.
+    api = attrs.evolve(API, key_env=None)
+    return contextlib.aclosing(
+        Transport(base_url=base_url, api=api, options=ClientOptions(**options), **transport)
+    )
 
 
 def json_response(data: Any, status: int = 200, **kwargs: Any) -> web.Response:
