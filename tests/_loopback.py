@@ -110,7 +110,9 @@ def free_port() -> int:
 def make_transport(base_url: str, **options: Any) -> contextlib.aclosing[Transport]:
     """``async with`` a transport for ``base_url``, closed on exit.
 
-    It has the test key, no limiter and exact backoff (:class:`MaxJitter`) unless overridden.
+    It has the test key, no limiter and exact backoff (:class:`MaxJitter`) unless overridden;
+    ``api``, ``api_key``, ``path_params`` and ``rng`` go to the transport, the other options to
+    :class:`~storeflow._config.ClientOptions`.
     """
     options.setdefault("rate_limit", None)
     transport = {
@@ -118,8 +120,8 @@ def make_transport(base_url: str, **options: Any) -> contextlib.aclosing[Transpo
     }
     transport.setdefault("api_key", KEY)
     transport.setdefault("rng", MaxJitter())
-    # Pocketsflow's key prefix and error dialect, but no key from the environment.
-    api = attrs.evolve(API, key_env=None)
+    # Pocketsflow's key prefix and error dialect unless given, but no key from the environment.
+    api = options.pop("api", attrs.evolve(API, key_env=None))
     return contextlib.aclosing(
         Transport(base_url=base_url, api=api, options=ClientOptions(**options), **transport)
     )
