@@ -72,7 +72,7 @@ class Pocketsflow(BaseClient):
     Raises:
         ValidationError: the key contains whitespace or control characters (the message never
             repeats it), or another argument is invalid (see
-            :class:`~storeflow._transport.Transport`).
+            :class:`~storeflow._config.ClientOptions`).
     """
 
     def __init__(
