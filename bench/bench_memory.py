@@ -164,8 +164,10 @@ def components(key: str) -> dict[str, float]:
     which both do."""
     import orjson
 
+    from storeflow._config import ClientOptions
     from storeflow._transport import Transport
     from storeflow.export._engine import DEDUPE_PAGES, _RecentIds
+    from storeflow.pocketsflow.client import API
     from storeflow.sandbox import Clock, PocketsflowStore, Scale
 
     store = PocketsflowStore(seed=0, scale=Scale(orders=2000), clock=Clock())
@@ -174,7 +176,9 @@ def components(key: str) -> dict[str, float]:
         for p in range(1, 21)
     ]
     texts = [orjson.dumps(p).decode() for p in pages]
-    transport = Transport(base_url="http://127.0.0.1:1", api_key=key, rate_limit=None)
+    transport = Transport(
+        base_url="http://127.0.0.1:1", api=API, api_key=key, options=ClientOptions(rate_limit=None)
+    )
     recent = _RecentIds([], DEDUPE_PAGES)
 
     def best(fn: Any, items: list[Any]) -> float:

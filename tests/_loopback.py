@@ -16,8 +16,10 @@ import attrs
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from storeflow._config import ClientOptions
 from storeflow._operation import Operation
 from storeflow._transport import Transport
+from storeflow.pocketsflow.client import API
 
 #: A well-formed key, distinctive enough that finding it anywhere means it leaked.
 KEY = "pk_test_Zq7SecretKeyMaterial0123456789"
@@ -108,12 +110,21 @@ def free_port() -> int:
 def make_transport(base_url: str, **options: Any) -> contextlib.aclosing[Transport]:
     """``async with`` a transport for ``base_url``, closed on exit.
 
-    It has the test key, no limiter and exact backoff (:class:`MaxJitter`) unless overridden.
+    It has the test key, no limiter and exact backoff (:class:`MaxJitter`) unless overridden;
+    ``api``, ``api_key``, ``path_params`` and ``rng`` go to the transport, the other options to
+    :class:`~storeflow._config.ClientOptions`.
     """
-    options.setdefault("api_key", KEY)
     options.setdefault("rate_limit", None)
-    options.setdefault("rng", MaxJitter())
-    return contextlib.aclosing(Transport(base_url=base_url, **options))
+    transport = {
+        name: options.pop(name) for name in ("api_key", "path_params", "rng") if name in options
+    }
+    transport.setdefault("api_key", KEY)
+    transport.setdefault("rng", MaxJitter())
+    # Pocketsflow's key prefix and error dialect unless given, but no key from the environment.
+    api = options.pop("api", attrs.evolve(API, key_env=None))
+    return contextlib.aclosing(
+        Transport(base_url=base_url, api=api, options=ClientOptions(**options), **transport)
+    )
 
 
 def json_response(data: Any, status: int = 200, **kwargs: Any) -> web.Response:

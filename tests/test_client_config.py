@@ -15,6 +15,7 @@ from aiolimiter import AsyncLimiter
 import storeflow
 from _loopback import KEY, answering, serve
 from storeflow import Pocketsflow, RateLimit, Reflow, Timeout, errors, ratelimit
+from storeflow._transport import client_timeout
 from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW
 from storeflow.reflow._operations import OPERATIONS as REFLOW
 
@@ -201,7 +202,7 @@ def test_timeouts_are_validated(options: dict[str, float], argument: str) -> Non
     with pytest.raises(errors.ValidationError) as caught:
         Timeout(**options)
     assert caught.value.argument == argument
-    assert Timeout(connect=1, total=2).to_aiohttp() == aiohttp.ClientTimeout(total=2, connect=1)
+    assert client_timeout(Timeout(connect=1, total=2)) == aiohttp.ClientTimeout(total=2, connect=1)
 
 
 def test_rate_limit_choices() -> None:

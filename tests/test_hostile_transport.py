@@ -20,7 +20,6 @@ from aiohttp import web
 
 from _loopback import KEY, answering, make_transport, op, serve
 from storeflow import Pocketsflow, RateLimit, Reflow, errors
-from storeflow._transport import Transport
 
 pytestmark = pytest.mark.looptime
 
@@ -231,7 +230,7 @@ async def test_the_default_cap_is_32_mib() -> None:
         with pytest.raises(errors.ResponseTooLargeError):
             await transport.call(op())
     with pytest.raises(errors.ValidationError) as refused:
-        Transport(base_url="https://a.test", max_response_size=0)
+        Pocketsflow(KEY, max_response_size=0)
     assert refused.value.argument == "max_response_size"
 
 

@@ -51,10 +51,14 @@ async def test_limiters_on_one_redis_share_one_budget_in_request_order(
 
     for _ in range(4):
         await take(a, "a")  # the budget is spent
+        await asyncio.sleep(0.02)  # slots 20 ms apart: their waiters wake in a clear order
+    slots = a.backend.keys(a.endpoint)[0]
+    server = await a.backend.client()
     waiting = []
     for i in range(2):
         waiting.append(asyncio.create_task(take(b, f"b{i}")))
-        await asyncio.sleep(0.03)  # each reaches Redis before the next asks
+        while await server.zcard(slots) < 5 + i:  # it reached Redis before the next asks
+            await asyncio.sleep(0.005)
     late = asyncio.create_task(take(a, "a-late"))
     await asyncio.gather(*waiting, late)
     # b asked first, so b goes first although a's process would be free to go on its own.

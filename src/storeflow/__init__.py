@@ -32,9 +32,9 @@ from storeflow.errors import (
 )
 
 if TYPE_CHECKING:
+    from storeflow._config import Timeout
     from storeflow._raw import RawResponse
     from storeflow._serde import Model
-    from storeflow._transport import Timeout
     from storeflow.pagination import Page
     from storeflow.pocketsflow import Pocketsflow
     from storeflow.ratelimit import (
@@ -61,7 +61,7 @@ else:
             "RateLimit": "storeflow.ratelimit",
             "RawResponse": "storeflow._raw",
             "Reflow": "storeflow.reflow",
-            "Timeout": "storeflow._transport",
+            "Timeout": "storeflow._config",
             "WindowLimiter": "storeflow.ratelimit",
         },
     )

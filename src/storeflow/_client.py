@@ -12,8 +12,9 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from storeflow import _raw
+from storeflow._config import Timeout
 from storeflow._options import UNSET, TransportView, Unset
-from storeflow._transport import Timeout, Transport, TransportStats
+from storeflow._transport import Transport, TransportStats
 
 __all__ = ["LOG_ENV", "BaseClient", "setup_logging"]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
-import aiohttp
+import attrs
 
 from storeflow import errors
-from storeflow._transport import Timeout, Transport
+from storeflow._config import Timeout
+from storeflow._transport import Session, Transport
 from storeflow.ratelimit import BoundedLimiter, check_max_wait
 
 __all__ = ["UNSET", "TransportView", "Unset"]
@@ -56,15 +57,14 @@ class TransportView(Transport):
         max_wait: float | Unset | None = UNSET,
     ) -> None:
         # Transport.__init__ is not called: the view copies the parent's state and shares its
-        # session. The options are checked by building a transport with them, so they follow
-        # exactly the rules the constructor applies.
-        checked = Transport(
-            base_url=parent.base_url,
-            timeout=parent.timeout if timeout is None else timeout,
-            max_retries=parent.retry.max_retries if max_retries is None else max_retries,
-            headers={**parent._headers, **(headers or {})},
-            rate_limit=None,
-        )
+        # session. The changed options are checked by ClientOptions, as the constructor's are.
+        options = parent.options
+        changes: dict[str, Any] = {"headers": {**options.headers, **(headers or {})}}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        checked = attrs.evolve(options, **changes)
         if max_wait is UNSET:
             bound = parent.max_wait
         else:
@@ -78,16 +78,11 @@ class TransportView(Transport):
                 )
         root = parent._root if isinstance(parent, TransportView) else parent
         vars(self).update(vars(parent))
-        vars(self).update(
-            timeout=checked.timeout,
-            _client_timeout=checked._client_timeout,
-            retry=checked.retry,
-            _headers=checked._headers,
-            max_wait=bound,
-        )
+        self._configure(checked)
+        self.max_wait = bound
         self._root: Final[Transport] = root
 
-    def _open(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
+    def _open(self) -> tuple[Session, asyncio.Semaphore]:
         return self._root._open()
 
     @property

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Final, Literal
 
-import aiohttp
-
 from storeflow._client import BaseClient
-from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
-from storeflow.errors import ValidationError
+from storeflow._config import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RATE_LIMIT,
+    ApiProfile,
+    ClientOptions,
+    ErrorDialect,
+    Timeout,
+)
+from storeflow._transport import Session, Transport
 from storeflow.pocketsflow._resources import (
     Customers,
     Discounts,
@@ -29,6 +37,13 @@ DEFAULT_BASE_URL: Final = "https://api.pocketsflow.com"
 API_KEY_ENV: Final = "POCKETSFLOW_API_KEY"
 _MODES: Final[Mapping[str, Literal["test", "live"]]] = {"pk_test_": "test", "pk_live_": "live"}
 BASE_URL_ENV: Final = "POCKETSFLOW_BASE_URL"
+API: Final = ApiProfile(
+    key_env=API_KEY_ENV,
+    key_prefix=re.compile("|".join(map(re.escape, _MODES))),
+    # The HTTP reference words errors as `message`; its machine-readable one as `error`.
+    errors=ErrorDialect(message_keys=("message", "error")),
+)
+"""How Pocketsflow keys look (a mode prefix is safe to show) and how it words errors."""
 
 
 class Pocketsflow(BaseClient):
@@ -57,7 +72,7 @@ class Pocketsflow(BaseClient):
     Raises:
         ValidationError: the key contains whitespace or control characters (the message never
             repeats it), or another argument is invalid (see
-            :class:`~storeflow._transport.Transport`).
+            :class:`~storeflow._config.ClientOptions`).
     """
 
     def __init__(
@@ -66,36 +81,33 @@ class Pocketsflow(BaseClient):
         *,
         base_url: str | None = None,
         timeout: Timeout | float = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
-        max_retries: int = 2,
-        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen, as above
-        session: aiohttp.ClientSession | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
+        session: Session | None = None,
         headers: Mapping[str, str] | None = None,
-        max_connections: int = 64,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         strict: bool = False,
     ) -> None:
-        if api_key is not None and not isinstance(api_key, str):
-            raise ValidationError("api_key", f"must be a string, got {type(api_key).__name__}")
-        key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
-        # A header value cannot carry these; anything else is the server's to accept or refuse.
-        if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
-            raise ValidationError("api_key", "must not contain whitespace or control characters")
+        key = API.api_key(api_key)
         self._mode = next(
             (mode for prefix, mode in _MODES.items() if key and key.startswith(prefix)), None
         )
         super().__init__(
             Transport(
                 api_key=key,
-                api_key_env=API_KEY_ENV,
+                api=API,
                 base_url=base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
-                timeout=timeout,
-                max_retries=max_retries,
-                rate_limit=rate_limit,
-                session=session,
-                headers=headers,
-                max_connections=max_connections,
-                max_response_size=max_response_size,
-                strict=strict,
+                options=ClientOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    rate_limit=rate_limit,
+                    session=session,
+                    headers=headers,
+                    max_connections=max_connections,
+                    max_response_size=max_response_size,
+                    strict=strict,
+                ),
             )
         )
 

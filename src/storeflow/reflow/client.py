@@ -6,11 +6,19 @@ import os
 from collections.abc import Mapping
 from typing import Final
 
-import aiohttp
-
 from storeflow import _validate as check
 from storeflow._client import BaseClient
-from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
+from storeflow._config import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RATE_LIMIT,
+    ApiProfile,
+    ClientOptions,
+    ErrorDialect,
+    Timeout,
+)
+from storeflow._transport import Session, Transport
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import Limiter, RateLimit
 from storeflow.reflow._params import ARGUMENTS
@@ -23,6 +31,12 @@ TEST_BASE_URL: Final = "https://test-api.reflowhq.com/v2"
 API_KEY_ENV: Final = "REFLOW_API_KEY"
 PROJECT_ID_ENV: Final = "REFLOW_PROJECT_ID"
 BASE_URL_ENV: Final = "REFLOW_BASE_URL"
+API: Final = ApiProfile(
+    key_env=API_KEY_ENV,
+    # Public callers see `error`; Laravel's `message` and `errors` are read as well.
+    errors=ErrorDialect(message_keys=("message", "error"), details_key="errors"),
+)
+"""How Reflow keys look (no part is safe to show but the end) and how it words errors."""
 
 
 def _project_id(value: int | str | None) -> int:
@@ -68,20 +82,16 @@ class Reflow(BaseClient):
         test_mode: bool = False,
         base_url: str | None = None,
         timeout: Timeout | float = Timeout(),  # noqa: B008 - frozen, so a shared default is safe
-        max_retries: int = 2,
-        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 - frozen, as above
-        session: aiohttp.ClientSession | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
+        session: Session | None = None,
         headers: Mapping[str, str] | None = None,
-        max_connections: int = 64,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         strict: bool = False,
     ) -> None:
         self._project_id = _project_id(project_id)
-        if api_key is not None and not isinstance(api_key, str):
-            raise ValidationError("api_key", f"must be a string, got {type(api_key).__name__}")
-        key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
-        if key is not None and (not key.isprintable() or any(c.isspace() for c in key)):
-            raise ValidationError("api_key", "must not contain whitespace or control characters")
+        key = API.api_key(api_key)
         self._test_mode = test_mode
         if base_url is None:
             default = TEST_BASE_URL if test_mode else LIVE_BASE_URL
@@ -89,17 +99,19 @@ class Reflow(BaseClient):
         super().__init__(
             Transport(
                 api_key=key,
-                api_key_env=API_KEY_ENV,
+                api=API,
                 base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                rate_limit=rate_limit,
-                session=session,
-                headers=headers,
-                max_connections=max_connections,
-                max_response_size=max_response_size,
+                options=ClientOptions(
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    rate_limit=rate_limit,
+                    session=session,
+                    headers=headers,
+                    max_connections=max_connections,
+                    max_response_size=max_response_size,
+                    strict=strict,
+                ),
                 path_params={"projectId": self._project_id},
-                strict=strict,
             )
         )
 
