@@ -12,6 +12,7 @@ from storeflow._client import BaseClient
 from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
 from storeflow.errors import ValidationError
 from storeflow.pocketsflow._resources import (
+    LISTINGS,
     Customers,
     Discounts,
     Orders,
@@ -59,6 +60,8 @@ class Pocketsflow(BaseClient):
             repeats it), or another argument is invalid (see
             :class:`~storeflow._transport.Transport`).
     """
+
+    listings = LISTINGS
 
     def __init__(
         self,

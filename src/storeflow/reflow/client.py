@@ -14,7 +14,14 @@ from storeflow._transport import DEFAULT_MAX_RESPONSE_SIZE, Timeout, Transport
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import Limiter, RateLimit
 from storeflow.reflow._params import ARGUMENTS
-from storeflow.reflow._resources import Categories, Orders, Plans, Products, Users
+from storeflow.reflow._resources import (
+    LISTINGS,
+    Categories,
+    Orders,
+    Plans,
+    Products,
+    Users,
+)
 
 __all__ = ["Reflow"]
 
@@ -59,6 +66,8 @@ class Reflow(BaseClient):
         ValidationError: ``project_id`` is missing or not an integer (or its digits), the key
             contains whitespace (the message never repeats it), or another argument is invalid.
     """
+
+    listings = LISTINGS
 
     def __init__(
         self,
