@@ -35,6 +35,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mappi
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
+import attrs
+
 from storeflow import _validate as check
 from storeflow._listing import Listing
 from storeflow._resource import (
@@ -136,15 +138,13 @@ _ORDERS: Final = Listing(
     page_size=ITER_PAGE_SIZE,
     bound="instant",
 )
-_SUBSCRIPTIONS: Final = Listing(
+_SUBSCRIPTIONS: Final = attrs.evolve(
+    _ORDERS,
     name="subscriptions",
     operation=OPERATIONS["subscriptions_list"],
-    id_field="_id",
     items="subscriptions",
-    envelope="pocketsflow",
-    size_param="pageSize",
-    page_size=ITER_PAGE_SIZE,
-    query_in_body=True,
+    query_in_body=True,  # listed with a POST: the filters are its JSON body
+    bound="none",  # filtered by whole days, never pinned
 )
 
 
