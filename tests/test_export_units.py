@@ -15,7 +15,6 @@ import orjson
 import pytest
 
 from storeflow import Pocketsflow, Reflow
-from storeflow._listing import flatten
 from storeflow._serde import wire_fields
 from storeflow.errors import ValidationError
 from storeflow.export import ExportError
@@ -29,6 +28,7 @@ from storeflow.export._writers import (
     make_writer,
     model_columns,
 )
+from storeflow.pagination import flatten
 from storeflow.pocketsflow import models as pf
 from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
 from storeflow.reflow import models as rf

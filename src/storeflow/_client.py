@@ -12,9 +12,9 @@ from types import TracebackType
 from typing import Any, ClassVar, Final, Self
 
 from storeflow import _raw
-from storeflow._listing import Listing
 from storeflow._options import UNSET, TransportView, Unset
 from storeflow._transport import RetryPolicy, Timeout, Transport, TransportStats
+from storeflow.pagination import Listing
 from storeflow.ratelimit import Limiter
 
 __all__ = ["LOG_ENV", "BaseClient", "setup_logging"]

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 from storeflow import _raw, _serde
-from storeflow._listing import Listing, RawPage
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, RetryPolicy, Transport
 from storeflow.errors import DecodeError, ValidationError
+from storeflow.pagination import Listing, RawPage
 
 __all__ = [
     "Filters",

@@ -1,7 +1,7 @@
 """The collections an export can fetch: per API, which lists, and how a date range filters them.
 
 Each :class:`Collection` is one list the API declares (its
-:class:`~storeflow._listing.Listing`, found as ``Pocketsflow.listings[name]`` or
+:class:`~storeflow.pagination.Listing`, found as ``Pocketsflow.listings[name]`` or
 ``Reflow.listings[name]``: operation, page parameters, envelope, id field, how its time bound
 is pinned), plus what only an export needs: its model (for the CSV header), its CSV column
 adjustments, and how the export's date range becomes query parameters. The records are
@@ -20,8 +20,8 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 
 from storeflow._client import BaseClient
-from storeflow._listing import Listing, ceil_seconds
 from storeflow.errors import ValidationError
+from storeflow.pagination import Listing, ceil_seconds
 from storeflow.pocketsflow import Pocketsflow
 from storeflow.pocketsflow import models as pocketsflow_models
 from storeflow.reflow import Reflow
@@ -88,7 +88,7 @@ class Collection:
 
     def pin_time(self, now: dt.datetime) -> dt.datetime:
         """The upper time bound to pin for an export starting at ``now`` (timezone-aware):
-        the list's own pin (see :meth:`~storeflow._listing.Listing.pin`), which the export
+        the list's own pin (see :meth:`~storeflow.pagination.Listing.pin`), which the export
         waits for to pass before its first request."""
         return self.listing.pin(now)
 

@@ -62,7 +62,6 @@ from typing import Any, Final
 import attrs
 
 from storeflow._client import BaseClient
-from storeflow._listing import RawPage
 from storeflow._resource import Resource
 from storeflow._transport import RetryPolicy
 from storeflow._validate import integer
@@ -70,7 +69,7 @@ from storeflow.errors import ValidationError
 from storeflow.export._checkpoint import Checkpoint, Output
 from storeflow.export._collections import ApiName, Collection
 from storeflow.export._writers import Format, Writer, count_records, make_writer
-from storeflow.pagination import fetch_pages
+from storeflow.pagination import RawPage, fetch_pages
 
 __all__ = [
     "DEDUPE_PAGES",

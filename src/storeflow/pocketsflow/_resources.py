@@ -38,7 +38,6 @@ from typing import Final, TypeAlias, TypeVar
 import attrs
 
 from storeflow import _validate as check
-from storeflow._listing import Listing
 from storeflow._resource import (
     Filters,
     Resource,
@@ -48,7 +47,7 @@ from storeflow._resource import (
     written,
 )
 from storeflow._transport import Transport
-from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
+from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page, iterate
 from storeflow.pocketsflow._operations import OPERATIONS
 from storeflow.pocketsflow._params import (
     ARGUMENTS,
@@ -115,7 +114,7 @@ Day: TypeAlias = dt.date | str
 _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
-# The lists of the API, each declared once (see storeflow._listing). Paginated ones are asked
+# The lists of the API, each declared once (see storeflow.pagination). Paginated ones are asked
 # for `page` and `pageSize` and answer with a `pagination` block.
 _PRODUCTS: Final = Listing(name="products", operation=OPERATIONS["products_list"], id_field="_id")
 _CUSTOMERS: Final = Listing(

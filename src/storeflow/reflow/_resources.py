@@ -42,10 +42,9 @@ from typing import Final, Literal, TypeAlias, TypeVar
 import attrs
 
 from storeflow import _validate as check
-from storeflow._listing import Listing
 from storeflow._resource import Filters, Resource, operation, update_body, written
 from storeflow.errors import ValidationError
-from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
+from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page, iterate
 from storeflow.reflow._operations import OPERATIONS
 from storeflow.reflow._params import (
     ARGUMENTS,
@@ -97,7 +96,7 @@ Timestamp: TypeAlias = int | float | dt.datetime
 _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
-# The lists of the API, each declared once (see storeflow._listing). Paginated ones are asked
+# The lists of the API, each declared once (see storeflow.pagination). Paginated ones are asked
 # for `page` and `perpage` and answer with a `meta` block (which may be missing).
 _PLANS: Final = Listing(
     name="plans", operation=OPERATIONS["plans_list"], id_field="id", items="data"
