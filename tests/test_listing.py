@@ -11,6 +11,7 @@ from aiohttp import web
 
 from _loopback import KEY, answering, json_response, serve
 from storeflow import Pocketsflow, Reflow
+from storeflow.errors import ValidationError
 from storeflow.export._collections import get
 
 
@@ -59,10 +60,12 @@ async def test_a_raw_page_of_a_tree_comes_flat_and_an_unpaginated_list_is_one_pa
     assert (page.number, page.total, page.total_pages) == (1, 3, 1)
 
 
-async def test_a_resource_without_a_list_has_no_raw_pages() -> None:
+async def test_a_resource_without_a_list_has_no_raw_pages_and_sizes_are_checked() -> None:
     async with Pocketsflow(KEY, base_url="http://127.0.0.1:9", rate_limit=None) as pf:
         with pytest.raises(TypeError, match="Users has no list"):
             await pf.users.raw_page()
+        with pytest.raises(ValidationError, match="page_size"):
+            await pf.orders.raw_page(1, page_size=0)
 
 
 def test_iter_and_the_export_pin_a_list_by_the_same_rule() -> None:

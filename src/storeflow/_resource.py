@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 from storeflow import _raw, _serde
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, RetryPolicy, Transport
+from storeflow._validate import integer
 from storeflow.errors import DecodeError, ValidationError
 from storeflow.pagination import Listing, RawPage
 
@@ -181,6 +182,7 @@ class Resource:
 
         Raises:
             TypeError: this resource has no list.
+            ValidationError: ``page`` or ``page_size`` is not an integer of at least 1.
             APIError, ConnectionError, TimeoutError: as :meth:`Transport.call`.
             DecodeError: the response is not JSON, or is not shaped as a page of this list: no
                 list of objects, an id that is not a string or integer, counts that are not
@@ -190,7 +192,10 @@ class Resource:
         listing = self.listing
         if listing is None:
             raise TypeError(f"{type(self).__name__} has no list")
-        size = listing.page_size if page_size is None else page_size
+        page = integer("page", page, minimum=1)
+        size = (
+            listing.page_size if page_size is None else integer("page_size", page_size, minimum=1)
+        )
         query = listing.query(page, size, params or {})
         if listing.query_in_body:
             response = await self._call(listing.operation.id, json=query, retry=retry)

@@ -33,7 +33,7 @@ a 500, 502, 503 or 504, a 429, a dropped connection, a timeout or a body cut sho
 draws at most ``max_retries + 4`` requests (6 with the default of 2). A long export should not
 fail for one bad answer, and reading a page is safe to repeat (every list operation is
 idempotent — Pocketsflow subscriptions are listed with a POST the schema marks so — and
-:class:`~storeflow._resource.Resource` refuses a listing that is not). A host refusing
+:class:`~storeflow.pagination.Listing` refuses one that is not). A host refusing
 connections gets the client's usual retries, and a 429 asking for a longer pause than the
 transport waits out stops the export at once.
 
