@@ -14,11 +14,12 @@ import attrs
 import orjson
 import pytest
 
+from storeflow import Pocketsflow, Reflow
 from storeflow._serde import wire_fields
 from storeflow.errors import ValidationError
 from storeflow.export import ExportError
 from storeflow.export._checkpoint import VERSION, Checkpoint, Output, load, save
-from storeflow.export._collections import COLLECTIONS, flatten, get
+from storeflow.export._collections import COLLECTIONS, get
 from storeflow.export._engine import _RecentIds
 from storeflow.export._writers import (
     CsvWriter,
@@ -27,6 +28,7 @@ from storeflow.export._writers import (
     make_writer,
     model_columns,
 )
+from storeflow.pagination import flatten
 from storeflow.pocketsflow import models as pf
 from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
 from storeflow.reflow import models as rf
@@ -300,11 +302,23 @@ def test_only_idempotent_operations_can_be_exported() -> None:
     # The engine fetches a failed page again, which only an idempotent read allows.
     for api, names in COLLECTIONS.items():
         for name in names:
-            assert get(api, name).operation.idempotent
+            assert get(api, name).listing.operation.idempotent
     create = POCKETSFLOW_OPERATIONS["products_create"]
     assert not create.idempotent
     with pytest.raises(ValueError, match="not marked idempotent"):
-        attrs.evolve(get("pocketsflow", "products"), operation=create)
+        attrs.evolve(get("pocketsflow", "products").listing, operation=create)
+
+
+def test_every_collection_is_one_list_the_client_declares() -> None:
+    # The export reads each API's own list declarations: one table, nothing restated.
+    assert {
+        "pocketsflow": tuple(Pocketsflow.listings),
+        "reflow": tuple(Reflow.listings),
+    } == COLLECTIONS
+    for api, names in COLLECTIONS.items():
+        client = {"pocketsflow": Pocketsflow, "reflow": Reflow}[api]
+        for name in names:
+            assert get(api, name).listing is client.listings[name]
 
 
 def test_unknown_collection_names_the_valid_ones() -> None:

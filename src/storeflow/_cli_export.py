@@ -287,7 +287,7 @@ def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
 
 
 def _needing_a_key(api: ApiName, names: list[str]) -> list[str]:
-    return [name for name in names if get(api, name).operation.auth == "required"]
+    return [name for name in names if get(api, name).listing.operation.auth == "required"]
 
 
 def _collections(args: argparse.Namespace) -> list[str]:

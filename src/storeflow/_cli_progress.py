@@ -83,25 +83,24 @@ class Watch:
 
     def __init__(self, api: str, client: BaseClient) -> None:
         self.api = api
-        # The command reads the client's own transport, as the export engine does.
-        self._transport = client._transport
-        timeout = self._transport.timeout
+        self._client = client
+        timeout = client.timeout
         self._slow = min(_SLOW_ANSWER, timeout.connect / 2, timeout.total / 2)
 
     def status(self) -> str | None:
         """``"waiting for the rate-limit window: next slot in 12 s"``, ``"no answer from host
         yet after 4 s, attempt 2 of 3"``, or ``None`` while nothing is held up."""
         now = asyncio.get_running_loop().time()
-        limiter = self._transport.limiter
+        limiter = self._client.limiter
         if isinstance(limiter, BoundedLimiter):
             slot = limiter.next_slot()
             if slot is not None and slot - now >= _SLOT_SHOWN:
                 return f"waiting for the rate-limit window: next slot in {slot - now:.0f} s"
-        outstanding = self._transport.stats.outstanding.values()
+        outstanding = self._client.stats.outstanding.values()
         if outstanding:
             sent, attempt = min(outstanding)
             if now - sent >= self._slow:
-                attempts = self._transport.retry.max_retries + 1
+                attempts = self._client.retry_policy.max_retries + 1
                 return (
                     f"no answer from host yet after {now - sent:.0f} s, "
                     f"attempt {attempt} of {attempts}"
@@ -111,7 +110,7 @@ class Watch:
     def forecast(self, pages: int) -> float | None:
         """Seconds the limiter needs to admit ``pages`` more requests (``None``: no limiter
         that can say)."""
-        limiter = self._transport.limiter
+        limiter = self._client.limiter
         return limiter.forecast(pages) if isinstance(limiter, BoundedLimiter) else None
 
 

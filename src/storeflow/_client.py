@@ -9,12 +9,14 @@ import os
 import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, ClassVar, Final, Self
 
 from storeflow import _raw
 from storeflow._config import Timeout
 from storeflow._options import UNSET, TransportView, Unset
-from storeflow._transport import Transport, TransportStats
+from storeflow._transport import RetryPolicy, Transport, TransportStats
+from storeflow.pagination import Listing
+from storeflow.ratelimit import Limiter
 
 __all__ = ["LOG_ENV", "BaseClient", "setup_logging"]
 
@@ -50,6 +52,10 @@ class BaseClient:
     an async context manager (``async with Pocketsflow() as pf:``), or call :meth:`aclose` when
     done; constructing one does no I/O and needs no running event loop.
     """
+
+    listings: ClassVar[Mapping[str, Listing]]
+    """How each list of the API is asked for and answered, by resource name (``orders`` for
+    ``client.orders``), in the order an export of the whole store reads them."""
 
     def __init__(self, transport: Transport) -> None:
         setup_logging()
@@ -110,6 +116,26 @@ class BaseClient:
     def stats(self) -> TransportStats:
         """What this client (and every view of it) has sent so far."""
         return self._transport.stats
+
+    @property
+    def timeout(self) -> Timeout:
+        """The timeouts each request of this client (or view) is sent with."""
+        return self._transport.timeout
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """When this client (or view) retries a request (from its ``max_retries``)."""
+        return self._transport.retry
+
+    @property
+    def limiter(self) -> Limiter | None:
+        """The rate limiter every request waits for (shared by the views); ``None``: none."""
+        return self._transport.limiter
+
+    @property
+    def has_api_key(self) -> bool:
+        """Whether requests carry an API key (never the key itself)."""
+        return self._transport.has_api_key
 
     @property
     def base_url(self) -> str:

@@ -12,8 +12,10 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 from storeflow import _raw, _serde
 from storeflow._operation import Arguments, Operation
-from storeflow._transport import Response, Transport
+from storeflow._transport import Response, RetryPolicy, Transport
+from storeflow._validate import integer
 from storeflow.errors import DecodeError, ValidationError
+from storeflow.pagination import Listing, RawPage
 
 __all__ = [
     "Filters",
@@ -136,6 +138,12 @@ class Resource:
     _operations: ClassVar[Mapping[str, Operation]]
     """The API's operations by id (its generated ``_operations.OPERATIONS``)."""
 
+    api: ClassVar[str]
+    """The API's name (``"pocketsflow"``, ``"reflow"``)."""
+
+    listing: ClassVar[Listing | None] = None
+    """How this resource's list is asked for and answered (``None``: it has no list)."""
+
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
@@ -146,10 +154,68 @@ class Resource:
         path_params: Mapping[str, str | int] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send the operation ``op_id``; see :meth:`storeflow._transport.Transport.call`."""
         response = await self._transport.call(
-            self._operations[op_id], path_params=path_params, params=params, json=json
+            self._operations[op_id], path_params=path_params, params=params, json=json, retry=retry
         )
         _raw.record(response)
         return response
+
+    async def raw_page(
+        self,
+        page: int = 1,
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> RawPage:
+        """Page ``page`` of this resource's list as raw JSON records, the API key masked.
+
+        ``params`` are wire-level filters, sent as given (with the page number and size of a
+        paginated list: ``page_size`` records, by default the listing's); ``retry`` replaces
+        the client's retry policy for this page (the export reads pages with more attempts).
+        The key is masked in every form the body may quote it in (see
+        :meth:`~storeflow._transport.Transport.redact`), so no record carries it. A list that
+        nests records (categories) comes flat, each record with its ``parent_id``.
+
+        Raises:
+            TypeError: this resource has no list.
+            ValidationError: ``page`` or ``page_size`` is not an integer of at least 1.
+            APIError, ConnectionError, TimeoutError: as :meth:`Transport.call`.
+            DecodeError: the response is not JSON, or is not shaped as a page of this list: no
+                list of objects, an id that is not a string or integer, counts that are not
+                whole numbers or beyond belief. The error says what is wrong, with an excerpt
+                of the body (the key masked).
+        """
+        listing = self.listing
+        if listing is None:
+            raise TypeError(f"{type(self).__name__} has no list")
+        page = integer("page", page, minimum=1)
+        size = (
+            listing.page_size if page_size is None else integer("page_size", page_size, minimum=1)
+        )
+        query = listing.query(page, size, params or {})
+        if listing.query_in_body:
+            response = await self._call(listing.operation.id, json=query, retry=retry)
+        else:
+            response = await self._call(listing.operation.id, params=query, retry=retry)
+        # A server may echo the key inside records: mask it in the JSON text, in every form, so
+        # that no output (JSON Lines, or CSV with its own quoting) can carry it.
+        text = response.body.decode("utf-8", "replace")
+        masked = self._transport.redact(text)
+        body = response.json() if masked == text else _serde.loads(masked.encode())
+
+        def fail(problem: str) -> DecodeError:
+            # Names what is wrong, never a value; the excerpt is the body with the key masked.
+            return DecodeError(
+                f"the {self.api} {listing.name} list is not shaped as expected on page {page}: "
+                f"{problem}",
+                method=response.method,
+                path=response.path,
+                status=response.status,
+                body=masked,
+            )
+
+        return listing.read(body, page, size, fail)

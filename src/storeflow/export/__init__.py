@@ -57,7 +57,6 @@ import os
 from pathlib import Path
 
 from storeflow._apis import API_NAMES, ApiName
-from storeflow._transport import Transport
 from storeflow.errors import ExportError, ExportStateError, ValidationError
 from storeflow.export._collections import COLLECTIONS, get
 from storeflow.export._engine import ExportProgress, ExportSummary, ProgressCallback, run
@@ -106,10 +105,6 @@ def _check_format(format: str) -> Format:
     if format not in FORMATS:
         raise ValidationError("format", f"must be one of {', '.join(FORMATS)}, got {format!r}")
     return format
-
-
-def _transport(client: Pocketsflow | Reflow) -> Transport:
-    return client._transport  # the export runs on the client's own transport and limiter
 
 
 def _source(client: Pocketsflow | Reflow) -> str:
@@ -162,7 +157,7 @@ async def export(
     """
     target = get(api_name(client), collection)
     return await run(
-        _transport(client),
+        client,
         target,
         path,
         source=_source(client),

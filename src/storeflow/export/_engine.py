@@ -33,12 +33,12 @@ a 500, 502, 503 or 504, a 429, a dropped connection, a timeout or a body cut sho
 draws at most ``max_retries + 4`` requests (6 with the default of 2). A long export should not
 fail for one bad answer, and reading a page is safe to repeat (every list operation is
 idempotent — Pocketsflow subscriptions are listed with a POST the schema marks so — and
-:class:`~storeflow.export._collections.Collection` refuses one that is not). A host refusing
+:class:`~storeflow.pagination.Listing` refuses one that is not). A host refusing
 connections gets the client's usual retries, and a 429 asking for a longer pause than the
 transport waits out stops the export at once.
 
 Records are written with the client's API key masked, in every form a server may echo it in
-(see :meth:`~storeflow.export._collections.Collection.fetch`): the key never reaches the file.
+(see :meth:`~storeflow._resource.Resource.raw_page`): the key never reaches the file.
 
 The engine writes and fsyncs on the event loop: each page is one ``write`` of a few tens of
 kilobytes, and a checkpoint (two fsyncs and a rename) happens about once a second.
@@ -62,13 +62,15 @@ from typing import Any, Final
 import attrs
 
 from storeflow._apis import ApiName
-from storeflow._transport import RetryPolicy, Transport
+from storeflow._client import BaseClient
+from storeflow._resource import Resource
+from storeflow._transport import RetryPolicy
 from storeflow._validate import integer
 from storeflow.errors import ValidationError
 from storeflow.export._checkpoint import Checkpoint, Output
-from storeflow.export._collections import Collection, Page
+from storeflow.export._collections import Collection
 from storeflow.export._writers import Format, Writer, count_records, make_writer
-from storeflow.pagination import fetch_pages
+from storeflow.pagination import RawPage, fetch_pages
 
 __all__ = [
     "DEDUPE_PAGES",
@@ -200,8 +202,8 @@ class _RecentIds:
         return [list(ids) for ids in self._pages]
 
 
-def _counters(transport: Transport) -> tuple[int, int, int]:
-    stats = transport.stats
+def _counters(client: BaseClient) -> tuple[int, int, int]:
+    stats = client.stats
     return stats.requests, stats.retries, stats.rate_limited
 
 
@@ -214,7 +216,7 @@ class _Run:
 
     def __init__(
         self,
-        transport: Transport,
+        client: BaseClient,
         collection: Collection,
         path: Path,
         writer: Writer,
@@ -226,7 +228,7 @@ class _Run:
         progress: ProgressCallback | None,
         checkpoint_interval: float,
     ) -> None:
-        self.transport = transport
+        self.client = client
         self.collection = collection
         self.path = path
         self.writer = writer
@@ -242,7 +244,7 @@ class _Run:
         self.total_pages: int | None = checkpoint.total_pages
         self.started = time.monotonic()
         self.last_commit = self.started
-        self.counters_at_start = _counters(transport)
+        self.counters_at_start = _counters(client)
         # True while a page's bytes are half-written: its state must not be checkpointed.
         self.writing = False
 
@@ -251,7 +253,7 @@ class _Run:
 
     def counters(self) -> tuple[int, int, int]:
         """Requests, retries and 429s so far."""
-        now = _counters(self.transport)
+        now = _counters(self.client)
         start = self.counters_at_start
         return now[0] - start[0], now[1] - start[1], now[2] - start[2]
 
@@ -277,7 +279,7 @@ class _Run:
             )
         )
 
-    def write(self, page: Page) -> None:
+    def write(self, page: RawPage) -> None:
         """Write one page (in order), skipping recent duplicates; checkpoint when due."""
         checkpoint = self.checkpoint
         checkpoint.expected_total = page.total
@@ -305,10 +307,13 @@ class _Run:
     async def pages(self) -> None:
         """Fetch and write every page still missing."""
         collection, params = self.collection, self.checkpoint.params
-        retry = page_retry(self.transport.retry)
+        retry = page_retry(self.client.retry_policy)
+        # The client's resource of that name (``client.orders``) serves the list's raw pages.
+        resource = getattr(self.client, collection.name)
+        assert isinstance(resource, Resource)
 
-        async def fetch(number: int) -> Page:
-            return await collection.fetch(self.transport, number, params, retry)
+        async def fetch(number: int) -> RawPage:
+            return await resource.raw_page(number, params=params, retry=retry)
 
         while not self.finished():
             first = self.checkpoint.pages + 1
@@ -346,7 +351,7 @@ class _Run:
 
 
 async def run(
-    transport: Transport,
+    client: BaseClient,
     collection: Collection,
     path: str | os.PathLike[str],
     *,
@@ -360,9 +365,9 @@ async def run(
     progress: ProgressCallback | None = None,
     checkpoint_interval: float = 1.0,
 ) -> ExportSummary:
-    """Export ``collection`` through ``transport`` into ``path``; see the module docstring.
+    """Export ``collection`` through ``client`` into ``path``; see the module docstring.
 
-    ``source`` names the store ``transport`` reads (recorded in the checkpoint: a resume must
+    ``source`` names the store ``client`` reads (recorded in the checkpoint: a resume must
     give the same).
 
     Raises:
@@ -387,7 +392,7 @@ async def run(
         pinned_at=pinned_at,
         start_date=start_date,
         end_date=end_date,
-        has_key=transport.has_api_key,
+        has_key=client.has_api_key,
     )
     fresh = Checkpoint(
         api=collection.api,
@@ -407,7 +412,7 @@ async def run(
     )
     resumed = complete or checkpoint is not fresh
     state = _Run(
-        transport,
+        client,
         collection,
         final,
         writer,

@@ -31,11 +31,12 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar
 
-from storeflow import _serde
+import attrs
+
 from storeflow import _validate as check
 from storeflow._resource import (
     Filters,
@@ -46,7 +47,7 @@ from storeflow._resource import (
     written,
 )
 from storeflow._transport import Transport
-from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
+from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page, iterate
 from storeflow.pocketsflow._operations import OPERATIONS
 from storeflow.pocketsflow._params import (
     ARGUMENTS,
@@ -86,6 +87,7 @@ from storeflow.pocketsflow.models import (
 )
 
 __all__ = [
+    "LISTINGS",
     "Customers",
     "Discounts",
     "Orders",
@@ -111,6 +113,38 @@ Day: TypeAlias = dt.date | str
 
 _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
+
+# The lists of the API, each declared once (see storeflow.pagination). Paginated ones are asked
+# for `page` and `pageSize` and answer with a `pagination` block.
+_PRODUCTS: Final = Listing(name="products", operation=OPERATIONS["products_list"], id_field="_id")
+_CUSTOMERS: Final = Listing(
+    name="customers", operation=OPERATIONS["customers_list"], id_field="_id"
+)
+_REVIEWS: Final = Listing(name="reviews", operation=OPERATIONS["reviews_list"], id_field="_id")
+_DISCOUNTS: Final = Listing(
+    name="discounts", operation=OPERATIONS["discounts_list"], id_field="_id"
+)
+_UPSELLS: Final = Listing(
+    name="upsells", operation=OPERATIONS["upsells_list"], id_field="_id", items="upsells"
+)
+_ORDERS: Final = Listing(
+    name="orders",
+    operation=OPERATIONS["orders_list"],
+    id_field="_id",
+    items="orders",
+    envelope="pocketsflow",
+    size_param="pageSize",
+    page_size=ITER_PAGE_SIZE,
+    bound="instant",
+)
+_SUBSCRIPTIONS: Final = attrs.evolve(
+    _ORDERS,
+    name="subscriptions",
+    operation=OPERATIONS["subscriptions_list"],
+    items="subscriptions",
+    query_in_body=True,  # listed with a POST: the filters are its JSON body
+    bound="none",  # filtered by whole days, never pinned
+)
 
 
 def _page(
@@ -154,6 +188,7 @@ def _day_range(start_date: object, end_date: object) -> tuple[str | None, str | 
 
 
 class _Resource(Resource):
+    api = "pocketsflow"
     _operations = OPERATIONS
 
 
@@ -194,6 +229,8 @@ class Variants(_Resource):
 
 class Products(_Resource):
     """Digital products (``pf.products``); their variants are ``pf.products.variants``."""
+
+    listing = _PRODUCTS
 
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
@@ -307,6 +344,8 @@ class Products(_Resource):
 class Orders(_Resource):
     """Orders (``pf.orders``), newest first."""
 
+    listing = _ORDERS
+
     @operation("orders_list")
     async def list(
         self,
@@ -351,17 +390,17 @@ class Orders(_Resource):
         the iteration proceeds, ``concurrency`` at a time, and delivered in order.
         """
         size = _arg("orders_list", "pageSize", "page_size", page_size)
-        pinned_end = dt.datetime.now(dt.UTC) if end_date is None else end_date
+        pinned_end = _ORDERS.pin(dt.datetime.now(dt.UTC)) if end_date is None else end_date
         filters = _order_filters(start_date, pinned_end, product_id)
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
 
     async def _fetch(self, page: int, page_size: int, filters: Filters) -> Page[Order]:
         response = await self._call(
-            "orders_list", params={"page": page, "pageSize": page_size, **filters}
+            _ORDERS.operation.id, params=_ORDERS.query(page, page_size, filters)
         )
         result = response.decode(OrderPage)
         return _page(
-            _serde.records(result, "orders"),
+            _ORDERS.records(result),
             result.pagination,
             page,
             page_size,
@@ -382,6 +421,8 @@ class Orders(_Resource):
 
 class Customers(_Resource):
     """Customers (``pf.customers``): everyone who bought from the store."""
+
+    listing = _CUSTOMERS
 
     @operation("customers_list")
     async def list(
@@ -421,6 +462,8 @@ class Customers(_Resource):
 class Reviews(_Resource):
     """Reviews of the store's products (``pf.reviews``)."""
 
+    listing = _REVIEWS
+
     @operation("reviews_list")
     async def list(self) -> builtins.list[Review]:
         """Return every review of the authenticated user's products."""
@@ -445,6 +488,8 @@ class Reviews(_Resource):
 
 class Discounts(_Resource):
     """Discount codes (``pf.discounts``)."""
+
+    listing = _DISCOUNTS
 
     @operation("discounts_list")
     async def list(self) -> builtins.list[Discount]:
@@ -555,6 +600,8 @@ class Discounts(_Resource):
 
 class Upsells(_Resource):
     """Upsells (``pf.upsells``): offers shown after checkout to buyers of the main products."""
+
+    listing = _UPSELLS
 
     @operation("upsells_list")
     async def list(self) -> UpsellList:
@@ -710,6 +757,8 @@ class Users(_Resource):
 class Subscriptions(_Resource):
     """Subscriptions (``pf.subscriptions``): buyers' recurring payments for a product."""
 
+    listing = _SUBSCRIPTIONS
+
     @operation("subscriptions_list")
     async def list(
         self,
@@ -754,10 +803,10 @@ class Subscriptions(_Resource):
         query = SubscriptionQuery(
             page=page, page_size=page_size, start_date=start_date, end_date=end_date
         )
-        response = await self._call("subscriptions_list", json=query)
+        response = await self._call(_SUBSCRIPTIONS.operation.id, json=query)
         result = response.decode(SubscriptionPage)
         return _page(
-            _serde.records(result, "subscriptions"),
+            _SUBSCRIPTIONS.records(result),
             result.pagination,
             page,
             page_size,
@@ -814,3 +863,11 @@ class Subscriptions(_Resource):
             },
         )
         return written(response, Subscription, wrapper="subscription")
+
+
+LISTINGS: Final[Mapping[str, Listing]] = {
+    listing.name: listing
+    for listing in (_PRODUCTS, _ORDERS, _CUSTOMERS, _REVIEWS, _DISCOUNTS, _UPSELLS, _SUBSCRIPTIONS)
+}
+"""Every list of the API by resource name (``client.<name>``), in the order an export of the
+whole store reads them."""

@@ -20,6 +20,7 @@ from storeflow._config import (
 )
 from storeflow._transport import Session, Transport
 from storeflow.pocketsflow._resources import (
+    LISTINGS,
     Customers,
     Discounts,
     Orders,
@@ -74,6 +75,8 @@ class Pocketsflow(BaseClient):
             repeats it), or another argument is invalid (see
             :class:`~storeflow._config.ClientOptions`).
     """
+
+    listings = LISTINGS
 
     def __init__(
         self,

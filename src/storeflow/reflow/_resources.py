@@ -36,14 +36,15 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from storeflow import _serde
+import attrs
+
 from storeflow import _validate as check
 from storeflow._resource import Filters, Resource, operation, update_body, written
 from storeflow.errors import ValidationError
-from storeflow.pagination import DEFAULT_CONCURRENCY, Page, iterate
+from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page, iterate
 from storeflow.reflow._operations import OPERATIONS
 from storeflow.reflow._params import (
     ARGUMENTS,
@@ -95,6 +96,30 @@ Timestamp: TypeAlias = int | float | dt.datetime
 _arg: Final = functools.partial(check.argument, ARGUMENTS)
 _body: Final = functools.partial(check.body, ARGUMENTS)
 
+# The lists of the API, each declared once (see storeflow.pagination). Paginated ones are asked
+# for `page` and `perpage` and answer with a `meta` block (which may be missing).
+_PLANS: Final = Listing(
+    name="plans", operation=OPERATIONS["plans_list"], id_field="id", items="data"
+)
+_CATEGORIES: Final = Listing(
+    name="categories", operation=OPERATIONS["categories_list"], id_field="id", tree="subcategories"
+)
+_USERS: Final = Listing(
+    name="users",
+    operation=OPERATIONS["users_list"],
+    id_field="id",
+    items="data",
+    envelope="reflow",
+    size_param="perpage",
+    page_size=PER_PAGE_MAX,
+)
+_PRODUCTS: Final = attrs.evolve(
+    _USERS, name="products", operation=OPERATIONS["products_list"], reveal="fetch_hidden"
+)
+_ORDERS: Final = attrs.evolve(
+    _USERS, name="orders", operation=OPERATIONS["orders_list"], bound="unix"
+)
+
 
 def _page(
     items: list[T],
@@ -120,11 +145,14 @@ def _page(
 
 
 class _Resource(Resource):
+    api = "reflow"
     _operations = OPERATIONS
 
 
 class Plans(_Resource):
     """Subscription plans (``rf.plans``). Public."""
+
+    listing = _PLANS
 
     @operation("plans_list")
     async def list(self) -> builtins.list[Plan]:
@@ -148,6 +176,8 @@ class Plans(_Resource):
 class Users(_Resource):
     """User accounts of the project (``rf.users``), newest first. Needs the API key."""
 
+    listing = _USERS
+
     @operation("users_list")
     async def list(self, *, page: int = 1, per_page: int = 20) -> Page[User]:
         """Return one page of user accounts, newest first.
@@ -170,10 +200,10 @@ class Users(_Resource):
         return iterate(lambda page: self._fetch(page, size), concurrency=concurrency)
 
     async def _fetch(self, page: int, per_page: int) -> Page[User]:
-        response = await self._call("users_list", params={"page": page, "perpage": per_page})
+        response = await self._call(_USERS.operation.id, params=_USERS.query(page, per_page, {}))
         result = response.decode(UserPage)
         return _page(
-            _serde.records(result, "data"),
+            _USERS.records(result),
             result.meta,
             page,
             per_page,
@@ -195,6 +225,8 @@ class Users(_Resource):
 
 class Products(_Resource):
     """Products of the store (``rf.products``). Reading is public; updating needs the key."""
+
+    listing = _PRODUCTS
 
     def _fetch_hidden(self, op_id: str, fetch_hidden: object) -> bool | None:
         """``True``, or ``None`` to leave the parameter out (``false`` would change nothing).
@@ -267,11 +299,11 @@ class Products(_Resource):
 
     async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Product]:
         response = await self._call(
-            "products_list", params={"page": page, "perpage": per_page, **filters}
+            _PRODUCTS.operation.id, params=_PRODUCTS.query(page, per_page, filters)
         )
         result = response.decode(ProductPage)
         return _page(
-            _serde.records(result, "data"),
+            _PRODUCTS.records(result),
             result.meta,
             page,
             per_page,
@@ -336,6 +368,8 @@ class Products(_Resource):
 class Categories(_Resource):
     """Product categories (``rf.categories``). Public."""
 
+    listing = _CATEGORIES
+
     @operation("categories_list")
     async def list(self, *, root_category: Id | None = None) -> builtins.list[Category]:
         """Return the categories, alphabetically, each with its subcategories nested.
@@ -365,6 +399,8 @@ class Categories(_Resource):
 
 class Orders(_Resource):
     """Orders of the store (``rf.orders``), newest first. Needs the API key."""
+
+    listing = _ORDERS
 
     @operation("orders_list")
     async def list(
@@ -434,17 +470,17 @@ class Orders(_Resource):
             is_archived,
             customer_email,
             created_after,
-            dt.datetime.now(dt.UTC) if created_before is None else created_before,
+            _ORDERS.pin(dt.datetime.now(dt.UTC)) if created_before is None else created_before,
         )
         return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
 
     async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Order]:
         response = await self._call(
-            "orders_list", params={"page": page, "perpage": per_page, **filters}
+            _ORDERS.operation.id, params=_ORDERS.query(page, per_page, filters)
         )
         result = response.decode(OrderPage)
         return _page(
-            _serde.records(result, "data"),
+            _ORDERS.records(result),
             result.meta,
             page,
             per_page,
@@ -540,3 +576,10 @@ def _order_filters(
             rules["created_before"], "created_before", created_before, round_up=True
         ),
     }
+
+
+LISTINGS: Final[Mapping[str, Listing]] = {
+    listing.name: listing for listing in (_PRODUCTS, _CATEGORIES, _ORDERS, _USERS, _PLANS)
+}
+"""Every list of the API by resource name (``client.<name>``), in the order an export of the
+whole store reads them."""

@@ -22,7 +22,14 @@ from storeflow._transport import Session, Transport
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import Limiter, RateLimit
 from storeflow.reflow._params import ARGUMENTS
-from storeflow.reflow._resources import Categories, Orders, Plans, Products, Users
+from storeflow.reflow._resources import (
+    LISTINGS,
+    Categories,
+    Orders,
+    Plans,
+    Products,
+    Users,
+)
 
 __all__ = ["Reflow"]
 
@@ -73,6 +80,8 @@ class Reflow(BaseClient):
         ValidationError: ``project_id`` is missing or not an integer (or its digits), the key
             contains whitespace (the message never repeats it), or another argument is invalid.
     """
+
+    listings = LISTINGS
 
     def __init__(
         self,
