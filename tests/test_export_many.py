@@ -10,6 +10,7 @@ from aiohttp import web
 
 from _loopback import KEY, serve
 from storeflow import Pocketsflow, RateLimit, Reflow
+from storeflow.cli import main
 from storeflow.errors import ValidationError
 from storeflow.export import (
     COLLECTIONS,
@@ -188,3 +189,62 @@ async def test_bad_or_repeated_store_names_are_refused(tmp_path: Path) -> None:
             await export_many([a, b], tmp_path)
         with pytest.raises(ValidationError, match="store name"):
             await export_many([Store(a, "../x")], tmp_path)
+
+
+def test_the_command_exports_the_stores_of_a_file_and_the_environment_with_one_summary(
+    shared_sandbox: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sb = shared_sandbox
+    monkeypatch.setenv("POCKETSFLOW_BASE_URL", sb.pocketsflow_url)
+    monkeypatch.setenv("REFLOW_BASE_URL", sb.reflow_url)
+    listing = tmp_path / "stores.txt"
+    listing.write_text(
+        f"# two stores\nacme=pocketsflow:{sb.pocketsflow_test_key}\n"
+        f"reflow:{sb.reflow_project_id}:{sb.reflow_api_key}\n"
+    )
+    out = tmp_path / "out"
+    command = ["export", "stores", "users", "--out", str(out)]
+    assert main([*command[:2], "products", "--stores", str(listing), "--out", str(out)]) == 0
+    printed, err = capsys.readouterr()
+    rf = f"reflow-{store_id(Reflow(sb.reflow_project_id, base_url=sb.reflow_url))}"
+    assert sorted(p.name for p in out.iterdir()) == sorted(["acme", rf])
+    assert printed.splitlines()[0].startswith("acme: pocketsflow products: ")
+    assert printed.splitlines()[-1].startswith("2 stores (0 failed, 0 in other shards): ")
+    assert sb.pocketsflow_test_key not in printed + err
+
+    # From the environment, split in two shards: together they export each store once.
+    monkeypatch.setenv(
+        "STOREFLOW_STORES",
+        f"pocketsflow:{sb.pocketsflow_test_key} pocketsflow:{sb.pocketsflow_live_key}",
+    )
+    shards = tmp_path / "shards"
+    for k in (1, 2):
+        assert (
+            main(["export", "stores", "customers", "--out", str(shards), "--shard", f"{k}/2"]) == 0
+        )
+    assert len(list(shards.iterdir())) == 2
+    assert "in other shards" in capsys.readouterr().out
+
+
+def test_the_command_refuses_bad_store_arguments_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("STOREFLOW_STORES", raising=False)
+    cases = [
+        (["export", "stores", "all"], "no store given"),
+        (["export", "stores", "all", "--store", KEY], "a store is"),
+        (
+            ["export", "stores", "all", "--store", f"pocketsflow:{KEY}", "--api-key", KEY],
+            "--api-key",
+        ),
+        (["export", "pocketsflow", "all", "--shard", "1/2"], "'storeflow export stores' only"),
+    ]
+    for argv, message in cases:
+        assert main([*argv, "--out", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert message in err
+        assert KEY not in err
+        assert len(err.splitlines()) == 1
