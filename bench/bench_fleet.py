@@ -112,7 +112,7 @@ def _fleet(
         for child in children:  # all told before any is waited for
             assert child.stdin is not None
             child.stdin.write(f"{start_at}\n")
-            child.stdin.close()
+            child.stdin.flush()
         outputs = [child.communicate(timeout=120)[0] for child in children]
     stats = sandbox.stats()
     ideal = NOMINAL * WINDOWS

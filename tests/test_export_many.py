@@ -161,6 +161,7 @@ def test_store_lists_in_lines_and_json_never_quote_a_key() -> None:
         StoreSpec("reflow", None, 7, None),
     ]
     assert KEY not in repr(parse_stores(text))
+    assert parse_stores(f"pocketsflow:{KEY}==") == [StoreSpec("pocketsflow", f"{KEY}==")]
     json = (
         f'[{{"api": "pocketsflow", "api_key": "{KEY}", "name": "n"}}, '
         '{"api": "reflow", "project_id": 3}]'

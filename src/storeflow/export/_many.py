@@ -54,7 +54,7 @@ class StoreSpec:
 
 def _spec(token: str) -> StoreSpec:
     name, equals, rest = token.partition("=")
-    if not equals:
+    if not equals or ":" in name:  # no name: an "=" in the key itself (base64 padding)
         name, rest = "", token
     api, _, tail = rest.partition(":")
     if api == "pocketsflow" and tail:
