@@ -207,8 +207,7 @@ def test_the_command_exports_the_stores_of_a_file_and_the_environment_with_one_s
         f"reflow:{sb.reflow_project_id}:{sb.reflow_api_key}\n"
     )
     out = tmp_path / "out"
-    command = ["export", "stores", "users", "--out", str(out)]
-    assert main([*command[:2], "products", "--stores", str(listing), "--out", str(out)]) == 0
+    assert main(["export", "stores", "products", "--stores", str(listing), "--out", str(out)]) == 0
     printed, err = capsys.readouterr()
     rf = f"reflow-{store_id(Reflow(sb.reflow_project_id, base_url=sb.reflow_url))}"
     assert sorted(p.name for p in out.iterdir()) == sorted(["acme", rf])
