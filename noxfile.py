@@ -68,5 +68,5 @@ def bench(session: nox.Session) -> None:
 
     ``nox -s bench -- --quick`` is the short run (fewer repeats, smaller stores).
     """
-    install_group(session, "bench", extras="[cli]")
+    install_group(session, "bench", extras="[cli,redis]")
     session.run("python", "-m", "bench", *session.posargs)

@@ -1,7 +1,8 @@
 """``python -m bench [--quick] [--only NAME ...]``: every benchmark, then the report and chart.
 
 Runs, in this order, on this machine: per-request cost (against one sandbox process), decode,
-rate-limit utilisation (a time-scaled sandbox per window mode) and memory/scale (a sandbox per
+rate-limit utilisation (a time-scaled sandbox per window mode), the fleet (1, 2 and 4
+processes sharing one budget through Redis, a file, or not at all) and memory/scale (a sandbox per
 store size). Each prints its table as it finishes. Then it writes ``bench/results/latest.json``,
 ``bench/REPORT.md`` and ``bench/results/latest.png``. A benchmark that crashes is reported as
 such and the others still run; the exit status is then 1.
@@ -21,10 +22,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import _report, bench_decode, bench_memory, bench_ratelimit, bench_requests
+from bench import (
+    _report,
+    bench_decode,
+    bench_fleet,
+    bench_memory,
+    bench_ratelimit,
+    bench_requests,
+)
 from bench._common import RESULTS, ROOT, SandboxProcess, Settings, log, machine
 
-NAMES = ("requests", "decode", "ratelimit", "memory")
+NAMES = ("requests", "decode", "ratelimit", "fleet", "memory")
 
 
 def _requests(settings: Settings) -> dict[str, Any]:
@@ -39,6 +47,7 @@ RUNNERS: dict[str, tuple[Callable[[Settings], dict[str, Any]], Callable[[Any], N
     "requests": (_requests, bench_requests.print_results),
     "decode": (bench_decode.run, bench_decode.print_results),
     "ratelimit": (bench_ratelimit.run, bench_ratelimit.print_results),
+    "fleet": (bench_fleet.run, bench_fleet.print_results),
     "memory": (bench_memory.run, bench_memory.print_results),
 }
 

@@ -156,11 +156,46 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         out += _decode_targets(b["decode"])
     if "ratelimit" in b:
         out += _ratelimit_targets(b["ratelimit"])
+    if "fleet" in b:
+        out += _fleet_targets(b["fleet"])
     if "memory" in b:
         out += _memory_targets(b["memory"])
     for name in results["errors"]:
         out.append(_target(name, f"{name} benchmark ran", "crashed (see errors)", False))
     return out
+
+
+def _fleet_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
+    shared = [x for x in r["runs"] if x["backend"] != "separate"]
+    worst = min(x["utilisation"] for x in shared)
+    refused = sum(x["server_429"] for x in shared)
+    separate = [x for x in r["runs"] if x["backend"] == "separate"]
+    over = max(x["sent_over_ideal"] for x in separate)
+    busiest = max(x["server_max_sliding_window"] for x in separate)
+    return [
+        _target(
+            "fleet",
+            "a shared budget (Redis, file) over 1-4 processes: >= 0.98 utilisation, 0 x 429",
+            f"lowest utilisation {worst:.2f}, {refused} x 429; separate limiters let out up "
+            f"to {over:.2f}x the budget, {busiest} in one window",
+            worst >= 0.98 and refused == 0,
+        )
+    ]
+
+
+def _fleet_section(r: dict[str, Any]) -> str:
+    from bench.bench_fleet import COLUMNS, rows
+
+    return "\n".join(
+        [
+            f"P processes, {r['tasks_per_process']} tasks each, for {r['windows']} windows of "
+            f"{r['window_real_s']:.0f} s (time scale {r['time_scale']:.0f}), against one "
+            "sandbox limiting 200 per sliding window. Ideal: 200 per window. `sent/ideal` "
+            "above 1 is over-admission (separate in-process limiters: one budget each).",
+            "",
+            _table(COLUMNS, rows(r)),
+        ]
+    )
 
 
 def _rss(size: dict[str, Any]) -> str:
@@ -617,7 +652,8 @@ def write_markdown(results: dict[str, Any], path: Path, *, chart: Path) -> None:
         "requests": ("1. Per-request cost", _requests_section),
         "decode": ("2. Decode", _decode_section),
         "ratelimit": ("3. Rate limit: time to finish N requests", _ratelimit_section),
-        "memory": ("4. Memory and scale", _memory_section),
+        "fleet": ("4. Fleet: one budget over processes", _fleet_section),
+        "memory": ("5. Memory and scale", _memory_section),
     }
     for name, (title, section) in titles.items():
         if name in b:

@@ -37,9 +37,14 @@ from storeflow.export import (
     FORMATS,
     ApiName,
     ExportSummary,
+    Store,
+    api_name,
     export,
     export_all,
+    export_many,
     output_name,
+    parse_shard,
+    parse_stores,
 )
 from storeflow.export._checkpoint import Output
 from storeflow.export._collections import get
@@ -61,6 +66,8 @@ _DEMO_SEED: Final = 2024
 # Enough orders that their pages outrun one window's 200 requests, so the demo shows the
 # limiter waiting for the next window rather than drawing 429s.
 _DEMO_ORDERS: Final = 20_000
+#: Where the stores come from when neither ``--store`` nor ``--stores`` is given.
+STORES_ENV: Final = "STOREFLOW_STORES"
 #: Where ``--rate-limit-url`` comes from when the flag is not given.
 RATE_LIMIT_URL_ENV: Final = "STOREFLOW_RATE_LIMIT_URL"
 
@@ -78,6 +85,13 @@ def _date(text: str) -> dt.date | dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.rule) from None
+
+
 def add_export_command(subparsers: Any) -> None:
     """Add ``storeflow export`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     collections = "; ".join(f"{api}: {', '.join(names)}" for api, names in COLLECTIONS.items())
@@ -92,7 +106,11 @@ def add_export_command(subparsers: Any) -> None:
             "--resume to continue."
         ),
     )
-    parser.add_argument("api", choices=API_NAMES, help="the API to export from")
+    parser.add_argument(
+        "api",
+        choices=(*API_NAMES, "stores"),
+        help="the API to export from, or 'stores' for the stores of --store/--stores",
+    )
     parser.add_argument("collection", help="the collection to export, or 'all'")
     parser.add_argument(
         "--out",
@@ -162,6 +180,28 @@ def add_export_command(subparsers: Any) -> None:
         help="share the per-IP rate budget with every process and host that uses this Redis "
         "(redis://[:password@]host[:port][/db][?prefix=...&on_error=raise|wait|local]; "
         "default: $STOREFLOW_RATE_LIMIT_URL, else this process only)",
+    )
+    many = parser.add_argument_group(
+        "many stores ('storeflow export stores COLLECTION')",
+        "A store is [NAME=]pocketsflow:KEY or [NAME=]reflow:PROJECT_ID[:KEY]; a list of stores "
+        "is such specs separated by spaces or lines (# starts a comment), or a JSON array of "
+        '{"api", "api_key", "project_id", "name"} objects. Each store goes to --out/NAME/ '
+        "(default NAME: <api>-<a 12-digit id of the store>, never the key).",
+    )
+    many.add_argument(
+        "--store",
+        action="append",
+        metavar="SPEC",
+        help="a store (repeatable; its key is "
+        "visible to other users of the machine: prefer --stores or the environment)",
+    )
+    many.add_argument("--stores", type=Path, metavar="FILE", help="a file listing stores")
+    many.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="export only the K-th of N parts of the stores (each store falls in exactly one, "
+        "the same on every host)",
     )
     parser.set_defaults(handler=run_export)
 
@@ -359,8 +399,100 @@ def _targets(args: argparse.Namespace, names: list[str]) -> list[tuple[str, Path
     return [(name, path)]
 
 
+def _stores(args: argparse.Namespace, rate: RateLimit) -> list[Store]:
+    """The clients of ``--store``, ``--stores`` or ``$STOREFLOW_STORES``, sharing ``rate``.
+
+    Raises:
+        ValidationError: no store, a bad list, or a flag that names a single store.
+        OSError: the file cannot be read.
+    """
+    single = [
+        f
+        for f, v in (
+            ("--api-key", args.api_key),
+            ("--project-id", args.project_id),
+            ("--base-url", args.base_url),
+            ("--test-mode", args.test_mode),
+        )
+        if v
+    ]
+    if single:
+        raise ValidationError(single[0], "names one store: put it in the store list instead")
+    texts = list(args.store or [])
+    if args.stores is not None:
+        texts.append(args.stores.read_text())
+    specs = parse_stores("\n".join(texts or [os.environ.get(STORES_ENV, "")]))
+    if not specs:
+        raise ValidationError("--store/--stores", f"no store given (nor in ${STORES_ENV})")
+    options: dict[str, Any] = {"rate_limit": rate}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
+    return [
+        Store(
+            Pocketsflow(api_key=spec.api_key, **options)
+            if spec.api == "pocketsflow"
+            else Reflow(project_id=spec.project_id, api_key=spec.api_key, **options),
+            spec.name,
+        )
+        for spec in specs
+    ]
+
+
+def _run_many(args: argparse.Namespace) -> int:
+    """``storeflow export stores COLLECTION``: every store, one summary."""
+
+    async def main() -> int:
+        stores = _stores(args, _rate_limit(args))
+        try:
+            firsts = {api_name(s.client): s.client for s in stores}  # one limiter per API
+            display = Display(sys.stderr, [Watch(api, client) for api, client in firsts.items()])
+            async with display.running():
+                many = await export_many(
+                    stores,
+                    Path(args.out or "exports"),
+                    collection=args.collection,
+                    shard=args.shard,
+                    format=args.format,
+                    concurrency=args.concurrency,
+                    resume=args.resume,
+                    overwrite=args.overwrite,
+                    start_date=args.start_date,
+                    end_date=args.end_date,
+                    progress=display.update,
+                    checkpoint_interval=args.checkpoint_interval,
+                )
+        finally:
+            for store in stores:
+                await store.client.aclose()
+        for result in many.stores:
+            for summary in result.summaries:
+                print(f"{result.name}: {summary_line(summary)}", flush=True)
+            if result.error is not None:
+                print(f"error: {result.name}: {result.error}", file=sys.stderr, flush=True)
+        print(
+            f"{len(many.stores)} stores ({len(many.failed)} failed, {many.skipped} in other "
+            f"shards): {many.records} records, {many.requests} requests, {many.rate_limited} "
+            f"rate-limited (429), {many.elapsed:.1f} s",
+            flush=True,
+        )
+        return EXIT_FAILED if many.failed else EXIT_OK
+
+    return _run(main)
+
+
 def run_export(args: argparse.Namespace) -> int:
     """Run ``storeflow export`` with parsed ``args``; return the exit status."""
+    if args.api == "stores":
+        return _run_many(args)
+    many = [
+        f
+        for f, v in (("--store", args.store), ("--stores", args.stores), ("--shard", args.shard))
+        if v
+    ]
+    if many:
+        return _fail(f"{many[0]}: applies to 'storeflow export stores' only", EXIT_USAGE)
     try:
         names = _collections(args)
         targets = _targets(args, names)

@@ -8,6 +8,7 @@ async with Pocketsflow() as pf:
     summary = await export(pf, "orders", "orders.jsonl")
     print(summary.records, summary.requests, summary.rate_limited, summary.mismatch)
     summaries = await export_all(pf, "exports/", format="csv")
+    many = await export_many([pf, Store(other_pf, "acme")], "exports/")  # see export_many
 ```
 
 - **Collections** (:data:`COLLECTIONS`): Pocketsflow ``products``, ``orders``, ``customers``,
@@ -60,6 +61,17 @@ from storeflow._apis import API_NAMES, ApiName
 from storeflow.errors import ExportError, ExportStateError, ValidationError
 from storeflow.export._collections import COLLECTIONS, get
 from storeflow.export._engine import ExportProgress, ExportSummary, ProgressCallback, run
+from storeflow.export._many import (
+    ManySummary,
+    Store,
+    StoreResult,
+    StoreSpec,
+    export_many,
+    in_shard,
+    parse_shard,
+    parse_stores,
+    store_id,
+)
 from storeflow.export._writers import FORMATS, Format
 from storeflow.pocketsflow import Pocketsflow
 from storeflow.reflow import Reflow
@@ -74,11 +86,20 @@ __all__ = [
     "ExportStateError",
     "ExportSummary",
     "Format",
+    "ManySummary",
     "ProgressCallback",
+    "Store",
+    "StoreResult",
+    "StoreSpec",
     "api_name",
     "export",
     "export_all",
+    "export_many",
+    "in_shard",
     "output_name",
+    "parse_shard",
+    "parse_stores",
+    "store_id",
 ]
 
 
