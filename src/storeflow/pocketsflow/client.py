@@ -19,17 +19,9 @@ from storeflow._config import (
     Timeout,
 )
 from storeflow._transport import Session, Transport
-from storeflow.pocketsflow._resources import (
-    LISTINGS,
-    Customers,
-    Discounts,
-    Orders,
-    Products,
-    Reviews,
-    Subscriptions,
-    Upsells,
-    Users,
-)
+from storeflow.pocketsflow._catalog import Discounts, Products, Reviews, Upsells
+from storeflow.pocketsflow._resources import LISTINGS
+from storeflow.pocketsflow._sales import Customers, Orders, Subscriptions, Users
 from storeflow.ratelimit import Limiter, RateLimit
 
 __all__ = ["Pocketsflow"]
