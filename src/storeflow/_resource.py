@@ -160,25 +160,28 @@ class Resource:
     async def _call(
         self,
         op_id: str,
+        path: PathArgument | None = None,
         *,
-        path_params: Mapping[str, str | int] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
-        """Send the operation ``op_id``; see :meth:`storeflow._transport.Transport.call`."""
+        """Send the operation ``op_id`` with its ``path`` parameter checked (``params`` and
+        ``json`` come checked); see :meth:`storeflow._transport.Transport.call`.
+
+        Raises:
+            ValidationError: ``path`` breaks its rule.
+        """
+        path_params = None
+        if path is not None:
+            wire, name, value = path
+            path_params = {wire: check.argument(self._arguments, op_id, wire, name, value)}
+        op = self._operations[op_id]
         response = await self._transport.call(
-            self._operations[op_id], path_params=path_params, params=params, json=json, retry=retry
+            op, path_params=path_params, params=params, json=json, retry=retry
         )
         _raw.record(response)
         return response
-
-    def _path(self, op_id: str, path: PathArgument | None) -> dict[str, Any] | None:
-        """The checked path parameter of ``op_id`` (``None``: the operation has none)."""
-        if path is None:
-            return None
-        wire, name, value = path
-        return {wire: check.argument(self._arguments, op_id, wire, name, value)}
 
     async def _read(
         self,
@@ -194,7 +197,7 @@ class Resource:
         Raises:
             ValidationError: ``path`` breaks its rule.
         """
-        response = await self._call(op_id, path_params=self._path(op_id, path), params=params)
+        response = await self._call(op_id, path, params=params)
         return response.decode(cls)
 
     async def _write(
@@ -225,7 +228,7 @@ class Resource:
             fields = {name: given[name] for name in attrs.fields_dict(body) if name in given}
             changes = check.body(self._arguments, op_id, body, **fields)
             json = _body(changes, self._arguments[op_id])
-        response = await self._call(op_id, path_params=self._path(op_id, path), json=json)
+        response = await self._call(op_id, path, json=json)
         return _written(response, cls, wrapper=wrapper)
 
     async def _delete(self, op_id: str, cls: type[M], path: PathArgument) -> M:
@@ -234,7 +237,7 @@ class Resource:
         Raises:
             ValidationError: ``path`` breaks its rule.
         """
-        response = await self._call(op_id, path_params=self._path(op_id, path))
+        response = await self._call(op_id, path)
         return _confirmation(response, cls)
 
     def _paged(self) -> tuple[Listing, str]:

@@ -14,7 +14,6 @@ from storeflow._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT,
     ApiProfile,
-    ClientOptions,
     ErrorDialect,
     Timeout,
 )
@@ -93,16 +92,7 @@ class Pocketsflow(BaseClient):
                 api_key=key,
                 api=API,
                 base_url=base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
-                options=ClientOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    rate_limit=rate_limit,
-                    session=session,
-                    headers=headers,
-                    max_connections=max_connections,
-                    max_response_size=max_response_size,
-                    strict=strict,
-                ),
+                options=self._options(locals()),
             )
         )
 
