@@ -1,8 +1,5 @@
-"""The Pocketsflow sales: orders, customers, subscriptions and the user's own profile.
-
-The conventions every method follows (what is checked before sending, ids, dates, updates) are
-those of :mod:`storeflow.pocketsflow._resources`.
-"""
+"""Orders, customers, subscriptions and the user's own profile: the Pocketsflow sales side,
+following the conventions of :mod:`storeflow.pocketsflow._resources`."""
 
 from __future__ import annotations
 
