@@ -298,13 +298,19 @@ class Transport:
         )
 
     async def request(
-        self, method: str, path: str, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
     ) -> Response:
         """Send ``method`` ``path`` (relative to the base URL, starting with ``/``).
 
         The same policy as :meth:`call`, for requests no :class:`Operation` describes. The key
-        is sent when set. The request counts as idempotent (may be sent again after it might
-        have reached the server) when ``method`` is GET, HEAD, OPTIONS, DELETE or PUT.
+        is sent when set. ``idempotent`` defaults to whether ``method`` is GET, HEAD, OPTIONS,
+        DELETE or PUT.
 
         Raises:
             ValidationError: ``method`` is not a method name; ``path`` is not a string starting
@@ -318,12 +324,14 @@ class Transport:
             raise errors.ValidationError(
                 "params", f"must be a mapping of names to values, got {type(params).__name__}"
             )
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
         return await self._send(
             method,
             path,
             params=params,
             json=json,
-            idempotent=method in IDEMPOTENT_METHODS,
+            idempotent=idempotent,
             auth=True,
             retry=self.retry,
         )
