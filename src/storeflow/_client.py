@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, Self
 
+import attrs
+
 from storeflow import _raw
-from storeflow._config import Timeout
+from storeflow._config import ClientOptions, Timeout
 from storeflow._options import UNSET, TransportView, Unset
 from storeflow._transport import RetryPolicy, Transport, TransportStats
 from storeflow.pagination import Listing
@@ -60,6 +62,16 @@ class BaseClient:
     def __init__(self, transport: Transport) -> None:
         setup_logging()
         self._attach(transport)
+
+    @staticmethod
+    def _options(arguments: Mapping[str, Any]) -> ClientOptions:
+        """The :class:`~storeflow._config.ClientOptions` among a client constructor's
+        ``arguments`` (its ``locals()``: the options keep their names in every client).
+
+        Raises:
+            ValidationError: an option is invalid.
+        """
+        return ClientOptions(**{name: arguments[name] for name in attrs.fields_dict(ClientOptions)})
 
     def _attach(self, transport: Transport) -> None:
         """Send through ``transport``: subclasses also build their resources on it here."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 __all__ = [
     "APIError",
@@ -119,11 +119,8 @@ class DecodeError(StoreflowError):
         status: int | None = None,
         body: str | None = None,
     ) -> None:
-        self.model = model
-        self.field = field
-        self.method = method
-        self.path = path
-        self.status = status
+        self.model, self.field = model, field
+        self.method, self.path, self.status = method, path, status
         self.body = None if body is None else excerpt(body)
         where = f" ({method} {path} -> {status})" if method and path else ""
         super().__init__(f"{message}{where}")
@@ -234,6 +231,17 @@ class APIError(RequestError):
         super().__init__(f"{status} {message} ({method} {path}{rid})", method=method, path=path)
 
 
+class _Response(TypedDict):
+    """What :class:`APIError` is built from besides its message (see its constructor)."""
+
+    status: int
+    method: str
+    path: str
+    body: NotRequired[str | None]
+    request_id: NotRequired[str | None]
+    headers: NotRequired[Mapping[str, str] | None]
+
+
 class BadRequestError(APIError):
     """400, 409 or 422: the server refused the request's parameters or body."""
 
@@ -250,27 +258,10 @@ class RateLimitError(APIError):
     """429: too many requests; ``retry_after`` is the pause the server asked for, in seconds."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        status: int,
-        method: str,
-        path: str,
-        body: str | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-        headers: Mapping[str, str] | None = None,
+        self, message: str, *, retry_after: float | None = None, **response: Unpack[_Response]
     ) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            message,
-            status=status,
-            method=method,
-            path=path,
-            body=body,
-            request_id=request_id,
-            headers=headers,
-        )
+        super().__init__(message, **response)
 
 
 class ServerError(APIError):
@@ -294,17 +285,16 @@ def api_error(
     404 :class:`NotFoundError`; 429 :class:`RateLimitError` (carrying ``retry_after``); any 5xx
     :class:`ServerError`; anything else a plain :class:`APIError`.
     """
+    response: _Response = {
+        "status": status,
+        "method": method,
+        "path": path,
+        "body": body,
+        "request_id": request_id,
+        "headers": headers,
+    }
     if status == 429:
-        return RateLimitError(
-            message,
-            status=status,
-            method=method,
-            path=path,
-            body=body,
-            request_id=request_id,
-            retry_after=retry_after,
-            headers=headers,
-        )
+        return RateLimitError(message, retry_after=retry_after, **response)
     cls: type[APIError]
     if status in (400, 409, 422):
         cls = BadRequestError
@@ -316,15 +306,7 @@ def api_error(
         cls = ServerError
     else:
         cls = APIError
-    return cls(
-        message,
-        status=status,
-        method=method,
-        path=path,
-        body=body,
-        request_id=request_id,
-        headers=headers,
-    )
+    return cls(message, **response)
 
 
 class ExportError(StoreflowError):

@@ -14,22 +14,13 @@ from storeflow._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT,
     ApiProfile,
-    ClientOptions,
     ErrorDialect,
     Timeout,
 )
 from storeflow._transport import Session, Transport
-from storeflow.pocketsflow._resources import (
-    LISTINGS,
-    Customers,
-    Discounts,
-    Orders,
-    Products,
-    Reviews,
-    Subscriptions,
-    Upsells,
-    Users,
-)
+from storeflow.pocketsflow._catalog import Discounts, Products, Reviews, Upsells
+from storeflow.pocketsflow._resources import LISTINGS
+from storeflow.pocketsflow._sales import Customers, Orders, Subscriptions, Users
 from storeflow.ratelimit import Limiter, RateLimit
 
 __all__ = ["Pocketsflow"]
@@ -101,16 +92,7 @@ class Pocketsflow(BaseClient):
                 api_key=key,
                 api=API,
                 base_url=base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
-                options=ClientOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    rate_limit=rate_limit,
-                    session=session,
-                    headers=headers,
-                    max_connections=max_connections,
-                    max_response_size=max_response_size,
-                    strict=strict,
-                ),
+                options=self._options(locals()),
             )
         )
 

@@ -36,15 +36,15 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
-from typing import Final, Literal, TypeAlias, TypeVar
+from collections.abc import AsyncGenerator, Iterable, Mapping
+from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
 from storeflow import _validate as check
-from storeflow._resource import Filters, Resource, operation, update_body, written
+from storeflow._resource import Envelope, Filters, Resource, operation
 from storeflow.errors import ValidationError
-from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page, iterate
+from storeflow.pagination import DEFAULT_CONCURRENCY, Listing, Page
 from storeflow.reflow._operations import OPERATIONS
 from storeflow.reflow._params import (
     ARGUMENTS,
@@ -60,7 +60,6 @@ from storeflow.reflow.models import (
     Order,
     OrderPage,
     OrderUpdate,
-    PageMeta,
     PaymentStatus,
     Plan,
     PlanList,
@@ -73,8 +72,6 @@ from storeflow.reflow.models import (
 )
 
 __all__ = ["Categories", "Orders", "Plans", "Products", "Users"]
-
-T = TypeVar("T")
 
 PER_PAGE_MAX: Final = check.maximum(ARGUMENTS["users_list"].rules["perpage"])
 """The largest ``per_page`` the API allows (the schema's, from the reference)."""
@@ -94,7 +91,6 @@ Timestamp: TypeAlias = int | float | dt.datetime
 """Unix seconds (``int`` or ``float``) or a timezone-aware ``datetime``."""
 
 _arg: Final = functools.partial(check.argument, ARGUMENTS)
-_body: Final = functools.partial(check.body, ARGUMENTS)
 
 # The lists of the API, each declared once (see storeflow.pagination). Paginated ones are asked
 # for `page` and `perpage` and answer with a `meta` block (which may be missing).
@@ -121,32 +117,18 @@ _ORDERS: Final = attrs.evolve(
 )
 
 
-def _page(
-    items: list[T],
-    meta: PageMeta | None,
-    page: int,
-    per_page: int,
-    fetch: Callable[[int], Awaitable[Page[T]]],
-) -> Page[T]:
-    """A :class:`Page` from the envelope's ``meta``; without it (or its numbers), one that
-    knows only what was asked for, so that paging goes on until a short page."""
-    if meta is None:
-        return Page(
-            fetch=fetch, items=items, page=page, page_size=per_page, total=None, total_pages=None
-        )
-    return Page(
-        fetch=fetch,
-        items=items,
-        page=meta.current_page or page,
-        page_size=meta.per_page or per_page,
-        total=meta.total,
-        total_pages=meta.last_page,
-    )
-
-
 class _Resource(Resource):
     api = "reflow"
     _operations = OPERATIONS
+    _arguments = ARGUMENTS
+    _page_size_name = "per_page"
+
+    @staticmethod
+    def _envelope(result: Any) -> Envelope:
+        meta = result.meta
+        if meta is None:
+            return None, None, None, None
+        return meta.current_page, meta.per_page, meta.total, meta.last_page
 
 
 class Plans(_Resource):
@@ -157,8 +139,7 @@ class Plans(_Resource):
     @operation("plans_list")
     async def list(self) -> builtins.list[Plan]:
         """Return every active plan, with its prices."""
-        response = await self._call("plans_list")
-        return response.decode(PlanList).data
+        return (await self._read("plans_list", PlanList)).data
 
     @operation("plans_get")
     async def get(self, plan_id: Id) -> Plan:
@@ -167,10 +148,7 @@ class Plans(_Resource):
         Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
         when there is no such plan.
         """
-        response = await self._call(
-            "plans_get", path_params={"planId": _arg("plans_get", "planId", "plan_id", plan_id)}
-        )
-        return response.decode(Plan)
+        return await self._read("plans_get", Plan, ("planId", "plan_id", plan_id))
 
 
 class Users(_Resource):
@@ -184,10 +162,7 @@ class Users(_Resource):
 
         Raises ValidationError for a non-integer ``page`` or ``per_page`` outside 1-100.
         """
-        return await self._fetch(
-            _arg("users_list", "page", "page", page),
-            _arg("users_list", "perpage", "per_page", per_page),
-        )
+        return await self._list(UserPage, page, per_page, {})
 
     def iter(
         self, *, per_page: int = PER_PAGE_MAX, concurrency: int = DEFAULT_CONCURRENCY
@@ -196,19 +171,7 @@ class Users(_Resource):
 
         Raises ValidationError at once for ``per_page`` outside 1-100.
         """
-        size = _arg("users_list", "perpage", "per_page", per_page)
-        return iterate(lambda page: self._fetch(page, size), concurrency=concurrency)
-
-    async def _fetch(self, page: int, per_page: int) -> Page[User]:
-        response = await self._call(_USERS.operation.id, params=_USERS.query(page, per_page, {}))
-        result = response.decode(UserPage)
-        return _page(
-            _USERS.records(result),
-            result.meta,
-            page,
-            per_page,
-            lambda n: self._fetch(n, per_page),
-        )
+        return self._walk(UserPage, self._page_size(per_page), {}, concurrency)
 
     @operation("users_get")
     async def get(self, user_id: Id) -> User:
@@ -217,10 +180,7 @@ class Users(_Resource):
         Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
         when there is no such user.
         """
-        response = await self._call(
-            "users_get", path_params={"userId": _arg("users_get", "userId", "user_id", user_id)}
-        )
-        return response.decode(User)
+        return await self._read("users_get", User, ("userId", "user_id", user_id))
 
 
 class Products(_Resource):
@@ -271,11 +231,7 @@ class Products(_Resource):
         """
         hidden = self._fetch_hidden("products_list", fetch_hidden)
         filters = _product_filters(category, search, ids, order, hidden)
-        return await self._fetch(
-            _arg("products_list", "page", "page", page),
-            _arg("products_list", "perpage", "per_page", per_page),
-            filters,
-        )
+        return await self._list(ProductPage, page, per_page, filters)
 
     def iter(
         self,
@@ -292,23 +248,10 @@ class Products(_Resource):
 
         Filters as :meth:`list`; they are checked at once (ValidationError).
         """
-        size = _arg("products_list", "perpage", "per_page", per_page)
+        size = self._page_size(per_page)
         hidden = self._fetch_hidden("products_list", fetch_hidden)
         filters = _product_filters(category, search, ids, order, hidden)
-        return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
-
-    async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Product]:
-        response = await self._call(
-            _PRODUCTS.operation.id, params=_PRODUCTS.query(page, per_page, filters)
-        )
-        result = response.decode(ProductPage)
-        return _page(
-            _PRODUCTS.records(result),
-            result.meta,
-            page,
-            per_page,
-            lambda n: self._fetch(n, per_page, filters),
-        )
+        return self._walk(ProductPage, size, filters, concurrency)
 
     @operation("products_get")
     async def get(self, product: int | str, *, fetch_hidden: Flag = False) -> Product:
@@ -318,12 +261,9 @@ class Products(_Resource):
         Raises ValidationError for an empty handle, or ``fetch_hidden=True`` on a client
         without the key; NotFoundError when there is no such product (or it is hidden).
         """
-        response = await self._call(
-            "products_get",
-            path_params={"product": _arg("products_get", "product", "product", product)},
-            params={"fetch_hidden": self._fetch_hidden("products_get", fetch_hidden)},
-        )
-        return response.decode(Product)
+        params = {"fetch_hidden": self._fetch_hidden("products_get", fetch_hidden)}
+        path = ("product", "product", product)
+        return await self._read("products_get", Product, path, params=params)
 
     @operation("products_update")
     async def update(
@@ -347,22 +287,10 @@ class Products(_Resource):
         Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
         a message, an empty 204): the change was made all the same.
         """
-        path = {"product": _arg("products_update", "product", "product", product)}
-        changes = _body(
-            "products_update",
-            ProductUpdate,
-            name=name,
-            price=price,
-            inventory_type=inventory_type,
-            in_stock=in_stock,
-            stock_quantity=stock_quantity,
+        path = ("product", "product", product)
+        return await self._write(
+            "products_update", Product, path, wrapper="product", body=ProductUpdate, values=locals()
         )
-        response = await self._call(
-            "products_update",
-            path_params=path,
-            json=update_body(changes, ARGUMENTS["products_update"]),
-        )
-        return written(response, Product, wrapper="product")
 
 
 class Categories(_Resource):
@@ -382,8 +310,7 @@ class Categories(_Resource):
                 "categories_list", "root-category", "root_category", root_category
             )
         }
-        response = await self._call("categories_list", params=params)
-        return response.decode(list[Category])
+        return await self._read("categories_list", list[Category], params=params)
 
     @operation("categories_get")
     async def get(self, category: int | str) -> Category:
@@ -392,9 +319,8 @@ class Categories(_Resource):
         Raises ValidationError for an empty handle; NotFoundError when there is no such
         category.
         """
-        path = {"category": _arg("categories_get", "category", "category", category)}
-        response = await self._call("categories_get", path_params=path)
-        return response.decode(Category)
+        path = ("category", "category", category)
+        return await self._read("categories_get", Category, path)
 
 
 class Orders(_Resource):
@@ -434,11 +360,7 @@ class Orders(_Resource):
             created_after,
             created_before,
         )
-        return await self._fetch(
-            _arg("orders_list", "page", "page", page),
-            _arg("orders_list", "perpage", "per_page", per_page),
-            filters,
-        )
+        return await self._list(OrderPage, page, per_page, filters)
 
     def iter(
         self,
@@ -462,7 +384,7 @@ class Orders(_Resource):
         whole seconds, so the pin takes in the rest of the current second; orders created after
         that are not part of this walk.
         """
-        size = _arg("orders_list", "perpage", "per_page", per_page)
+        size = self._page_size(per_page)
         filters = _order_filters(
             payment_status,
             fulfillment_status,
@@ -472,20 +394,7 @@ class Orders(_Resource):
             created_after,
             _ORDERS.pin(dt.datetime.now(dt.UTC)) if created_before is None else created_before,
         )
-        return iterate(lambda page: self._fetch(page, size, filters), concurrency=concurrency)
-
-    async def _fetch(self, page: int, per_page: int, filters: Filters) -> Page[Order]:
-        response = await self._call(
-            _ORDERS.operation.id, params=_ORDERS.query(page, per_page, filters)
-        )
-        result = response.decode(OrderPage)
-        return _page(
-            _ORDERS.records(result),
-            result.meta,
-            page,
-            per_page,
-            lambda n: self._fetch(n, per_page, filters),
-        )
+        return self._walk(OrderPage, size, filters, concurrency)
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:
@@ -494,11 +403,7 @@ class Orders(_Resource):
         Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
         when there is no such order.
         """
-        response = await self._call(
-            "orders_get",
-            path_params={"orderId": _arg("orders_get", "orderId", "order_id", order_id)},
-        )
-        return response.decode(Order)
+        return await self._read("orders_get", Order, ("orderId", "order_id", order_id))
 
     @operation("orders_update")
     async def update(
@@ -520,20 +425,10 @@ class Orders(_Resource):
         Returns ``None`` when the answer holds no order (``{}``, ``{"success": true}``,
         a message, an empty 204): the change was made all the same.
         """
-        path = {"orderId": _arg("orders_update", "orderId", "order_id", order_id)}
-        changes = _body(
-            "orders_update",
-            OrderUpdate,
-            payment_status=payment_status,
-            fulfillment_status=fulfillment_status,
-            is_canceled=is_canceled,
-            is_archived=is_archived,
-            delivery_information=delivery_information,
+        path = ("orderId", "order_id", order_id)
+        return await self._write(
+            "orders_update", Order, path, wrapper="order", body=OrderUpdate, values=locals()
         )
-        response = await self._call(
-            "orders_update", path_params=path, json=update_body(changes, ARGUMENTS["orders_update"])
-        )
-        return written(response, Order, wrapper="order")
 
 
 def _product_filters(

@@ -14,7 +14,6 @@ from storeflow._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_RATE_LIMIT,
     ApiProfile,
-    ClientOptions,
     ErrorDialect,
     Timeout,
 )
@@ -110,16 +109,7 @@ class Reflow(BaseClient):
                 api_key=key,
                 api=API,
                 base_url=base_url,
-                options=ClientOptions(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    rate_limit=rate_limit,
-                    session=session,
-                    headers=headers,
-                    max_connections=max_connections,
-                    max_response_size=max_response_size,
-                    strict=strict,
-                ),
+                options=self._options(locals()),
                 path_params={"projectId": self._project_id},
             )
         )
