@@ -20,7 +20,8 @@ from typing import Any, TypeAlias
 from aiohttp import web
 
 from storeflow._operation import Arguments, Rule
-from storeflow.sandbox._common import Body, ErrorBody, read_json_object
+from storeflow.sandbox._checks import Body
+from storeflow.sandbox._http import ErrorBody, read_json_object
 
 __all__ = ["Check", "check_of", "read_fields"]
 

@@ -4,8 +4,8 @@
 of the schema to a handler. A handler authenticates (``Authorization: Bearer`` with a
 ``pk_test_``/``pk_live_`` key or a JWT; 401 otherwise, never echoing the key), checks its body
 with :func:`~storeflow.sandbox._bodies.read_fields` against the operation's generated argument
-rules, calls the store and answers with :func:`~storeflow.sandbox._common.json_response`; it
-raises :class:`~storeflow.sandbox._common.HTTPFailure` (error bodies ``{"message": ...}``) for
+rules, calls the store and answers with :func:`~storeflow.sandbox._http.json_response`; it
+raises :class:`~storeflow.sandbox._http.HTTPFailure` (error bodies ``{"message": ...}``) for
 anything else.
 """
 
@@ -23,15 +23,8 @@ from aiohttp.typedefs import Middleware
 from storeflow.pocketsflow._params import ARGUMENTS
 from storeflow.pocketsflow.models import ValueType
 from storeflow.sandbox._bodies import Check, read_fields
-from storeflow.sandbox._common import (
-    Body,
-    HTTPFailure,
-    Params,
-    bearer_token,
-    json_response,
-    message_body,
-    parse_iso,
-)
+from storeflow.sandbox._checks import Body, Params, parse_iso
+from storeflow.sandbox._http import HTTPFailure, bearer_token, json_response, message_body
 from storeflow.sandbox.pocketsflow._store import PocketsflowStore
 
 _BEARER_RE: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+|[\w-]+\.[\w-]+\.[\w-]*")
@@ -357,7 +350,7 @@ def build_pocketsflow_app(
     ``stores`` maps each valid API key to the dataset it opens (the test key to the test
     store, the live key to the live one); the public ``GET /reviews/{productId}`` looks in each
     in turn. ``middlewares`` run around every handler (the sandbox's limiter, faults, error
-    mapping); handlers raise :class:`~storeflow.sandbox._common.HTTPFailure` for error answers.
+    mapping); handlers raise :class:`~storeflow.sandbox._http.HTTPFailure` for error answers.
     """
     app = web.Application(middlewares=middlewares)
     app[_STORES] = dict(stores)

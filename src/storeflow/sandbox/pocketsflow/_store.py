@@ -1,6 +1,6 @@
 """The Pocketsflow simulator's store: the queries and changes the handlers call.
 
-:class:`PocketsflowStore` follows :class:`~storeflow.sandbox._common.Store` (``reset``,
+:class:`PocketsflowStore` follows :class:`~storeflow.sandbox._stores.Store` (``reset``,
 ``state``, ``collections``, ``dump``, ``add_orders``) and offers one method per thing an
 endpoint reads or changes; each change that the vendor announces by webhook tells the store's
 ``listener``. A customer is a distinct buyer; ``numberOfOrders`` counts their orders and a
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from storeflow.pocketsflow.models import SubscriptionStatus
-from storeflow.sandbox._common import newest_first
+from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox.pocketsflow._render import PocketsflowRecords, _pagination, _public
 from storeflow.sandbox.pocketsflow._seed import _DAY_MS, _MAX_ORDERS, _cents, _iso_ms, _money
 

@@ -27,15 +27,9 @@ from attrs import frozen
 from storeflow.reflow._params import ARGUMENTS
 from storeflow.reflow.models import InventoryType, ProductOrder
 from storeflow.sandbox._bodies import read_fields
-from storeflow.sandbox._common import (
-    Body,
-    HTTPFailure,
-    Params,
-    bearer_token,
-    error_body,
-    json_response,
-    newest_first,
-)
+from storeflow.sandbox._checks import Body, Params
+from storeflow.sandbox._http import HTTPFailure, bearer_token, error_body, json_response
+from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox.reflow._seed import _DIGITS_RE, _FULFILLMENT, _ID_DIGITS, _PAYMENT, _Product
 from storeflow.sandbox.reflow._store import OrderFilters, ReflowStore
 
@@ -366,7 +360,7 @@ def build_reflow_app(
     Routes are ``/projects/{projectId}/...`` (mount the app at ``/v2``); the list endpoints
     answer with and without their trailing slash. ``api_key`` opens the endpoints that need
     one. ``middlewares`` run around every handler; handlers raise
-    :class:`~storeflow.sandbox._common.HTTPFailure` for error answers, which the sandbox's
+    :class:`~storeflow.sandbox._http.HTTPFailure` for error answers, which the sandbox's
     middleware turns into responses.
     """
     app = web.Application(middlewares=middlewares)

@@ -1,6 +1,6 @@
 """The Reflow simulator's store: the queries and changes the handlers call.
 
-:class:`ReflowStore` follows :class:`~storeflow.sandbox._common.Store` (``reset``, ``state``,
+:class:`ReflowStore` follows :class:`~storeflow.sandbox._stores.Store` (``reset``, ``state``,
 ``collections``, ``dump``, ``add_orders``) and offers one method per thing an endpoint reads or
 changes: active plans, users by page, the category tree, products filtered and sorted
 (:func:`_sorted`, ``date_desc`` unless ``order`` says otherwise), orders filtered by

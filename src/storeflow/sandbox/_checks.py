@@ -1,34 +1,10 @@
-"""Building blocks shared by the sandbox's API simulators: errors, JSON, input checks, time, scale.
+"""Checked access to a request's query parameters (:class:`Params`) and body fields (:class:`Body`).
 
-The simulators (the ``pocketsflow`` and ``reflow`` subpackages) are aiohttp.web applications
-whose handlers use these pieces and nothing from each other:
-
-* :class:`HTTPFailure` — raise it anywhere in a handler to answer with a status and a JSON body;
-  the sandbox's server middleware turns it into the response.
-* :func:`json_response` — the one way handlers answer with JSON (orjson-encoded).
-* :func:`bearer_token` — the token of an ``Authorization: Bearer`` header, for both APIs' auth.
-* :func:`message_body` / :func:`error_body` — the two APIs' error bodies (Pocketsflow answers
-  ``{"message": ...}``, Reflow ``{"error": ...}``); every checker below takes one of them (or any
-  other ``ErrorBody``) so its 400 answers speak the API's dialect.
-* :class:`Params` — checked access to query-string parameters.
-* :func:`read_json_object` and :class:`Body` — checked access to JSON request bodies (which
-  :func:`storeflow.sandbox._bodies.read_fields` drives from the generated argument rules).
-* :func:`newest_first` — one page of a list stored oldest first, as both APIs page it.
-* :class:`Clock` — the sandbox's scaled time; every "now" of a simulator comes from it.
-* :class:`Scale` — how many records of each kind a seeded store holds.
-* :class:`Store` — the protocol each simulator's store class follows, so the server can reset it,
-  show its state and the export tests can compare against it.
-
-Realistic fake values (names, emails, countries, ObjectIds, ISO timestamps) live in
-:mod:`storeflow.sandbox._data`.
-
-Conventions for a simulator module (what :mod:`storeflow.sandbox._server` relies on):
-
-* Route templates use the schema's own placeholder names (``/products/{id}``,
-  ``/projects/{projectId}/plans/{planId}``) so a response can be matched to the schema's
-  operation by ``request.match_info.route.resource.canonical``.
-* Handlers never catch :class:`HTTPFailure`; the server's middleware also answers unknown paths
-  and wrong methods with the API's error body, and applies rate limits and faults.
+Each getter returns the parsed value or raises :class:`~storeflow.sandbox._http.HTTPFailure`
+(400, in the API's error body) naming the parameter or field and the rule it breaks. Both
+simulators check query strings with :class:`Params` directly; bodies go through
+:func:`storeflow.sandbox._bodies.read_fields`, which drives :class:`Body` from the generated
+argument rules.
 """
 
 from __future__ import annotations
@@ -36,77 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Final, Protocol, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
-import orjson
-from aiohttp import web
-from attrs import evolve, field, fields, frozen
+from storeflow.sandbox._http import ErrorBody, HTTPFailure
 
-__all__ = [
-    "Body",
-    "Clock",
-    "ErrorBody",
-    "HTTPFailure",
-    "Params",
-    "Scale",
-    "Store",
-    "bearer_token",
-    "error_body",
-    "json_response",
-    "message_body",
-    "newest_first",
-    "parse_iso",
-    "read_json_object",
-]
-
-ErrorBody: TypeAlias = Callable[[str], dict[str, Any]]
-"""Builds an API's JSON error body from a human-readable message."""
-
-
-def message_body(message: str) -> dict[str, Any]:
-    """Pocketsflow's error body: ``{"message": message}``."""
-    return {"message": message}
-
-
-def error_body(message: str) -> dict[str, Any]:
-    """Reflow's error body as public callers read it: ``{"error": message}``."""
-    return {"error": message}
-
-
-class HTTPFailure(Exception):
-    """Raised inside a handler to answer with ``status`` and the JSON ``body``.
-
-    The sandbox's server middleware catches it; handlers let it propagate.
-    """
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(status, body)
-
-
-def bearer_token(header: str) -> str | None:
-    """The token of an ``Authorization`` header value ``Bearer <token>`` (the scheme in any case,
-    spaces around either part ignored), or ``None`` for another scheme."""
-    scheme, _, token = header.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
-def json_response(
-    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    """Return ``data`` encoded by orjson as an ``application/json`` response.
-
-    Raises ``TypeError`` (from orjson) if ``data`` holds something JSON cannot carry.
-    """
-    return web.Response(
-        body=orjson.dumps(data),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
+__all__ = ["Body", "Params", "parse_iso"]
 
 
 _INTEGER_RE: Final = re.compile(r"-?[0-9]+")
@@ -292,29 +203,6 @@ class Params(_Checker):
         return value
 
 
-async def read_json_object(
-    request: web.Request, error_body: ErrorBody, *, required: bool = True
-) -> dict[str, Any]:
-    """Read the request's body as one JSON object.
-
-    An absent (empty) body is ``{}`` when ``required`` is false. Raises
-    ``HTTPFailure(400, error_body(...))`` for an empty required body, invalid JSON, or JSON that
-    is not an object.
-    """
-    raw = await request.read()
-    if not raw.strip():
-        if required:
-            raise HTTPFailure(400, error_body("the request body must be a JSON object"))
-        return {}
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise HTTPFailure(400, error_body("the request body is not valid JSON")) from None
-    if not isinstance(data, dict):
-        raise HTTPFailure(400, error_body("the request body must be a JSON object"))
-    return data
-
-
 class Body(_Checker):
     """Checked access to the fields of a JSON object body (see :func:`read_json_object`).
 
@@ -459,125 +347,3 @@ class Body(_Checker):
                 what = rule or (f"a string matching {pattern}" if pattern else "a string")
                 raise self.fail(f"every item of {name} must be {what}")
         return list(value)
-
-
-def newest_first(rows: Sequence[int], page: int, per_page: int) -> Sequence[int]:
-    """Page ``page`` (from 1, ``per_page`` rows long) of ``rows`` counted from the newest, for
-    ``rows`` stored oldest first: that page's rows, newest first. A page past the end is empty.
-    """
-    end = len(rows) - (page - 1) * per_page
-    return rows[max(end - per_page, 0) : max(end, 0)][::-1]
-
-
-class Clock:
-    """The sandbox's time, optionally running faster than the wall clock.
-
-    ``now()`` is a unix timestamp: the wall time when the clock was made, plus the monotonic time
-    elapsed since, multiplied by ``time_scale``. With ``time_scale=60`` one real second is one
-    sandbox minute, so a rate-limit window of 60 s passes in one real second. The rate limiter's
-    windows and the creation time of records made through the API both read this clock.
-    Raises ``ValueError`` for a ``time_scale`` that is not a positive finite number.
-    """
-
-    def __init__(self, time_scale: float = 1.0) -> None:
-        if not (math.isfinite(time_scale) and time_scale > 0):
-            raise ValueError("time_scale must be a positive number")
-        self.time_scale = time_scale
-        self._base = time.time()
-        self._start = time.monotonic()
-
-    def now(self) -> float:
-        """The current sandbox time, in (scaled) seconds since the unix epoch."""
-        return self._base + (time.monotonic() - self._start) * self.time_scale
-
-    def to_real(self, seconds: float) -> float:
-        """How many real seconds ``seconds`` of sandbox time take."""
-        return seconds / self.time_scale
-
-
-def _non_negative(_instance: object, attribute: Any, value: int) -> None:
-    if value < 0:
-        raise ValueError(f"Scale.{attribute.name} must be >= 0, got {value}")
-
-
-def _count(default: int) -> Any:
-    return field(default=default, validator=_non_negative)
-
-
-@frozen(kw_only=True)
-class Scale:
-    """How many records the seeded stores start with, per collection.
-
-    The defaults are small so tests start fast; :meth:`demo` gives a store worth exporting.
-    Pocketsflow orders are stored column-wise, so ``orders`` can be 1,000,000 or more. Every
-    count must be >= 0 (``ValueError`` otherwise). The live Pocketsflow dataset uses
-    :meth:`for_live` of the test dataset's scale.
-    """
-
-    products: int = _count(50)
-    customers: int = _count(200)
-    orders: int = _count(500)
-    reviews: int = _count(120)
-    discounts: int = _count(8)
-    upsells: int = _count(5)
-    subscriptions: int = _count(60)
-    reflow_products: int = _count(60)
-    reflow_categories: int = _count(8)
-    reflow_orders: int = _count(300)
-    reflow_users: int = _count(150)
-    reflow_plans: int = _count(4)
-
-    @classmethod
-    def demo(cls) -> Scale:
-        """A store worth exporting: 10,000 Pocketsflow orders and realistic other collections,
-        small enough that exporting everything at 200 requests a minute takes about a minute."""
-        return cls(
-            products=120,
-            customers=2_500,
-            orders=10_000,
-            reviews=1_500,
-            discounts=25,
-            upsells=12,
-            subscriptions=900,
-            reflow_products=450,
-            reflow_categories=16,
-            reflow_orders=5_000,
-            reflow_users=3_000,
-            reflow_plans=6,
-        )
-
-    @classmethod
-    def empty(cls) -> Scale:
-        """No records at all (for testing empty lists)."""
-        return cls(**{count.name: 0 for count in fields(cls)})
-
-    def for_live(self) -> Scale:
-        """A tenth of every count (at least one where this scale has any): the live dataset."""
-        counts = {count.name: getattr(self, count.name) for count in fields(Scale)}
-        return evolve(self, **{name: max(n // 10, min(n, 1)) for name, n in counts.items()})
-
-
-class Store(Protocol):
-    """What the sandbox needs from a simulator's store (``PocketsflowStore``, ``ReflowStore``).
-
-    Constructed as ``StoreClass(seed=..., scale=..., clock=...)`` (keyword-only; a store may
-    take more keywords with defaults); the same seed and scale always give the same records.
-    """
-
-    def reset(self) -> None:
-        """Go back to the freshly seeded state (same records as at construction)."""
-
-    def state(self) -> dict[str, Any]:
-        """A small JSON-able summary for ``GET /_admin/state``: record counts per collection."""
-
-    def collections(self) -> tuple[str, ...]:
-        """The names :meth:`dump` accepts (``"orders"``, ``"products"``, ...)."""
-
-    def dump(self, collection: str) -> Iterator[dict[str, Any]]:
-        """Every record of ``collection`` exactly as the API's list sends it, in list order.
-
-        Raises ``KeyError`` for an unknown collection.
-        """
-
-    def add_orders(self, n: int) -> list[dict[str, Any]]:
-        """Create ``n`` orders timestamped "now" (the clock's time), as the wire shows them."""
