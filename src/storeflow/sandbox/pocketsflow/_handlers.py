@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -121,19 +121,49 @@ def _check_discount(store: PocketsflowStore, fields: Mapping[str, Any], own: str
     _check_products(store, fields.get("mainProductIds", ()), 400)
 
 
-async def _products_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_products())
+Handler: TypeAlias = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _products_create(request: web.Request) -> web.Response:
-    store = _store(request)
-    fields = await _fields(request, "products_create")
-    return json_response(store.create_product(fields))
+def _listing(read: Callable[[PocketsflowStore], Any]) -> Handler:
+    """A handler answering with what ``read`` returns of the request's dataset."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return json_response(read(_store(request)))
+
+    return handler
 
 
-async def _products_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_product(_path_id(request)), "Product")
+def _by_id(
+    read: Callable[[PocketsflowStore, str], dict[str, Any] | None], what: str, name: str = "id"
+) -> Handler:
+    """A handler answering with the record ``read`` finds by the path's id (404 for none)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        return _found(read(store, _path_id(request, name)), what)
+
+    return handler
+
+
+def _deleting(delete: Callable[[PocketsflowStore, str], bool], what: str) -> Handler:
+    """A handler deleting the record the path's id names (404 for none)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        return _deleted(delete(store, _path_id(request)), what)
+
+    return handler
+
+
+def _writing(op_id: str, write: Callable[[PocketsflowStore, dict[str, Any]], Any]) -> Handler:
+    """A handler answering with what ``write`` returns for the body checked for ``op_id``."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        fields = await _fields(request, op_id)
+        return json_response(write(store, fields))
+
+    return handler
 
 
 async def _products_update(request: web.Request) -> web.Response:
@@ -143,21 +173,11 @@ async def _products_update(request: web.Request) -> web.Response:
     return _found(store.update_product(product_id, fields), "Product")
 
 
-async def _products_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_product(_path_id(request)), "Product")
-
-
 async def _variants_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "variants_create")
     variant = store.create_variant(fields["productId"], fields["name"], fields["price"])
     return _found(variant, "Product")
-
-
-async def _variants_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_variant(_path_id(request)), "Variant")
 
 
 async def _orders_list(request: web.Request) -> web.Response:
@@ -174,11 +194,6 @@ async def _orders_list(request: web.Request) -> web.Response:
     return json_response(page)
 
 
-async def _orders_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_order(_path_id(request)), "Order")
-
-
 async def _customers_list(request: web.Request) -> web.Response:
     store = _store(request)
     params = Params(request.query, message_body)
@@ -188,15 +203,6 @@ async def _customers_list(request: web.Request) -> web.Response:
         params.enum("sortOrder", _SORT_ORDER.enum or (), "desc") or "desc",
     )
     return json_response(customers)
-
-
-async def _customers_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_customer(_path_id(request)), "Customer")
-
-
-async def _reviews_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_reviews(None))
 
 
 async def _reviews_of_product(request: web.Request) -> web.Response:
@@ -212,20 +218,11 @@ async def _reviews_of_product(request: web.Request) -> web.Response:
     raise _not_found("Product")
 
 
-async def _discounts_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_discounts())
-
-
 async def _discounts_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "discounts_create")
     _check_discount(store, fields, None)
     return json_response(store.create_discount(fields))
-
-
-async def _discounts_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_discount(_path_id(request)), "Discount")
 
 
 async def _discounts_update(request: web.Request) -> web.Response:
@@ -240,25 +237,11 @@ async def _discounts_update(request: web.Request) -> web.Response:
     return _found(store.update_discount(discount_id, fields), "Discount")
 
 
-async def _discounts_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_discount(_path_id(request)), "Discount")
-
-
-async def _upsells_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_upsells())
-
-
 async def _upsells_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "upsells_create")
     _check_products(store, [*fields["mainProductIds"], fields["upsellProductId"]], 404)
     return json_response(store.create_upsell(fields))
-
-
-async def _upsells_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_upsell(_path_id(request)), "Upsell")
 
 
 async def _upsells_update(request: web.Request) -> web.Response:
@@ -272,21 +255,6 @@ async def _upsells_update(request: web.Request) -> web.Response:
         products.append(fields["upsellProductId"])
     _check_products(store, products, 404)
     return _found(store.update_upsell(upsell_id, fields), "Upsell")
-
-
-async def _upsells_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_upsell(_path_id(request)), "Upsell")
-
-
-async def _users_me(request: web.Request) -> web.Response:
-    return json_response(_store(request).user())
-
-
-async def _users_update(request: web.Request) -> web.Response:
-    store = _store(request)
-    fields = await _fields(request, "users_update")
-    return json_response(store.update_user(fields))
 
 
 def _body_date(body: Body, name: str, required: bool) -> dt.date | None:
@@ -321,17 +289,6 @@ async def _subscriptions_list(request: web.Request) -> web.Response:
     return json_response(store.page_subscriptions(start, end, page, page_size))
 
 
-async def _subscriptions_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_subscription(_path_id(request)), "Subscription")
-
-
-async def _subscriptions_cancel(request: web.Request) -> web.Response:
-    store = _store(request)
-    subscription_id = _path_id(request, "subscriptionId")
-    return _found(store.cancel_subscription(subscription_id), "Subscription")
-
-
 async def _subscriptions_refund(request: web.Request) -> web.Response:
     store = _store(request)
     subscription_id = _path_id(request, "subscriptionId")
@@ -355,33 +312,40 @@ def build_pocketsflow_app(
     app = web.Application(middlewares=middlewares)
     app[_STORES] = dict(stores)
     routes = app.router
-    routes.add_get("/products", _products_list)
-    routes.add_post("/products", _products_create)
+    routes.add_get("/products", _listing(PocketsflowStore.list_products))
+    routes.add_post("/products", _writing("products_create", PocketsflowStore.create_product))
     routes.add_post("/products/variants", _variants_create)
-    routes.add_delete("/products/variants/{id}", _variants_delete)
+    routes.add_delete(
+        "/products/variants/{id}", _deleting(PocketsflowStore.delete_variant, "Variant")
+    )
     routes.add_post("/products/update/{id}", _products_update)
-    routes.add_get("/products/{id}", _products_get)
-    routes.add_delete("/products/{id}", _products_delete)
+    routes.add_get("/products/{id}", _by_id(PocketsflowStore.get_product, "Product"))
+    routes.add_delete("/products/{id}", _deleting(PocketsflowStore.delete_product, "Product"))
     routes.add_get("/orders", _orders_list)
     routes.add_post("/orders/subscriptions", _subscriptions_list)
-    routes.add_post("/orders/subscriptions/cancel/{subscriptionId}", _subscriptions_cancel)
+    routes.add_post(
+        "/orders/subscriptions/cancel/{subscriptionId}",
+        _by_id(PocketsflowStore.cancel_subscription, "Subscription", "subscriptionId"),
+    )
     routes.add_post("/orders/subscriptions/refund/{subscriptionId}", _subscriptions_refund)
-    routes.add_get("/orders/subscriptions/{id}", _subscriptions_get)
-    routes.add_get("/orders/{id}", _orders_get)
+    routes.add_get(
+        "/orders/subscriptions/{id}", _by_id(PocketsflowStore.get_subscription, "Subscription")
+    )
+    routes.add_get("/orders/{id}", _by_id(PocketsflowStore.get_order, "Order"))
     routes.add_get("/customers", _customers_list)
-    routes.add_get("/customers/{id}", _customers_get)
-    routes.add_get("/reviews", _reviews_list)
+    routes.add_get("/customers/{id}", _by_id(PocketsflowStore.get_customer, "Customer"))
+    routes.add_get("/reviews", _listing(lambda store: store.list_reviews(None)))
     routes.add_get("/reviews/{productId}", _reviews_of_product)
-    routes.add_get("/discounts", _discounts_list)
+    routes.add_get("/discounts", _listing(PocketsflowStore.list_discounts))
     routes.add_post("/discounts", _discounts_create)
-    routes.add_get("/discounts/{id}", _discounts_get)
+    routes.add_get("/discounts/{id}", _by_id(PocketsflowStore.get_discount, "Discount"))
     routes.add_post("/discounts/{id}", _discounts_update)
-    routes.add_delete("/discounts/{id}", _discounts_delete)
-    routes.add_get("/upsells", _upsells_list)
+    routes.add_delete("/discounts/{id}", _deleting(PocketsflowStore.delete_discount, "Discount"))
+    routes.add_get("/upsells", _listing(PocketsflowStore.list_upsells))
     routes.add_post("/upsells", _upsells_create)
-    routes.add_get("/upsells/{id}", _upsells_get)
+    routes.add_get("/upsells/{id}", _by_id(PocketsflowStore.get_upsell, "Upsell"))
     routes.add_post("/upsells/{id}", _upsells_update)
-    routes.add_delete("/upsells/{id}", _upsells_delete)
-    routes.add_get("/users/me", _users_me)
-    routes.add_post("/users/update", _users_update)
+    routes.add_delete("/upsells/{id}", _deleting(PocketsflowStore.delete_upsell, "Upsell"))
+    routes.add_get("/users/me", _listing(PocketsflowStore.user))
+    routes.add_post("/users/update", _writing("users_update", PocketsflowStore.update_user))
     return app
