@@ -23,7 +23,6 @@ __all__ = ["Body", "Params", "parse_iso"]
 _INTEGER_RE: Final = re.compile(r"-?[0-9]+")
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
-_MISSING: Final = object()
 
 
 def _bounds(minimum: float | None, maximum: float | None) -> str:
@@ -204,12 +203,13 @@ class Params(_Checker):
 
 
 class Body(_Checker):
-    """Checked access to the fields of a JSON object body (see :func:`read_json_object`).
+    """Checked fields of a JSON object body (see :func:`~storeflow.sandbox._http.read_json_object`).
 
-    Getters return the value, or ``None`` when the field is absent and not ``required``; they
-    raise ``HTTPFailure(400, error_body(message))`` naming the field and its rule when the field
-    is missing but required, has the wrong JSON type (``null`` included) or breaks a bound.
-    JSON booleans are never accepted as numbers.
+    :meth:`only` and :meth:`not_empty` check the object as a whole; each getter
+    takes one field's name and the value sent (the caller looks up whether it was sent at all)
+    and returns it checked, or raises ``HTTPFailure(400, error_body(message))`` naming the field
+    and its rule when it has the wrong JSON type (``null`` included) or breaks a bound. JSON
+    booleans are never accepted as numbers.
     """
 
     def __init__(self, data: Mapping[str, Any], error_body: ErrorBody) -> None:
@@ -227,47 +227,26 @@ class Body(_Checker):
         if not self.data:
             raise self.fail("the request body must contain at least one field")
 
-    def _get(self, name: str, required: bool) -> Any:
-        value = self.data.get(name, _MISSING)
-        if value is _MISSING and required:
-            raise self.fail(f"{name} is required")
-        return value
-
     def string(
         self,
         name: str,
+        value: object,
         *,
-        required: bool = False,
         min_length: int | None = None,
         max_length: int | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        rule: str | None = None,
-    ) -> str | None:
-        """A JSON string within the length bounds fully matching ``pattern`` (if given).
-
-        ``rule`` replaces the generic pattern message. Raises HTTPFailure(400).
-        """
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+        pattern: str | None = None,
+    ) -> str:
+        """A JSON string within the length bounds fully matching ``pattern`` (if given)."""
         if not isinstance(value, str):
             raise self.fail(f"{name} must be a string")
-        return self._matching(name, value, min_length, max_length, pattern, rule)
+        return self._matching(name, value, min_length, max_length, pattern, None)
 
     def integer(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        minimum: int | None = None,
-        maximum: int | None = None,
-    ) -> int | None:
+        self, name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
         """A JSON integer within the bounds and, where a bound is not given, within a signed
         64-bit integer's range. ``3.0`` counts as 3 (JSON Schema's rule); ``3.5``, ``true`` and
-        strings do not. Raises HTTPFailure(400)."""
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+        strings do not."""
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -277,18 +256,13 @@ class Body(_Checker):
     def number(
         self,
         name: str,
+        value: object,
         *,
-        required: bool = False,
         minimum: float | None = None,
         maximum: float | None = None,
-    ) -> float | int | None:
-        """A finite JSON number within the bounds, returned as sent (int or float).
-
-        Raises HTTPFailure(400) for booleans, strings, non-finite values and out-of-bounds ones.
-        """
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+    ) -> float | int:
+        """A finite JSON number within the bounds, returned as sent (int or float); booleans,
+        strings, non-finite values and out-of-bounds ones are refused."""
         rule = f"{name} must be a number{_bounds(minimum, maximum)}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(rule)
@@ -298,52 +272,28 @@ class Body(_Checker):
             raise self.fail(rule)
         return value
 
-    def boolean(self, name: str, *, required: bool = False) -> bool | None:
-        """A JSON ``true``/``false``. Raises HTTPFailure(400) for anything else."""
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+    def boolean(self, name: str, value: object) -> bool:
+        """A JSON ``true``/``false``."""
         if not isinstance(value, bool):
             raise self.fail(f"{name} must be true or false")
         return value
 
-    def enum(self, name: str, values: Sequence[str], *, required: bool = False) -> str | None:
-        """One of the strings ``values``. Raises HTTPFailure(400) otherwise."""
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+    def enum(self, name: str, value: object, values: Sequence[str]) -> str:
+        """One of the strings ``values``."""
         if not isinstance(value, str) or value not in values:
             raise self.fail(f"{name} must be one of {', '.join(values)}")
         return value
 
-    def string_list(
-        self,
-        name: str,
-        *,
-        required: bool = False,
-        min_items: int | None = None,
-        max_items: int | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        rule: str | None = None,
-    ) -> list[str] | None:
-        """A JSON array of strings, each fully matching ``pattern`` (if given).
-
-        ``rule`` describes one item for the error message ("a 24-character hex ObjectId").
-        Raises HTTPFailure(400).
-        """
-        value = self._get(name, required)
-        if value is _MISSING:
-            return None
+    def strings(
+        self, name: str, value: object, *, min_items: int | None, max_items: int | None
+    ) -> list[str]:
+        """A JSON array of strings, of ``min_items`` to ``max_items`` items where given."""
         if not isinstance(value, list):
             raise self.fail(f"{name} must be an array")
         if min_items is not None and len(value) < min_items:
             raise self.fail(f"{name} must hold at least {min_items} item(s)")
         if max_items is not None and len(value) > max_items:
             raise self.fail(f"{name} must hold at most {max_items} item(s)")
-        for item in value:
-            if not isinstance(item, str) or (
-                pattern is not None and not re.fullmatch(pattern, item)
-            ):
-                what = rule or (f"a string matching {pattern}" if pattern else "a string")
-                raise self.fail(f"every item of {name} must be {what}")
+        if not all(isinstance(item, str) for item in value):
+            raise self.fail(f"every item of {name} must be a string")
         return list(value)

@@ -37,10 +37,10 @@ _STORES: Final = web.AppKey("storeflow_pocketsflow_stores", dict)
 """The application's API keys, each mapped to the store it opens."""
 
 
-def _money_field(body: Body, name: str, required: bool) -> Any:
+def _money_field(body: Body, name: str, value: object) -> Any:
     # The sandbox's own rule (the reference states none): its stores keep amounts as unsigned
     # cents, and a 400 in the documented error body is what a server may answer.
-    return body.number(name, required=required, minimum=0)
+    return body.number(name, value, minimum=0)
 
 
 _MONEY_CHECKS: Final[Mapping[str, Check]] = {
@@ -257,20 +257,17 @@ async def _upsells_update(request: web.Request) -> web.Response:
     return _found(store.update_upsell(upsell_id, fields), "Upsell")
 
 
-def _body_date(body: Body, name: str, required: bool) -> dt.date | None:
+def _body_date(body: Body, name: str, value: object) -> dt.date:
     """The day of an ISO 8601 date or date-time (the day in the value's own offset)."""
-    text = body.string(name, required=required)
-    if text is None:
-        return None
-    when = parse_iso(text)
+    when = parse_iso(body.string(name, value))
     if when is None:
         raise body.fail(f"{name} must be an ISO 8601 date such as 2024-01-31")
     return when.date()
 
 
-def _page_number(body: Body, name: str, required: bool) -> int | None:
+def _page_number(body: Body, name: str, value: object) -> int:
     # The sandbox's own rule (the reference states no bound), answered the documented way.
-    return body.integer(name, required=required, minimum=1)
+    return body.integer(name, value, minimum=1)
 
 
 _SUBSCRIPTION_PAGING: Final[Mapping[str, Check]] = {
