@@ -21,15 +21,19 @@ send the vendors' signed webhooks to registered receivers (``Sandbox(webhooks=[W
 
 Layout, one job per module:
 
-* :mod:`._server` — :class:`Sandbox`: both sites on loopback, the middleware (stats, rate limit,
-  faults, error answers), the admin routes; :mod:`._ratelimit`, :mod:`._faults` and
-  :mod:`._webhooks` are its limiter, fault plans and webhook sender.
+* :mod:`._server` — :class:`Sandbox`: both sites on loopback, their lifecycle, the admin routes.
+* :mod:`._site` — one API's site: the middleware (stats, rate limit, faults, error answers, the
+  ``validate`` hook, drift); :mod:`._stats` — what each site has seen (:class:`ApiStats`);
+  :mod:`._ratelimit`, :mod:`._faults` and :mod:`._webhooks` — the limiter, fault plans and
+  webhook sender.
 * :mod:`.pocketsflow` and :mod:`.reflow` — one simulator each, split alike: ``_seed`` (the
   seeded tables), ``_render`` (their JSON), ``_store`` (queries and changes) and ``_handlers``
   (the HTTP layer and the app builder).
-* :mod:`._common` — what both simulators' HTTP layers share: error bodies,
-  :class:`~storeflow.sandbox._common.HTTPFailure`, JSON answers, bearer tokens, checked query
-  parameters and bodies, paging; plus :class:`Clock`, :class:`Scale` and the store protocol.
+* :mod:`._http` — the HTTP pieces both simulators' handlers share: error bodies,
+  :class:`~storeflow.sandbox._http.HTTPFailure`, JSON answers, bearer tokens.
+* :mod:`._checks` — checked query parameters and body fields, in the API's error dialect.
+* :mod:`._stores` — what both stores share: :class:`Clock`, :class:`Scale`, the store protocol
+  and newest-first paging.
 * :mod:`._bodies` — the one body-check convention: a body checked by the operation's generated
   argument rules, with the sandbox's own rules named per field.
 * :mod:`._drift` — the drift layer over answers; :mod:`._data` — realistic fake values;
@@ -44,17 +48,16 @@ from typing import TYPE_CHECKING
 from storeflow._lazy import lazy_names
 
 if TYPE_CHECKING:
-    from storeflow.sandbox._common import Clock, Scale
     from storeflow.sandbox._drift import DRIFT_KINDS, Drift, DriftKind
     from storeflow.sandbox._faults import Faults
     from storeflow.sandbox._ratelimit import RateLimitMode
     from storeflow.sandbox._server import (
         DEFAULT_PROJECT_ID,
-        ApiStats,
         Sandbox,
-        SandboxStats,
-        Validator,
     )
+    from storeflow.sandbox._site import Validator
+    from storeflow.sandbox._stats import ApiStats, SandboxStats
+    from storeflow.sandbox._stores import Clock, Scale
     from storeflow.sandbox._webhooks import (
         Webhook,
         WebhookAttempt,
@@ -69,8 +72,8 @@ else:
     __getattr__, __dir__ = lazy_names(
         __name__,
         {
-            "ApiStats": "storeflow.sandbox._server",
-            "Clock": "storeflow.sandbox._common",
+            "ApiStats": "storeflow.sandbox._stats",
+            "Clock": "storeflow.sandbox._stores",
             "DEFAULT_PROJECT_ID": "storeflow.sandbox._server",
             "DRIFT_KINDS": "storeflow.sandbox._drift",
             "Drift": "storeflow.sandbox._drift",
@@ -80,9 +83,9 @@ else:
             "RateLimitMode": "storeflow.sandbox._ratelimit",
             "ReflowStore": "storeflow.sandbox.reflow",
             "Sandbox": "storeflow.sandbox._server",
-            "SandboxStats": "storeflow.sandbox._server",
-            "Scale": "storeflow.sandbox._common",
-            "Validator": "storeflow.sandbox._server",
+            "SandboxStats": "storeflow.sandbox._stats",
+            "Scale": "storeflow.sandbox._stores",
+            "Validator": "storeflow.sandbox._site",
             "Webhook": "storeflow.sandbox._webhooks",
             "WebhookAttempt": "storeflow.sandbox._webhooks",
             "WebhookDelivery": "storeflow.sandbox._webhooks",

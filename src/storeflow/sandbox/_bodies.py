@@ -20,49 +20,42 @@ from typing import Any, TypeAlias
 from aiohttp import web
 
 from storeflow._operation import Arguments, Rule
-from storeflow.sandbox._common import Body, ErrorBody, read_json_object
+from storeflow.sandbox._checks import Body
+from storeflow.sandbox._http import ErrorBody, read_json_object
 
 __all__ = ["Check", "check_of", "read_fields"]
 
-Check: TypeAlias = Callable[[Body, str, bool], Any]
-"""``check(body, name, required)``: the checked value of one body field (``None`` when it is
-absent and not required). Raises HTTPFailure(400)."""
+Check: TypeAlias = Callable[[Body, str, Any], Any]
+"""``check(body, name, value)``: the checked value of one body field that was sent. Raises
+HTTPFailure(400)."""
 
 
 def _string(rule: Rule) -> Check:
-    return lambda body, name, required: body.string(
-        name,
-        required=required,
-        min_length=rule.min_length,
-        max_length=rule.max_length,
-        pattern=rule.pattern,
+    return lambda body, name, value: body.string(
+        name, value, min_length=rule.min_length, max_length=rule.max_length, pattern=rule.pattern
     )
 
 
-def _boolean(body: Body, name: str, required: bool) -> Any:
-    return body.boolean(name, required=required)
-
-
 def _integer(rule: Rule) -> Check:
-    return lambda body, name, required: body.integer(
-        name, required=required, minimum=rule.minimum, maximum=rule.maximum
+    return lambda body, name, value: body.integer(
+        name, value, minimum=rule.minimum, maximum=rule.maximum
     )
 
 
 def _number(rule: Rule) -> Check:
-    return lambda body, name, required: body.number(
-        name, required=required, minimum=rule.minimum, maximum=rule.maximum
+    return lambda body, name, value: body.number(
+        name, value, minimum=rule.minimum, maximum=rule.maximum
     )
 
 
 def _enum(rule: Rule) -> Check:
     values = rule.enum or ()
-    return lambda body, name, required: body.enum(name, values, required=required)
+    return lambda body, name, value: body.enum(name, value, values)
 
 
 def _strings(rule: Rule) -> Check:
-    return lambda body, name, required: body.string_list(
-        name, required=required, min_items=rule.min_items, max_items=rule.max_items
+    return lambda body, name, value: body.strings(
+        name, value, min_items=rule.min_items, max_items=rule.max_items
     )
 
 
@@ -71,7 +64,7 @@ def check_of(rule: Rule) -> Check:
     if "array" in rule.types:
         return _strings(rule)
     if "boolean" in rule.types:
-        return _boolean
+        return Body.boolean
     if "integer" in rule.types:
         return _integer(rule)
     if "number" in rule.types:
@@ -106,7 +99,8 @@ async def read_fields(
     body.only(*rules)
     fields = {}
     for name, rule in rules.items():
-        value = checks.get(name, check_of(rule))(body, name, rule.required)
-        if value is not None:
-            fields[name] = value
+        if name in body.data:
+            fields[name] = checks.get(name, check_of(rule))(body, name, body.data[name])
+        elif rule.required:
+            raise body.fail(f"{name} is required")
     return fields

@@ -9,7 +9,7 @@ Two modes, as real gateways count:
 
 A refused request (answered 429) does not count toward the limit, so a client that keeps asking
 while refused is admitted as soon as the budget allows it, in both modes. Times are the
-sandbox :class:`~storeflow.sandbox._common.Clock`'s (scaled) seconds.
+sandbox :class:`~storeflow.sandbox._stores.Clock`'s (scaled) seconds.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import math
 from collections import deque
 from typing import Literal, Protocol, TypeAlias
 
-from storeflow.sandbox._common import Clock
+from storeflow.sandbox._stores import Clock
 
 __all__ = ["FixedWindow", "Limiter", "RateLimitMode", "SlidingWindow", "make_limiter"]
 

@@ -1,25 +1,14 @@
 """The :class:`Sandbox`: both simulators served over loopback HTTP, with limits, faults and stats.
 
 Each API is its own site on its own port, as the real APIs are different hosts (and clients
-keep one rate limit per host). Around every API request, one middleware per site:
+keep one rate limit per host). Each site (:class:`~storeflow.sandbox._site.Site`) wraps its API
+in one middleware: stats, rate limit, faults, error answers, the ``validate`` hook and drift.
 
-1. counts the request (per route, per rate-limit window) for :meth:`Sandbox.stats`;
-2. applies the rate limit (a refused request gets 429 with ``Retry-After`` and the API's error
-   body, and is not counted toward the limit);
-3. applies the planned faults (see :mod:`storeflow.sandbox._faults`);
-4. turns :class:`~storeflow.sandbox._common.HTTPFailure`, unknown paths, wrong methods and
-   unexpected exceptions into JSON error answers in the API's dialect;
-5. hands every JSON answer (before any fault mangles it) to the ``validate`` hook;
-6. with :class:`~storeflow.sandbox.Drift` on, rewrites successful JSON answers the way real APIs
-   drift from their schemas (see :mod:`storeflow.sandbox._drift`), after the ``validate`` hook
-   saw the answer as the schema states it: the hook keeps catching the sandbox's own mistakes,
-   and the deliberate drift is not one.
-
-Each site also serves ``GET /_admin/stats`` (its :class:`ApiStats` as JSON), ``GET
-/_admin/state`` (record counts of its stores) and ``POST /_admin/reset`` (its stores back to the
-seeded data, its stats, rate-limit counters and fault plan afresh), and the webhook routes of
-:func:`~storeflow.sandbox._webhooks.add_webhook_routes`; these are neither counted, limited nor
-faulted.
+Each site also serves ``GET /_admin/stats`` (its :class:`~storeflow.sandbox.ApiStats` as JSON),
+``GET /_admin/state`` (record counts of its stores) and ``POST /_admin/reset`` (its stores back
+to the seeded data, its stats, rate-limit counters and fault plan afresh), and the webhook routes
+of :func:`~storeflow.sandbox._webhooks.add_webhook_routes`; these are neither counted, limited
+nor faulted.
 """
 
 from __future__ import annotations
@@ -27,37 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import logging
-import math
 import socket
 import threading
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Iterator, Sequence
+from typing import Final
 
-import attrs
 from aiohttp import web
-from attrs import frozen
 
 from storeflow._apis import API_NAMES
 from storeflow._apis import ApiName as Api
-from storeflow.pocketsflow._operations import OPERATIONS as POCKETSFLOW_OPERATIONS
-from storeflow.pocketsflow._responses import RESPONSES as POCKETSFLOW_RESPONSES
-from storeflow.reflow._operations import OPERATIONS as REFLOW_OPERATIONS
-from storeflow.reflow._responses import RESPONSES as REFLOW_RESPONSES
-from storeflow.sandbox._common import (
-    Clock,
-    ErrorBody,
-    HTTPFailure,
-    Scale,
-    Store,
-    error_body,
-    json_response,
-    message_body,
-)
-from storeflow.sandbox._drift import Drift, Drifter, DriftKind
+from storeflow.sandbox._drift import Drift
 from storeflow.sandbox._faults import FaultPlan, Faults
-from storeflow.sandbox._ratelimit import Limiter, RateLimitMode, make_limiter
+from storeflow.sandbox._http import error_body, json_response, message_body
+from storeflow.sandbox._ratelimit import RateLimitMode, make_limiter
+from storeflow.sandbox._site import ADMIN_PREFIX, Site, Validator
+from storeflow.sandbox._stats import SandboxStats
+from storeflow.sandbox._stores import Clock, Scale, Store
 from storeflow.sandbox._webhooks import (
     REFLOW_RETRY_DELAYS,
     Webhook,
@@ -75,302 +49,12 @@ from storeflow.sandbox.pocketsflow import (
 )
 from storeflow.sandbox.reflow import ReflowStore, build_reflow_app
 
-__all__ = ["DEFAULT_PROJECT_ID", "Api", "ApiStats", "Sandbox", "SandboxStats", "Validator"]
-
-logger = logging.getLogger("storeflow.sandbox")
-
-Validator: TypeAlias = Callable[[str, str, str, int, bytes], None]
-"""``validate(api, method, route_template, status, body)``: called for every JSON answer of a
-known route; ``route_template`` is the schema's path (``/products/{id}``)."""
+__all__ = ["DEFAULT_PROJECT_ID", "Sandbox"]
 
 DEFAULT_PROJECT_ID: Final = 267418190
 """The Reflow project id the sandbox serves unless told otherwise (the reference's example)."""
 
 _REFLOW_PREFIX: Final = "/v2"
-_ADMIN_PREFIX: Final = "/_admin/"
-_HTML_502: Final = (
-    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
-    "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
-)
-
-
-@frozen(kw_only=True)
-class ApiStats:
-    """What one API's site has seen since the start (or the last reset).
-
-    ``requests`` counts every API request that arrived (admitted, refused or faulted; admin
-    routes excluded); ``by_route`` keys are ``"METHOD /template"`` (``"unmatched"`` for unknown
-    paths); ``by_status`` counts the answers sent (dropped connections are in ``faults``);
-    ``rate_limited`` counts 429 answers; ``internal_errors`` counts handlers that raised
-    unexpectedly (a sandbox bug, answered with 500). ``per_window`` maps the start (sandbox
-    unix seconds) of each clock-aligned window of ``window`` seconds to the requests that
-    arrived in it;
-    ``max_per_window`` is the largest of those and ``max_per_sliding_window`` the most requests
-    in any ``window``-second interval — a client that respects a limit of N keeps both <= N.
-    ``drift`` counts, by kind, the places drift mode changed in the answers (empty when off).
-    """
-
-    window: float
-    requests: int
-    by_route: dict[str, int]
-    by_status: dict[int, int]
-    rate_limited: int
-    internal_errors: int
-    faults: dict[str, int]
-    per_window: dict[float, int]
-    max_per_window: int
-    max_per_sliding_window: int
-    drift: dict[str, int] = attrs.field(factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stats as JSON-able data (as ``GET /_admin/stats`` sends them)."""
-        return {
-            "window": self.window,
-            "requests": self.requests,
-            "by_route": self.by_route,
-            "by_status": {str(k): v for k, v in self.by_status.items()},
-            "rate_limited": self.rate_limited,
-            "internal_errors": self.internal_errors,
-            "faults": self.faults,
-            "per_window": {_number(k): v for k, v in self.per_window.items()},
-            "max_per_window": self.max_per_window,
-            "max_per_sliding_window": self.max_per_sliding_window,
-            "drift": self.drift,
-        }
-
-
-def _number(value: float) -> str:
-    """``value`` as JSON would spell it, without a ``.0`` on whole numbers (``"6000"``)."""
-    return str(int(value)) if value == int(value) else str(value)
-
-
-@frozen(kw_only=True)
-class SandboxStats:
-    """:class:`ApiStats` of both sites."""
-
-    pocketsflow: ApiStats
-    reflow: ApiStats
-
-
-class _Recorder:
-    """Collects one site's :class:`ApiStats`."""
-
-    def __init__(self, window: float) -> None:
-        self.window = window
-        self.reset()
-
-    def reset(self) -> None:
-        self.arrivals: list[float] = []
-        self.by_route: Counter[str] = Counter()
-        self.by_status: Counter[int] = Counter()
-        self.faults: Counter[str] = Counter()
-        self.rate_limited = 0
-        self.internal_errors = 0
-
-    def snapshot(self, drift: Mapping[DriftKind, int] | None = None) -> ApiStats:
-        window = self.window
-        per_window = Counter(math.floor(t / window) * window for t in self.arrivals)
-        times = sorted(self.arrivals)
-        most, first = 0, 0
-        for last, t in enumerate(times):
-            # Same convention as the sliding limiter: an interval is (t - window, t].
-            while times[first] <= t - window:
-                first += 1
-            most = max(most, last - first + 1)
-        return ApiStats(
-            window=window,
-            requests=len(self.arrivals),
-            by_route=dict(self.by_route),
-            by_status=dict(self.by_status),
-            rate_limited=self.rate_limited,
-            internal_errors=self.internal_errors,
-            faults=dict(self.faults),
-            per_window=dict(sorted(per_window.items())),
-            max_per_window=max(per_window.values(), default=0),
-            max_per_sliding_window=most,
-            drift={kind: drift[kind] for kind in sorted(drift)} if drift else {},
-        )
-
-
-class _Site:
-    """One API's application, limiter, fault plan and stats."""
-
-    def __init__(
-        self,
-        sandbox: Sandbox,
-        api: Api,
-        prefix: str,
-        errors: ErrorBody,
-    ) -> None:
-        self.sandbox = sandbox
-        self.api: Api = api
-        self.prefix = prefix
-        self.errors = errors
-        self.recorder = _Recorder(sandbox.window)
-        self.limiter: Limiter | None = make_limiter(
-            sandbox.rate_limit, sandbox.clock, sandbox.limit, sandbox.window
-        )
-        self.plan = FaultPlan(sandbox.faults)
-        self.drifter = self.make_drifter(sandbox.drift)
-        self.runner: web.AppRunner | None = None
-        self.url = ""
-
-    def reset(self) -> None:
-        self.recorder.reset()
-        if self.limiter is not None:
-            self.limiter.reset()
-        self.plan = FaultPlan(self.plan.faults)
-        if self.drifter is not None:
-            self.drifter.reset()
-
-    def make_drifter(self, drift: Drift | None) -> Drifter | None:
-        if drift is None:
-            return None
-        if self.api == "pocketsflow":
-            return Drifter(drift, POCKETSFLOW_OPERATIONS, POCKETSFLOW_RESPONSES)
-        return Drifter(drift, REFLOW_OPERATIONS, REFLOW_RESPONSES)
-
-    def snapshot(self) -> ApiStats:
-        return self.recorder.snapshot(self.drifter.counts if self.drifter is not None else None)
-
-    def _route(self, request: web.Request) -> str | None:
-        resource = request.match_info.route.resource
-        if resource is None or request.match_info.http_exception is not None:
-            return None
-        canonical = resource.canonical
-        return canonical.removeprefix(self.prefix) if self.prefix else canonical
-
-    def _retry_after(self, wait: float) -> str:
-        real = self.sandbox.clock.to_real(wait)
-        if self.sandbox.clock.time_scale == 1.0:
-            return str(max(1, math.ceil(real)))
-        return f"{max(real, 0.001):.3f}"
-
-    def _validate(self, request: web.Request, route: str | None, response: web.Response) -> None:
-        validate = self.sandbox.validate
-        if validate is None or route is None or response.content_type != "application/json":
-            return
-        body = response.body
-        if not isinstance(body, bytes):
-            return
-        try:
-            validate(self.api, request.method, route, response.status, body)
-        except Exception:
-            logger.exception("the validate hook failed for %s %s", request.method, route)
-
-    def _drift(self, request: web.Request, route: str | None, response: web.Response) -> None:
-        body = response.body
-        if (
-            self.drifter is None
-            or route is None
-            or not 200 <= response.status < 300
-            or response.content_type != "application/json"
-            or not isinstance(body, bytes)
-        ):
-            return
-        drifted = self.drifter.apply(request.method, route, body)
-        if drifted is not None:
-            response.body = drifted
-
-    async def _answer(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except HTTPFailure as failure:
-            return json_response(failure.body, failure.status)
-        except web.HTTPException as exc:
-            # The router's own answers (unknown path, wrong method), in the API's dialect.
-            headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-            return json_response(self.errors(exc.reason), exc.status, headers)
-        except Exception:
-            logger.exception("sandbox handler failed: %s %s", request.method, request.path)
-            self.recorder.internal_errors += 1
-            return json_response(self.errors("Internal server error"), 500)
-
-    @web.middleware
-    async def middleware(
-        self,
-        request: web.Request,
-        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
-    ) -> web.StreamResponse:
-        """The per-request pipeline described in the module docstring."""
-        if request.path.startswith(_ADMIN_PREFIX):
-            return await handler(request)
-        route = self._route(request)
-        recorder = self.recorder
-        recorder.arrivals.append(self.sandbox.clock.now())
-        recorder.by_route[f"{request.method} {route}" if route else "unmatched"] += 1
-
-        if self.limiter is not None:
-            wait = self.limiter.admit(request.remote or "unknown")
-            if wait is not None:
-                recorder.rate_limited += 1
-                response = json_response(
-                    self.errors("Too many requests, please try again later."),
-                    429,
-                    {"Retry-After": self._retry_after(wait)},
-                )
-                return self._sent(request, route, response)
-
-        delay, before, after = self.plan.draw()
-        if delay:
-            await asyncio.sleep(delay)
-        if before == "html":
-            recorder.faults[before] += 1
-            recorder.by_status[502] += 1
-            return web.Response(status=502, text=_HTML_502, content_type="text/html")
-        if before is not None:
-            recorder.faults[before] += 1
-            status = int(before.removeprefix("error_"))
-            response = json_response(self.errors("Injected server error"), status)
-            return self._sent(request, route, response)
-
-        answer = await self._answer(request, handler)
-        if not isinstance(answer, web.Response):
-            return answer
-        self._validate(request, route, answer)
-        self._drift(request, route, answer)
-        if after == "drop":
-            recorder.faults[after] += 1
-            if request.transport is not None:
-                request.transport.close()
-            return answer
-        recorder.by_status[answer.status] += 1
-        body = answer.body if isinstance(answer.body, bytes) else b""
-        if after == "truncate":
-            recorder.faults[after] += 1
-            return web.Response(
-                body=body[: len(body) // 2],
-                status=answer.status,
-                content_type=answer.content_type,
-            )
-        if after == "slow_body":
-            recorder.faults[after] += 1
-            return await self._trickle(request, answer, body)
-        return answer
-
-    def _sent(
-        self, request: web.Request, route: str | None, response: web.Response
-    ) -> web.Response:
-        self.recorder.by_status[response.status] += 1
-        self._validate(request, route, response)
-        return response
-
-    async def _trickle(
-        self, request: web.Request, answer: web.Response, body: bytes
-    ) -> web.StreamResponse:
-        stream = web.StreamResponse(status=answer.status, headers=answer.headers)
-        stream.content_length = len(body)
-        await stream.prepare(request)
-        pieces = 5
-        step = -(-len(body) // pieces) or 1
-        with contextlib.suppress(ConnectionError):
-            for start in range(0, len(body), step):
-                await asyncio.sleep(self.plan.faults.slow_body_delay / pieces)
-                await stream.write(body[start : start + step])
-            await stream.write_eof()
-        return stream
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -476,7 +160,7 @@ class Sandbox:
         make_limiter(rate_limit, self.clock, limit, window)  # validates the limiter arguments
         self._pocketsflow: dict[Mode, PocketsflowStore] = {}
         self._reflow: ReflowStore | None = None
-        self._sites: dict[Api, _Site] = {}
+        self._sites: dict[Api, Site] = {}
         self._webhooks = WebhookSender(
             self.clock,
             seed=seed,
@@ -504,8 +188,8 @@ class Sandbox:
         self._webhooks.attach("pocketsflow", list(self._pocketsflow.values()))
         self._webhooks.attach("reflow", [self._reflow])
         await self._webhooks.start()
-        pocketsflow = _Site(self, "pocketsflow", "", message_body)
-        reflow = _Site(self, "reflow", _REFLOW_PREFIX, error_body)
+        pocketsflow = Site(self, "pocketsflow", "", message_body)
+        reflow = Site(self, "reflow", _REFLOW_PREFIX, error_body)
         self._sites = {"pocketsflow": pocketsflow, "reflow": reflow}
         try:
             pf_app = build_pocketsflow_app(
@@ -540,7 +224,7 @@ class Sandbox:
         }
         self._reflow = ReflowStore(seed=self.seed, scale=self.scale, clock=self.clock)
 
-    async def _serve(self, site: _Site, app: web.Application, port: int) -> None:
+    async def _serve(self, site: Site, app: web.Application, port: int) -> None:
         self._add_admin_routes(site, app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
@@ -614,7 +298,7 @@ class Sandbox:
             f"orders={self.scale.orders}, rate_limit={self.rate_limit!r}, faults={faults})"
         )
 
-    def _site(self, api: Api) -> _Site:
+    def _site(self, api: Api) -> Site:
         if not self._sites:
             raise RuntimeError("the sandbox is not running; use 'async with Sandbox() as sb'")
         return self._sites[api]
@@ -709,7 +393,7 @@ class Sandbox:
         for api in API_NAMES:
             self._reset_site(self._site(api))
 
-    def _reset_site(self, site: _Site) -> None:
+    def _reset_site(self, site: Site) -> None:
         # Typed as the protocol, so that mypy holds both store classes to it.
         stores: list[Store] = (
             [*self._pocketsflow.values()] if site.api == "pocketsflow" else [self.reflow]
@@ -720,7 +404,7 @@ class Sandbox:
 
     # -- admin routes ---------------------------------------------------------------------------
 
-    def _add_admin_routes(self, site: _Site, app: web.Application) -> None:
+    def _add_admin_routes(self, site: Site, app: web.Application) -> None:
         async def stats(_request: web.Request) -> web.Response:
             return json_response(site.snapshot().to_dict())
 
@@ -740,6 +424,6 @@ class Sandbox:
             )
         else:
             add_webhook_routes(app, "reflow", self._webhooks, self.reflow.add_orders, None)
-        app.router.add_get(f"{_ADMIN_PREFIX}stats", stats)
-        app.router.add_get(f"{_ADMIN_PREFIX}state", state)
-        app.router.add_post(f"{_ADMIN_PREFIX}reset", reset)
+        app.router.add_get(f"{ADMIN_PREFIX}stats", stats)
+        app.router.add_get(f"{ADMIN_PREFIX}state", state)
+        app.router.add_post(f"{ADMIN_PREFIX}reset", reset)

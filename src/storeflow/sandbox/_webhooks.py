@@ -34,8 +34,9 @@ from attrs import define, evolve, field, frozen
 
 from storeflow._apis import API_NAMES
 from storeflow._apis import ApiName as Api
-from storeflow.sandbox._common import Clock, json_response
 from storeflow.sandbox._faults import _rate
+from storeflow.sandbox._http import json_response
+from storeflow.sandbox._stores import Clock
 from storeflow.webhooks._signature import sign
 
 __all__ = [

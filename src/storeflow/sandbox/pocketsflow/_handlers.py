@@ -4,8 +4,8 @@
 of the schema to a handler. A handler authenticates (``Authorization: Bearer`` with a
 ``pk_test_``/``pk_live_`` key or a JWT; 401 otherwise, never echoing the key), checks its body
 with :func:`~storeflow.sandbox._bodies.read_fields` against the operation's generated argument
-rules, calls the store and answers with :func:`~storeflow.sandbox._common.json_response`; it
-raises :class:`~storeflow.sandbox._common.HTTPFailure` (error bodies ``{"message": ...}``) for
+rules, calls the store and answers with :func:`~storeflow.sandbox._http.json_response`; it
+raises :class:`~storeflow.sandbox._http.HTTPFailure` (error bodies ``{"message": ...}``) for
 anything else.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -23,15 +23,8 @@ from aiohttp.typedefs import Middleware
 from storeflow.pocketsflow._params import ARGUMENTS
 from storeflow.pocketsflow.models import ValueType
 from storeflow.sandbox._bodies import Check, read_fields
-from storeflow.sandbox._common import (
-    Body,
-    HTTPFailure,
-    Params,
-    bearer_token,
-    json_response,
-    message_body,
-    parse_iso,
-)
+from storeflow.sandbox._checks import Body, Params, parse_iso
+from storeflow.sandbox._http import HTTPFailure, bearer_token, json_response, message_body
 from storeflow.sandbox.pocketsflow._store import PocketsflowStore
 
 _BEARER_RE: Final = re.compile(r"pk_(test|live)_[A-Za-z0-9]+|[\w-]+\.[\w-]+\.[\w-]*")
@@ -44,10 +37,10 @@ _STORES: Final = web.AppKey("storeflow_pocketsflow_stores", dict)
 """The application's API keys, each mapped to the store it opens."""
 
 
-def _money_field(body: Body, name: str, required: bool) -> Any:
+def _money_field(body: Body, name: str, value: object) -> Any:
     # The sandbox's own rule (the reference states none): its stores keep amounts as unsigned
     # cents, and a 400 in the documented error body is what a server may answer.
-    return body.number(name, required=required, minimum=0)
+    return body.number(name, value, minimum=0)
 
 
 _MONEY_CHECKS: Final[Mapping[str, Check]] = {
@@ -128,19 +121,49 @@ def _check_discount(store: PocketsflowStore, fields: Mapping[str, Any], own: str
     _check_products(store, fields.get("mainProductIds", ()), 400)
 
 
-async def _products_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_products())
+Handler: TypeAlias = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def _products_create(request: web.Request) -> web.Response:
-    store = _store(request)
-    fields = await _fields(request, "products_create")
-    return json_response(store.create_product(fields))
+def _listing(read: Callable[[PocketsflowStore], Any]) -> Handler:
+    """A handler answering with what ``read`` returns of the request's dataset."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return json_response(read(_store(request)))
+
+    return handler
 
 
-async def _products_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_product(_path_id(request)), "Product")
+def _by_id(
+    read: Callable[[PocketsflowStore, str], dict[str, Any] | None], what: str, name: str = "id"
+) -> Handler:
+    """A handler answering with the record ``read`` finds by the path's id (404 for none)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        return _found(read(store, _path_id(request, name)), what)
+
+    return handler
+
+
+def _deleting(delete: Callable[[PocketsflowStore, str], bool], what: str) -> Handler:
+    """A handler deleting the record the path's id names (404 for none)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        return _deleted(delete(store, _path_id(request)), what)
+
+    return handler
+
+
+def _writing(op_id: str, write: Callable[[PocketsflowStore, dict[str, Any]], Any]) -> Handler:
+    """A handler answering with what ``write`` returns for the body checked for ``op_id``."""
+
+    async def handler(request: web.Request) -> web.Response:
+        store = _store(request)
+        fields = await _fields(request, op_id)
+        return json_response(write(store, fields))
+
+    return handler
 
 
 async def _products_update(request: web.Request) -> web.Response:
@@ -150,21 +173,11 @@ async def _products_update(request: web.Request) -> web.Response:
     return _found(store.update_product(product_id, fields), "Product")
 
 
-async def _products_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_product(_path_id(request)), "Product")
-
-
 async def _variants_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "variants_create")
     variant = store.create_variant(fields["productId"], fields["name"], fields["price"])
     return _found(variant, "Product")
-
-
-async def _variants_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_variant(_path_id(request)), "Variant")
 
 
 async def _orders_list(request: web.Request) -> web.Response:
@@ -181,11 +194,6 @@ async def _orders_list(request: web.Request) -> web.Response:
     return json_response(page)
 
 
-async def _orders_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_order(_path_id(request)), "Order")
-
-
 async def _customers_list(request: web.Request) -> web.Response:
     store = _store(request)
     params = Params(request.query, message_body)
@@ -195,15 +203,6 @@ async def _customers_list(request: web.Request) -> web.Response:
         params.enum("sortOrder", _SORT_ORDER.enum or (), "desc") or "desc",
     )
     return json_response(customers)
-
-
-async def _customers_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_customer(_path_id(request)), "Customer")
-
-
-async def _reviews_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_reviews(None))
 
 
 async def _reviews_of_product(request: web.Request) -> web.Response:
@@ -219,20 +218,11 @@ async def _reviews_of_product(request: web.Request) -> web.Response:
     raise _not_found("Product")
 
 
-async def _discounts_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_discounts())
-
-
 async def _discounts_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "discounts_create")
     _check_discount(store, fields, None)
     return json_response(store.create_discount(fields))
-
-
-async def _discounts_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_discount(_path_id(request)), "Discount")
 
 
 async def _discounts_update(request: web.Request) -> web.Response:
@@ -247,25 +237,11 @@ async def _discounts_update(request: web.Request) -> web.Response:
     return _found(store.update_discount(discount_id, fields), "Discount")
 
 
-async def _discounts_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_discount(_path_id(request)), "Discount")
-
-
-async def _upsells_list(request: web.Request) -> web.Response:
-    return json_response(_store(request).list_upsells())
-
-
 async def _upsells_create(request: web.Request) -> web.Response:
     store = _store(request)
     fields = await _fields(request, "upsells_create")
     _check_products(store, [*fields["mainProductIds"], fields["upsellProductId"]], 404)
     return json_response(store.create_upsell(fields))
-
-
-async def _upsells_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_upsell(_path_id(request)), "Upsell")
 
 
 async def _upsells_update(request: web.Request) -> web.Response:
@@ -281,35 +257,17 @@ async def _upsells_update(request: web.Request) -> web.Response:
     return _found(store.update_upsell(upsell_id, fields), "Upsell")
 
 
-async def _upsells_delete(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _deleted(store.delete_upsell(_path_id(request)), "Upsell")
-
-
-async def _users_me(request: web.Request) -> web.Response:
-    return json_response(_store(request).user())
-
-
-async def _users_update(request: web.Request) -> web.Response:
-    store = _store(request)
-    fields = await _fields(request, "users_update")
-    return json_response(store.update_user(fields))
-
-
-def _body_date(body: Body, name: str, required: bool) -> dt.date | None:
+def _body_date(body: Body, name: str, value: object) -> dt.date:
     """The day of an ISO 8601 date or date-time (the day in the value's own offset)."""
-    text = body.string(name, required=required)
-    if text is None:
-        return None
-    when = parse_iso(text)
+    when = parse_iso(body.string(name, value))
     if when is None:
         raise body.fail(f"{name} must be an ISO 8601 date such as 2024-01-31")
     return when.date()
 
 
-def _page_number(body: Body, name: str, required: bool) -> int | None:
+def _page_number(body: Body, name: str, value: object) -> int:
     # The sandbox's own rule (the reference states no bound), answered the documented way.
-    return body.integer(name, required=required, minimum=1)
+    return body.integer(name, value, minimum=1)
 
 
 _SUBSCRIPTION_PAGING: Final[Mapping[str, Check]] = {
@@ -326,17 +284,6 @@ async def _subscriptions_list(request: web.Request) -> web.Response:
     page, page_size = fields.get("page", 1), fields.get("pageSize", 20)
     start, end = fields.get("startDate"), fields.get("endDate")
     return json_response(store.page_subscriptions(start, end, page, page_size))
-
-
-async def _subscriptions_get(request: web.Request) -> web.Response:
-    store = _store(request)
-    return _found(store.get_subscription(_path_id(request)), "Subscription")
-
-
-async def _subscriptions_cancel(request: web.Request) -> web.Response:
-    store = _store(request)
-    subscription_id = _path_id(request, "subscriptionId")
-    return _found(store.cancel_subscription(subscription_id), "Subscription")
 
 
 async def _subscriptions_refund(request: web.Request) -> web.Response:
@@ -357,38 +304,45 @@ def build_pocketsflow_app(
     ``stores`` maps each valid API key to the dataset it opens (the test key to the test
     store, the live key to the live one); the public ``GET /reviews/{productId}`` looks in each
     in turn. ``middlewares`` run around every handler (the sandbox's limiter, faults, error
-    mapping); handlers raise :class:`~storeflow.sandbox._common.HTTPFailure` for error answers.
+    mapping); handlers raise :class:`~storeflow.sandbox._http.HTTPFailure` for error answers.
     """
     app = web.Application(middlewares=middlewares)
     app[_STORES] = dict(stores)
     routes = app.router
-    routes.add_get("/products", _products_list)
-    routes.add_post("/products", _products_create)
+    routes.add_get("/products", _listing(PocketsflowStore.list_products))
+    routes.add_post("/products", _writing("products_create", PocketsflowStore.create_product))
     routes.add_post("/products/variants", _variants_create)
-    routes.add_delete("/products/variants/{id}", _variants_delete)
+    routes.add_delete(
+        "/products/variants/{id}", _deleting(PocketsflowStore.delete_variant, "Variant")
+    )
     routes.add_post("/products/update/{id}", _products_update)
-    routes.add_get("/products/{id}", _products_get)
-    routes.add_delete("/products/{id}", _products_delete)
+    routes.add_get("/products/{id}", _by_id(PocketsflowStore.get_product, "Product"))
+    routes.add_delete("/products/{id}", _deleting(PocketsflowStore.delete_product, "Product"))
     routes.add_get("/orders", _orders_list)
     routes.add_post("/orders/subscriptions", _subscriptions_list)
-    routes.add_post("/orders/subscriptions/cancel/{subscriptionId}", _subscriptions_cancel)
+    routes.add_post(
+        "/orders/subscriptions/cancel/{subscriptionId}",
+        _by_id(PocketsflowStore.cancel_subscription, "Subscription", "subscriptionId"),
+    )
     routes.add_post("/orders/subscriptions/refund/{subscriptionId}", _subscriptions_refund)
-    routes.add_get("/orders/subscriptions/{id}", _subscriptions_get)
-    routes.add_get("/orders/{id}", _orders_get)
+    routes.add_get(
+        "/orders/subscriptions/{id}", _by_id(PocketsflowStore.get_subscription, "Subscription")
+    )
+    routes.add_get("/orders/{id}", _by_id(PocketsflowStore.get_order, "Order"))
     routes.add_get("/customers", _customers_list)
-    routes.add_get("/customers/{id}", _customers_get)
-    routes.add_get("/reviews", _reviews_list)
+    routes.add_get("/customers/{id}", _by_id(PocketsflowStore.get_customer, "Customer"))
+    routes.add_get("/reviews", _listing(lambda store: store.list_reviews(None)))
     routes.add_get("/reviews/{productId}", _reviews_of_product)
-    routes.add_get("/discounts", _discounts_list)
+    routes.add_get("/discounts", _listing(PocketsflowStore.list_discounts))
     routes.add_post("/discounts", _discounts_create)
-    routes.add_get("/discounts/{id}", _discounts_get)
+    routes.add_get("/discounts/{id}", _by_id(PocketsflowStore.get_discount, "Discount"))
     routes.add_post("/discounts/{id}", _discounts_update)
-    routes.add_delete("/discounts/{id}", _discounts_delete)
-    routes.add_get("/upsells", _upsells_list)
+    routes.add_delete("/discounts/{id}", _deleting(PocketsflowStore.delete_discount, "Discount"))
+    routes.add_get("/upsells", _listing(PocketsflowStore.list_upsells))
     routes.add_post("/upsells", _upsells_create)
-    routes.add_get("/upsells/{id}", _upsells_get)
+    routes.add_get("/upsells/{id}", _by_id(PocketsflowStore.get_upsell, "Upsell"))
     routes.add_post("/upsells/{id}", _upsells_update)
-    routes.add_delete("/upsells/{id}", _upsells_delete)
-    routes.add_get("/users/me", _users_me)
-    routes.add_post("/users/update", _users_update)
+    routes.add_delete("/upsells/{id}", _deleting(PocketsflowStore.delete_upsell, "Upsell"))
+    routes.add_get("/users/me", _listing(PocketsflowStore.user))
+    routes.add_post("/users/update", _writing("users_update", PocketsflowStore.update_user))
     return app

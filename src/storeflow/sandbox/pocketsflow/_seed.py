@@ -28,7 +28,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 from storeflow.pocketsflow.models import BillingInterval, SubscriptionStatus, ValueType
 from storeflow.sandbox import _data
-from storeflow.sandbox._common import Clock, Scale
+from storeflow.sandbox._stores import Clock, Scale
 from storeflow.sandbox._webhooks import Listener
 
 Mode: TypeAlias = Literal["test", "live"]

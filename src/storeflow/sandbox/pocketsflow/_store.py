@@ -1,6 +1,6 @@
 """The Pocketsflow simulator's store: the queries and changes the handlers call.
 
-:class:`PocketsflowStore` follows :class:`~storeflow.sandbox._common.Store` (``reset``,
+:class:`PocketsflowStore` follows :class:`~storeflow.sandbox._stores.Store` (``reset``,
 ``state``, ``collections``, ``dump``, ``add_orders``) and offers one method per thing an
 endpoint reads or changes; each change that the vendor announces by webhook tells the store's
 ``listener``. A customer is a distinct buyer; ``numberOfOrders`` counts their orders and a
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from storeflow.pocketsflow.models import SubscriptionStatus
-from storeflow.sandbox._common import newest_first
+from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox.pocketsflow._render import PocketsflowRecords, _pagination, _public
 from storeflow.sandbox.pocketsflow._seed import _DAY_MS, _MAX_ORDERS, _cents, _iso_ms, _money
 
@@ -146,8 +146,7 @@ class PocketsflowStore(PocketsflowRecords):
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
         """The product ``product_id`` with its variants."""
-        product = self._products.get(product_id)
-        return None if product is None else self._product(product)
+        return _shown(self._products.get(product_id), self._product)
 
     def create_product(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Create a product from checked ``fields`` (name, price and optional flags)."""
@@ -164,12 +163,10 @@ class PocketsflowStore(PocketsflowRecords):
 
     def update_product(self, product_id: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """Change the given fields of a product; later orders take its new name."""
-        product = self._products.get(product_id)
-        if product is None:
-            return None
-        product.update(fields)
-        self._product_names[self._product_index[product_id]] = product["name"]
-        return self._product(product)
+        product = _changed(self._products, product_id, fields)
+        if product is not None:
+            self._product_names[self._product_index[product_id]] = product["name"]
+        return _shown(product, self._product)
 
     def delete_product(self, product_id: str) -> bool:
         """Delete a product and its variants (its past orders and reviews remain)."""
@@ -277,8 +274,7 @@ class PocketsflowStore(PocketsflowRecords):
 
     def get_discount(self, discount_id: str) -> dict[str, Any] | None:
         """One discount."""
-        discount = self._discounts.get(discount_id)
-        return None if discount is None else self._discount(discount)
+        return _shown(self._discounts.get(discount_id), self._discount)
 
     def create_discount(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Create a discount from checked ``fields``."""
@@ -295,12 +291,10 @@ class PocketsflowStore(PocketsflowRecords):
 
     def update_discount(self, discount_id: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """Change the given fields of a discount (its ``used`` count stays)."""
-        discount = self._discounts.get(discount_id)
-        if discount is None:
-            return None
-        discount.update(fields)
-        self._discount_codes[self._discount_index[discount_id]] = discount["code"]
-        return self._discount(discount)
+        discount = _changed(self._discounts, discount_id, fields)
+        if discount is not None:
+            self._discount_codes[self._discount_index[discount_id]] = discount["code"]
+        return _shown(discount, self._discount)
 
     def delete_discount(self, discount_id: str) -> bool:
         """Delete a discount; orders that used it keep showing its code."""
@@ -320,11 +314,7 @@ class PocketsflowStore(PocketsflowRecords):
 
     def update_upsell(self, upsell_id: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """Change the given fields of an upsell."""
-        upsell = self._upsells.get(upsell_id)
-        if upsell is None:
-            return None
-        upsell.update(fields)
-        return upsell
+        return _changed(self._upsells, upsell_id, fields)
 
     def delete_upsell(self, upsell_id: str) -> bool:
         """Delete an upsell (its past sales remain)."""
@@ -359,8 +349,7 @@ class PocketsflowStore(PocketsflowRecords):
 
     def get_subscription(self, subscription_id: str) -> dict[str, Any] | None:
         """One subscription."""
-        subscription = self._subscriptions.get(subscription_id)
-        return None if subscription is None else _public(subscription)
+        return _shown(self._subscriptions.get(subscription_id), _public)
 
     def cancel_subscription(self, subscription_id: str) -> dict[str, Any] | None:
         """Cancel an active subscription; a cancelled or refunded one is left as it is."""
@@ -393,6 +382,23 @@ class PocketsflowStore(PocketsflowRecords):
             event = "deleted" if was_active else "updated"
             self.listener(f"customer.subscription.{event}", _public(subscription))
         return _public(subscription)
+
+
+def _shown(
+    record: dict[str, Any] | None, render: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """``record`` as the API shows it, or ``None`` when there is none."""
+    return None if record is None else render(record)
+
+
+def _changed(
+    table: Mapping[str, dict[str, Any]], key: str, fields: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The record ``key`` of ``table`` with ``fields`` written into it (``None``: no record)."""
+    record = table.get(key)
+    if record is not None:
+        record.update(fields)
+    return record
 
 
 def _day_ms(day: dt.date) -> int:

@@ -5,7 +5,7 @@ Public API (what :mod:`storeflow.sandbox._server` uses):
 * ``ReflowStore(*, seed: int, scale: Scale, clock: Clock, currency: str = "USD")`` — one
   project's records, built from ``scale.reflow_products``, ``reflow_categories``,
   ``reflow_orders``, ``reflow_users`` and ``reflow_plans``; the same arguments always give the
-  same records. It follows :class:`~storeflow.sandbox._common.Store` (``reset``, ``state``,
+  same records. It follows :class:`~storeflow.sandbox._stores.Store` (``reset``, ``state``,
   ``collections``, ``dump``, ``add_orders``).
 * ``build_reflow_app(store, *, project_id: int, api_key: str, middlewares=()) ->
   web.Application`` — the API under ``/projects/{projectId}/...``, to be mounted at ``/v2``.

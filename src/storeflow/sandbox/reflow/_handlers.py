@@ -27,15 +27,9 @@ from attrs import frozen
 from storeflow.reflow._params import ARGUMENTS
 from storeflow.reflow.models import InventoryType, ProductOrder
 from storeflow.sandbox._bodies import read_fields
-from storeflow.sandbox._common import (
-    Body,
-    HTTPFailure,
-    Params,
-    bearer_token,
-    error_body,
-    json_response,
-    newest_first,
-)
+from storeflow.sandbox._checks import Body, Params
+from storeflow.sandbox._http import HTTPFailure, bearer_token, error_body, json_response
+from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox.reflow._seed import _DIGITS_RE, _FULFILLMENT, _ID_DIGITS, _PAYMENT, _Product
 from storeflow.sandbox.reflow._store import OrderFilters, ReflowStore
 
@@ -246,9 +240,9 @@ async def _products_get(request: web.Request) -> web.Response:
     return json_response(project.store.product_json(product))
 
 
-def _non_negative(body: Body, name: str, required: bool) -> int | None:
+def _non_negative(body: Body, name: str, value: object) -> int:
     # Non-negative prices are the sandbox's own rule (the reference says only "integer").
-    return body.integer(name, required=required, minimum=0)
+    return body.integer(name, value, minimum=0)
 
 
 async def _product_update(request: web.Request, product: _Product) -> dict[str, Any]:
@@ -332,12 +326,11 @@ async def _orders_get(request: web.Request) -> web.Response:
     return json_response(project.store.order_json(_found_order(request, project.store)))
 
 
-def _flag(body: Body, name: str, required: bool) -> bool | None:
+def _flag(body: Body, name: str, value: object) -> bool:
     # The reference spells these "string, true or false": take the strings as well as booleans.
-    value = body.data.get(name)
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
-    return body.boolean(name, required=required)
+    return body.boolean(name, value)
 
 
 async def _order_update(request: web.Request) -> dict[str, Any]:
@@ -366,7 +359,7 @@ def build_reflow_app(
     Routes are ``/projects/{projectId}/...`` (mount the app at ``/v2``); the list endpoints
     answer with and without their trailing slash. ``api_key`` opens the endpoints that need
     one. ``middlewares`` run around every handler; handlers raise
-    :class:`~storeflow.sandbox._common.HTTPFailure` for error answers, which the sandbox's
+    :class:`~storeflow.sandbox._http.HTTPFailure` for error answers, which the sandbox's
     middleware turns into responses.
     """
     app = web.Application(middlewares=middlewares)

@@ -26,7 +26,7 @@ from attrs import define, frozen
 
 from storeflow.reflow.models import FulfillmentStatus, InventoryType, PaymentStatus
 from storeflow.sandbox import _data
-from storeflow.sandbox._common import Clock, Scale
+from storeflow.sandbox._stores import Clock, Scale
 from storeflow.sandbox._webhooks import Listener
 
 _CURRENCIES: Final = {

@@ -1,6 +1,6 @@
 """The Reflow simulator's store: the queries and changes the handlers call.
 
-:class:`ReflowStore` follows :class:`~storeflow.sandbox._common.Store` (``reset``, ``state``,
+:class:`ReflowStore` follows :class:`~storeflow.sandbox._stores.Store` (``reset``, ``state``,
 ``collections``, ``dump``, ``add_orders``) and offers one method per thing an endpoint reads or
 changes: active plans, users by page, the category tree, products filtered and sorted
 (:func:`_sorted`, ``date_desc`` unless ``order`` says otherwise), orders filtered by
@@ -60,12 +60,19 @@ class OrderFilters:
     """The documented filters of ``GET /orders/`` (``None``: not filtered)."""
 
     payment_status: str | None = None
+    """Only orders whose payment status is this one."""
     fulfillment_status: str | None = None
+    """Only orders whose fulfilment status is this one."""
     is_canceled: bool | None = None
+    """Only canceled orders (``True``) or only the others (``False``)."""
     is_archived: bool | None = None
+    """Only archived orders (``True``) or only the others (``False``)."""
     customer_email: str | None = None
+    """Only the orders of the customer with this email (none when no customer has it)."""
     created_after: int | None = None
+    """Only orders created strictly after this unix time (seconds)."""
     created_before: int | None = None
+    """Only orders created strictly before this unix time (seconds)."""
 
     def state_table(self) -> bytes | None:
         """A ``bytes.translate`` table mapping each packed state to 1 if it passes, else 0."""
