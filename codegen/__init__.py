@@ -1,6 +1,7 @@
 """Generate storeflow's models and operation tables from the OpenAPI schemas.
 
-For every API in :data:`APIS`, ``schemas/<api>.yaml`` produces these committed modules:
+For every API that ``storeflow._apis.API_NAMES`` lists (see :func:`api_names`),
+``schemas/<api>.yaml`` produces these committed modules:
 
 - ``src/storeflow/<api>/models.py``: one attrs class per object schema and one ``StrEnum`` per
   string enum, written by datamodel-code-generator through the Jinja templates in
@@ -22,13 +23,14 @@ files, which :func:`stale` compares with what is on disk.
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 import yaml
 from datamodel_code_generator import (
@@ -41,9 +43,9 @@ from datamodel_code_generator import (
 )
 
 __all__ = [
-    "APIS",
     "REPO",
     "CodegenError",
+    "api_names",
     "render",
     "render_models",
     "render_operations",
@@ -56,8 +58,8 @@ __all__ = [
 #: The repository root; every default path is resolved from it, not from the working directory.
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-#: The APIs storeflow speaks: each has ``schemas/<api>.yaml`` and a ``storeflow.<api>`` package.
-APIS = ("pocketsflow", "reflow")
+#: Where the SDK lists the APIs it speaks (``API_NAMES``), which :func:`api_names` reads.
+API_NAMES_SOURCE = REPO / "src" / "storeflow" / "_apis.py"
 
 #: datamodel-code-generator's options; the command line equivalent is ``datamodel-codegen
 #: --input schemas/<api>.yaml --input-file-type openapi --output-model-type dataclasses.dataclass
@@ -137,6 +139,77 @@ def _ruff(source: str, target: str) -> str:
     return source
 
 
+class _Table(NamedTuple):
+    """One generated table module: a single read-only mapping, by operationId or event name."""
+
+    module: str
+    """Its file name in ``storeflow/<api>/``."""
+    summary: str
+    """Its docstring; ``{title}`` stands for the schema's title."""
+    declaration: str
+    """The mapping's annotated name, such as ``"EVENTS: Final[Mapping[str, type[Any]]]"``."""
+    doc: str
+    """The mapping's docstring."""
+
+    def render(
+        self,
+        api: str,
+        document: Mapping[str, Any],
+        entries: list[str],
+        preamble: list[str] | None = None,
+    ) -> str:
+        """The module's source: ``preamble`` lines, then the mapping of ``entries`` lines."""
+        summary = self.summary.format(title=document["info"]["title"])
+        source = "\n".join(
+            [
+                _header(api, summary),
+                # Every name any table uses: ruff's F401 fix drops those this one does not.
+                "from collections.abc import Mapping",
+                "from types import MappingProxyType",
+                "from typing import Any, Final, Literal, TypeAlias",
+                "",
+                "from storeflow._operation import Arguments, Operation, Rule",
+                f"from storeflow.{api} import models",
+                "",
+                *(preamble or []),
+                f"{self.declaration} = MappingProxyType({{",
+                *entries,
+                "})",
+                f'"""{self.doc}"""',
+                "",
+            ]
+        )
+        return _ruff(source, f"src/storeflow/{api}/{self.module}")
+
+
+def api_names(source: Path = API_NAMES_SOURCE) -> tuple[str, ...]:
+    """The APIs storeflow speaks, as the ``API_NAMES`` tuple of ``source`` lists them.
+
+    The file is read, not imported: importing ``storeflow`` loads the very modules codegen
+    writes, so a stale or missing one would keep codegen from repairing it. Raises
+    :class:`CodegenError` when ``source`` has no ``API_NAMES`` tuple of strings.
+    """
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
+    except (OSError, SyntaxError) as exc:
+        raise CodegenError(f"cannot read {source}: {exc}") from exc
+    for node in tree.body:
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "API_NAMES"
+            and node.value is not None
+        ):
+            try:
+                names = ast.literal_eval(node.value)
+            except ValueError:
+                break
+            if isinstance(names, tuple) and names and all(isinstance(n, str) for n in names):
+                return names
+            break
+    raise CodegenError(f"{source} has no annotated API_NAMES tuple of strings")
+
+
 def _load(schema: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(schema.read_text(encoding="utf-8"))
@@ -209,6 +282,14 @@ def _auth(security: list[Mapping[str, Any]] | None) -> str:
     return "optional" if any(not requirement for requirement in security) else "required"
 
 
+_OPERATIONS: Final = _Table(
+    "_operations.py",
+    "Every operation of the {title}, keyed by operationId.",
+    "OPERATIONS: Final[Mapping[str, Operation]]",
+    "Method, path template, idempotency and auth of each operation of the schema.",
+)
+
+
 def render_operations(api: str, document: Mapping[str, Any]) -> str:
     """Return the source of ``storeflow/<api>/_operations.py`` for the parsed schema ``document``.
 
@@ -238,24 +319,7 @@ def render_operations(api: str, document: Mapping[str, Any]) -> str:
                 f"    {operation_id!r}: Operation(id={operation_id!r}, method={method.upper()!r},"
                 f" path={path!r}, idempotent={idempotent!r}, auth={auth!r}),"
             )
-    title = document["info"]["title"]
-    source = "\n".join(
-        [
-            _header(api, f"Every operation of the {title}, keyed by operationId."),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Final",
-            "",
-            "from storeflow._operation import Operation",
-            "",
-            "OPERATIONS: Final[Mapping[str, Operation]] = MappingProxyType({",
-            *entries,
-            "})",
-            '"""Method, path template, idempotency and auth of each operation of the schema."""',
-            "",
-        ]
-    )
-    return _ruff(source, f"src/storeflow/{api}/_operations.py")
+    return _OPERATIONS.render(api, document, entries)
 
 
 def _model_of(ref: Any, models: str, where: str) -> str:
@@ -270,33 +334,6 @@ def _model_of(ref: Any, models: str, where: str) -> str:
     return model
 
 
-def _models_table(
-    api: str, module: str, summary: str, declaration: str, entries: list[str], doc: str
-) -> str:
-    """The source of ``storeflow/<api>/<module>``: one mapping over the generated models.
-
-    ``declaration`` is the annotated name (``"EVENTS: Final[...]"``), ``entries`` its lines,
-    ``summary`` the module docstring and ``doc`` the mapping's.
-    """
-    source = "\n".join(
-        [
-            _header(api, summary),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Any, Final",
-            "",
-            f"from storeflow.{api} import models",
-            "",
-            f"{declaration} = MappingProxyType({{",
-            *entries,
-            "})",
-            f'"""{doc}"""',
-            "",
-        ]
-    )
-    return _ruff(source, f"src/storeflow/{api}/{module}")
-
-
 def _response_schema(document: Mapping[str, Any], operation: Mapping[str, Any]) -> Any:
     """The JSON schema of the operation's first 2xx answer with a JSON body, or ``None``."""
     for status, response in operation.get("responses", {}).items():
@@ -308,6 +345,14 @@ def _response_schema(document: Mapping[str, Any], operation: Mapping[str, Any]) 
         if schema is not None:
             return schema
     return None
+
+
+_RESPONSES: Final = _Table(
+    "_responses.py",
+    "The model of each successful answer of the {title}.",
+    "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]]",
+    "By operationId: the model of the JSON answer, and whether it is a bare array.",
+)
 
 
 def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
@@ -331,15 +376,15 @@ def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
             ref = schema.get("items", {}).get("$ref") if array else schema.get("$ref")
             model = _model_of(ref, models, where)
             entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
-    title = document["info"]["title"]
-    return _models_table(
-        api,
-        "_responses.py",
-        f"The model of each successful answer of the {title}.",
-        "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]]",
-        entries,
-        "By operationId: the model of the JSON answer, and whether it is a bare array.",
-    )
+    return _RESPONSES.render(api, document, entries)
+
+
+_WEBHOOKS: Final = _Table(
+    "_webhooks.py",
+    "Every webhook event of the {title}, keyed by event name.",
+    "EVENTS: Final[Mapping[str, type[Any]]]",
+    "The model of each event's body, from the schema's ``webhooks`` section.",
+)
 
 
 def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
@@ -357,27 +402,27 @@ def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
         except (KeyError, TypeError):
             raise CodegenError(f"{where} has no post with a JSON body $ref") from None
         entries.append(f"    {name!r}: models.{_model_of(ref, models, where)},")
-    title = document["info"]["title"]
-    return _models_table(
-        api,
-        "_webhooks.py",
-        f"Every webhook event of the {title}, keyed by event name.",
-        "EVENTS: Final[Mapping[str, type[Any]]]",
-        entries,
-        "The model of each event's body, from the schema's ``webhooks`` section.",
-    )
+    return _WEBHOOKS.render(api, document, entries)
 
 
 def render(schema_dir: Path) -> dict[Path, str]:
     """Return every generated file's source, keyed by its path relative to ``src/storeflow``.
 
-    Raises :class:`CodegenError` as :func:`render_models`, :func:`render_operations`,
-    :func:`render_webhooks` and :func:`render_responses` do.
+    Raises :class:`CodegenError` as :func:`api_names`, :func:`render_models`,
+    :func:`render_operations`, :func:`render_webhooks` and :func:`render_responses` do, and
+    when ``schema_dir`` holds a ``.yaml`` schema of an API that ``API_NAMES`` does not list.
     """
     from codegen._params import render_params  # imports this module's helpers
 
+    apis = api_names()
+    # A schema no API names would silently produce nothing: refuse it.
+    unnamed = sorted(p.name for p in schema_dir.glob("*.yaml") if p.stem not in apis)
+    if unnamed:
+        raise CodegenError(
+            f"{', '.join(unnamed)} in {schema_dir} belong to no API of {API_NAMES_SOURCE.name}"
+        )
     files: dict[Path, str] = {}
-    for api in APIS:
+    for api in apis:
         schema = schema_dir / f"{api}.yaml"
         document = _load(schema)
         models = render_models(api, document)

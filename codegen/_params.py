@@ -10,9 +10,9 @@ states about it (type, required, enum, bounds, pattern) and nothing else, plus t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-from codegen import _HTTP_METHODS, CodegenError, _header, _ruff
+from codegen import _HTTP_METHODS, CodegenError, _Table
 
 __all__ = ["render_params"]
 
@@ -102,6 +102,14 @@ def _arguments(document: Mapping[str, Any], shared: list[Any], operation: Mappin
     )
 
 
+_PARAMS: Final = _Table(
+    "_params.py",
+    "The argument rules of every operation of the {title}.",
+    "ARGUMENTS: Final[Mapping[str, Arguments]]",
+    "What the schema states about each argument of each operation, by operationId.",
+)
+
+
 def render_params(api: str, document: Mapping[str, Any]) -> str:
     """Return the source of ``storeflow/<api>/_params.py`` for the parsed schema ``document``.
 
@@ -125,22 +133,4 @@ def render_params(api: str, document: Mapping[str, Any]) -> str:
                 entries.append(
                     f"    {operation['operationId']!r}: {_arguments(document, shared, operation)},"
                 )
-    title = document["info"]["title"]
-    source = "\n".join(
-        [
-            _header(api, f"The argument rules of every operation of the {title}."),
-            "from collections.abc import Mapping",
-            "from types import MappingProxyType",
-            "from typing import Final, Literal, TypeAlias",
-            "",
-            "from storeflow._operation import Arguments, Rule",
-            "",
-            *aliases,
-            "ARGUMENTS: Final[Mapping[str, Arguments]] = MappingProxyType({",
-            *entries,
-            "})",
-            '"""What the schema states about each argument of each operation, by operationId."""',
-            "",
-        ]
-    )
-    return _ruff(source, f"src/storeflow/{api}/_params.py")
+    return _PARAMS.render(api, document, entries, aliases)

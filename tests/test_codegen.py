@@ -135,3 +135,21 @@ def test_an_answer_without_a_generated_model_is_a_generation_error(tmp_path: Pat
     assert result.returncode == 2
     assert "the answer of GET /projects/{projectId}/categories/" in result.stderr
     assert "None is not a generated model" in result.stderr
+
+
+def test_a_schema_of_an_unlisted_api_is_a_generation_error(tmp_path: Path) -> None:
+    # The APIs come from storeflow._apis.API_NAMES; a schema beside them is not silently ignored.
+    shutil.copytree(REPO / "schemas", tmp_path, dirs_exist_ok=True)
+    shutil.copy(tmp_path / "reflow.yaml", tmp_path / "otherflow.yaml")
+    result = _codegen("--check", "--schema-dir", tmp_path)
+    assert result.returncode == 2
+    assert "otherflow.yaml" in result.stderr
+    assert "_apis.py" in result.stderr
+
+
+def test_the_apis_are_those_the_sdk_lists() -> None:
+    import codegen
+
+    from storeflow._apis import API_NAMES
+
+    assert codegen.api_names() == API_NAMES

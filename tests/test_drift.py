@@ -223,7 +223,7 @@ async def test_export_gives_the_same_records_under_drift_and_csv_keeps_them(
         assert drifted.records == normal.records > 0, name
         assert drifted.duplicates == 0, name
         assert not drifted.mismatch, name
-        model = MODELS[(normal.api, normal.collection)]
+        model = MODELS[normal.api][normal.collection]
         plain, raw = read_jsonl(normal.path), read_jsonl(drifted.path)
         assert raw != plain, f"{name}: drift changed no record"
         for index, (a, b) in enumerate(zip(plain, raw, strict=True)):

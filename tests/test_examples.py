@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import pytest
@@ -112,15 +112,39 @@ SERVERS: dict[str, tuple[Serving, Callable[[ModuleType, Any], Any]]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SERVERS))
+class Example(NamedTuple):
+    """One example app: its name, how to serve it, and where it keeps its one client."""
+
+    name: str
+    serving: Serving
+    shared_client: Callable[[ModuleType, Any], Any]
+
+    def load(self) -> ModuleType:
+        return load_example(self.name)
+
+    @contextlib.asynccontextmanager
+    async def get_products(self, app: Any) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Serve ``app`` and answer one ``GET /products`` from it."""
+        async with (
+            self.serving(app) as base_url,
+            aiohttp.ClientSession(base_url) as http,
+            http.get("/products") as response,
+        ):
+            yield response
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def example(request: pytest.FixtureRequest) -> Example:
+    return Example(request.param, *SERVERS[request.param])
+
+
 async def test_example_serves_the_sandbox_s_data_through_one_client(
-    name: str, sandbox: Sandbox
+    example: Example, sandbox: Sandbox
 ) -> None:
-    serving, shared_client = SERVERS[name]
-    example = load_example(name)
-    app = example.create_app(**client_options(sandbox))
-    async with serving(app) as base_url:
-        client = shared_client(example, app)
+    module = example.load()
+    app = module.create_app(**client_options(sandbox))
+    async with example.serving(app) as base_url:
+        client = example.shared_client(module, app)
         assert isinstance(client, Pocketsflow)
         await check_routes(base_url, sandbox)
     # Shut down with the application: the client refuses requests, its session is closed.
@@ -134,50 +158,37 @@ async def test_example_serves_the_sandbox_s_data_through_one_client(
     }
 
 
-@pytest.mark.parametrize("name", sorted(SERVERS))
 async def test_example_reads_its_settings_from_the_environment(
-    name: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    example: Example, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POCKETSFLOW_API_KEY", sandbox.pocketsflow_test_key)
     monkeypatch.setenv("POCKETSFLOW_BASE_URL", sandbox.pocketsflow_url)
-    serving, _ = SERVERS[name]
-    app = load_example(name).create_app(rate_limit=None)
-    async with (
-        serving(app) as base_url,
-        aiohttp.ClientSession(base_url) as http,
-        http.get("/products") as response,
-    ):
+    app = example.load().create_app(rate_limit=None)
+    async with example.get_products(app) as response:
         assert response.status == 200
         assert len(await response.json()) == len(list(sandbox.pocketsflow.dump("products")))
 
 
-@pytest.mark.parametrize("name", sorted(SERVERS))
-async def test_example_answers_502_when_the_api_is_unreachable(name: str) -> None:
-    serving, _ = SERVERS[name]
-    app = load_example(name).create_app(
+async def test_example_answers_502_when_the_api_is_unreachable(example: Example) -> None:
+    app = example.load().create_app(
         api_key="pk_test_Unreachable0123456789",
         base_url=f"http://127.0.0.1:{free_port()}",
         rate_limit=None,
         max_retries=0,
     )
-    async with (
-        serving(app) as base_url,
-        aiohttp.ClientSession(base_url) as http,
-        http.get("/products") as response,
-    ):
+    async with example.get_products(app) as response:
         assert response.status == 502
         assert await response.json() == {"error": "upstream unavailable"}
 
 
-@pytest.mark.parametrize("name", sorted(SERVERS))
 async def test_example_answers_503_at_once_when_the_budget_is_spent(
-    name: str, sandbox: Sandbox
+    example: Example, sandbox: Sandbox
 ) -> None:
-    serving, _ = SERVERS[name]
+    module = example.load()
     options = client_options(sandbox)
-    options["rate_limit"] = RateLimit(requests=1, period=600, max_wait=load_example(name).MAX_WAIT)
-    app = load_example(name).create_app(**options)
-    async with serving(app) as base_url, aiohttp.ClientSession(base_url) as http:
+    options["rate_limit"] = RateLimit(requests=1, period=600, max_wait=module.MAX_WAIT)
+    app = module.create_app(**options)
+    async with example.serving(app) as base_url, aiohttp.ClientSession(base_url) as http:
         async with http.get("/products") as response:
             assert response.status == 200
         async with http.get("/products") as response:

@@ -59,19 +59,23 @@ SMALL = Scale(
     reflow_plans=4,
 )
 
-MODELS: dict[tuple[str, str], type] = {
-    ("pocketsflow", "products"): pf_models.Product,
-    ("pocketsflow", "orders"): pf_models.Order,
-    ("pocketsflow", "customers"): pf_models.Customer,
-    ("pocketsflow", "reviews"): pf_models.Review,
-    ("pocketsflow", "discounts"): pf_models.Discount,
-    ("pocketsflow", "upsells"): pf_models.Upsell,
-    ("pocketsflow", "subscriptions"): pf_models.Subscription,
-    ("reflow", "products"): rf_models.Product,
-    ("reflow", "categories"): rf_models.Category,
-    ("reflow", "orders"): rf_models.Order,
-    ("reflow", "users"): rf_models.User,
-    ("reflow", "plans"): rf_models.Plan,
+MODELS: dict[str, dict[str, type]] = {
+    "pocketsflow": {
+        "products": pf_models.Product,
+        "orders": pf_models.Order,
+        "customers": pf_models.Customer,
+        "reviews": pf_models.Review,
+        "discounts": pf_models.Discount,
+        "upsells": pf_models.Upsell,
+        "subscriptions": pf_models.Subscription,
+    },
+    "reflow": {
+        "products": rf_models.Product,
+        "categories": rf_models.Category,
+        "orders": rf_models.Order,
+        "users": rf_models.User,
+        "plans": rf_models.Plan,
+    },
 }
 
 
@@ -200,7 +204,7 @@ async def test_every_collection_of_both_apis_equals_the_store(
         if format == "jsonl":
             assert read_jsonl(s.path) == records, s.collection
         else:
-            check_csv(s.path, records, MODELS[(s.api, s.collection)])
+            check_csv(s.path, records, MODELS[s.api][s.collection])
     names = sorted(p.name for p in tmp_path.iterdir())  # noqa: ASYNC240 - a test's own tmp dir
     assert names == sorted(s.path.name for s in summaries)
 

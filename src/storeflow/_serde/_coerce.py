@@ -27,10 +27,20 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _DATE_TIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
-def _str_strict(value: Any, _: Any) -> str:
-    if value.__class__ is str:
-        return value
-    raise _mismatch("a string", value)
+def _exact(cls: type, expected: str) -> _Hook:
+    """The strict hook for ``cls``: the value itself when JSON gave a ``cls``, else a mismatch."""
+
+    def structure_exact(value: Any, _: Any) -> Any:
+        if value.__class__ is cls:
+            return value
+        raise _mismatch(expected, value)
+
+    return structure_exact
+
+
+_str_strict: Final = _exact(str, "a string")
+_int_strict: Final = _exact(int, "an integer")
+_bool_strict: Final = _exact(bool, "a boolean")
 
 
 def _str(value: Any, _: Any) -> str:
@@ -40,12 +50,6 @@ def _str(value: Any, _: Any) -> str:
     if cls is int:  # an id one reference spells as a number
         return str(value)
     raise _mismatch("a string", value)
-
-
-def _int_strict(value: Any, _: Any) -> int:
-    if value.__class__ is int:
-        return value
-    raise _mismatch("an integer", value)
 
 
 def _number(text: str) -> Decimal | None:
@@ -65,12 +69,6 @@ def _int(value: Any, _: Any) -> int:
         if number is not None and number == number.to_integral_value():
             return int(number)
     raise _mismatch("an integer", value)
-
-
-def _bool_strict(value: Any, _: Any) -> bool:
-    if value.__class__ is bool:
-        return value
-    raise _mismatch("a boolean", value)
 
 
 def _bool(value: Any, _: Any) -> bool:

@@ -53,14 +53,20 @@ async with Pocketsflow() as pf:
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
+from typing import Unpack
 
 from storeflow._apis import API_NAMES, ApiName
 from storeflow.errors import ExportError, ExportStateError, ValidationError
 from storeflow.export._collections import COLLECTIONS, get
-from storeflow.export._engine import ExportProgress, ExportSummary, ProgressCallback, run
+from storeflow.export._engine import (
+    ExportOptions,
+    ExportProgress,
+    ExportSummary,
+    ProgressCallback,
+    run,
+)
 from storeflow.export._many import (
     ManySummary,
     Store,
@@ -72,7 +78,7 @@ from storeflow.export._many import (
     parse_stores,
     store_id,
 )
-from storeflow.export._writers import FORMATS, Format
+from storeflow.export._writers import DEFAULT_FORMAT, FORMATS, Format, check_format
 from storeflow.pocketsflow import Pocketsflow
 from storeflow.reflow import Reflow
 
@@ -82,6 +88,7 @@ __all__ = [
     "FORMATS",
     "ApiName",
     "ExportError",
+    "ExportOptions",
     "ExportProgress",
     "ExportStateError",
     "ExportSummary",
@@ -122,12 +129,6 @@ def output_name(api: ApiName, collection: str, format: Format) -> str:
     return f"{api}_{collection}.{format}"
 
 
-def _check_format(format: str) -> Format:
-    if format not in FORMATS:
-        raise ValidationError("format", f"must be one of {', '.join(FORMATS)}, got {format!r}")
-    return format
-
-
 def _source(client: Pocketsflow | Reflow) -> str:
     """Which store ``client`` reads: a resume must read the same one."""
     if isinstance(client, Pocketsflow):
@@ -139,27 +140,19 @@ async def export(
     client: Pocketsflow | Reflow,
     collection: str,
     path: str | os.PathLike[str],
-    *,
-    format: Format = "jsonl",
-    concurrency: int = 8,
-    resume: bool = False,
-    overwrite: bool = False,
-    start_date: dt.date | dt.datetime | None = None,
-    end_date: dt.date | dt.datetime | None = None,
-    progress: ProgressCallback | None = None,
-    checkpoint_interval: float = 1.0,
+    **options: Unpack[ExportOptions],
 ) -> ExportSummary:
     """Export every record of ``collection`` into the file ``path``, and return a summary.
 
-    ``format`` is ``"jsonl"`` or ``"csv"``; ``concurrency`` the pages fetched at once (the
-    client's rate limiter still bounds the request rate); ``resume`` continues an unfinished
-    export of the same collection, from the same store, into the same path; ``overwrite``
-    discards one (and allows replacing an existing ``path``); the two exclude each other.
-    ``start_date``/``end_date`` (a ``date``, or a timezone-aware ``datetime``; both inclusive)
-    restrict collections the API can filter by date: Pocketsflow orders and subscriptions,
-    Reflow orders. ``progress`` is called after every page with an :class:`ExportProgress`.
-    ``checkpoint_interval`` is the most seconds of work a crash can cost (the export makes its
-    state durable that often).
+    The options (:class:`ExportOptions`, keywords): ``format`` is ``"jsonl"`` (the default) or
+    ``"csv"``; ``concurrency`` the pages fetched at once (8; the client's rate limiter still
+    bounds the request rate); ``resume`` continues an unfinished export of the same collection,
+    from the same store, into the same path; ``overwrite`` discards one (and allows replacing an
+    existing ``path``); the two exclude each other. ``start_date``/``end_date`` (a ``date``, or
+    a timezone-aware ``datetime``; both inclusive) restrict collections the API can filter by
+    date: Pocketsflow orders and subscriptions, Reflow orders. ``progress`` is called after
+    every page with an :class:`ExportProgress`. ``checkpoint_interval`` is the most seconds of
+    work a crash can cost (1.0: the export makes its state durable that often).
 
     Raises:
         ValidationError: unknown collection or format, ``concurrency`` below 1, both
@@ -177,34 +170,13 @@ async def export(
         OSError: the file cannot be written.
     """
     target = get(api_name(client), collection)
-    return await run(
-        client,
-        target,
-        path,
-        source=_source(client),
-        format=_check_format(format),
-        concurrency=concurrency,
-        resume=resume,
-        overwrite=overwrite,
-        start_date=start_date,
-        end_date=end_date,
-        progress=progress,
-        checkpoint_interval=checkpoint_interval,
-    )
+    return await run(client, target, path, source=_source(client), **options)
 
 
 async def export_all(
     client: Pocketsflow | Reflow,
     directory: str | os.PathLike[str],
-    *,
-    format: Format = "jsonl",
-    concurrency: int = 8,
-    resume: bool = False,
-    overwrite: bool = False,
-    start_date: dt.date | dt.datetime | None = None,
-    end_date: dt.date | dt.datetime | None = None,
-    progress: ProgressCallback | None = None,
-    checkpoint_interval: float = 1.0,
+    **options: Unpack[ExportOptions],
 ) -> list[ExportSummary]:
     """Export every collection of the client's API into ``directory``, one after another.
 
@@ -220,24 +192,12 @@ async def export_all(
     """
     api = api_name(client)
     folder = Path(directory)
-    _check_format(format)  # before the directory is made
+    format = check_format(options.get("format", DEFAULT_FORMAT))  # before the directory is made
     folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - one quick metadata call
+    undated: ExportOptions = {**options, "start_date": None, "end_date": None}
     summaries = []
     for name in COLLECTIONS[api]:
         dated = get(api, name).dates != "none"
-        summaries.append(
-            await export(
-                client,
-                name,
-                folder / output_name(api, name, format),
-                format=format,
-                concurrency=concurrency,
-                resume=resume,
-                overwrite=overwrite,
-                start_date=start_date if dated else None,
-                end_date=end_date if dated else None,
-                progress=progress,
-                checkpoint_interval=checkpoint_interval,
-            )
-        )
+        path = folder / output_name(api, name, format)
+        summaries.append(await export(client, name, path, **(options if dated else undated)))
     return summaries

@@ -57,7 +57,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 import attrs
 
@@ -69,12 +69,20 @@ from storeflow._validate import integer
 from storeflow.errors import ValidationError
 from storeflow.export._checkpoint import Checkpoint, Output
 from storeflow.export._collections import Collection
-from storeflow.export._writers import Format, Writer, count_records, make_writer
+from storeflow.export._writers import (
+    DEFAULT_FORMAT,
+    Format,
+    Writer,
+    check_format,
+    count_records,
+    make_writer,
+)
 from storeflow.pagination import RawPage, fetch_pages
 
 __all__ = [
     "DEDUPE_PAGES",
     "EXTRA_PAGE_RETRIES",
+    "ExportOptions",
     "ExportProgress",
     "ExportSummary",
     "ProgressCallback",
@@ -138,6 +146,22 @@ class ExportProgress:
 
 ProgressCallback = Callable[[ExportProgress], None]
 """Called with an :class:`ExportProgress` after every page and once at the end."""
+
+
+class ExportOptions(TypedDict, total=False):
+    """The options every export function takes as keywords, each optional.
+
+    :func:`storeflow.export.export` says what each one does; :func:`run` declares its default.
+    """
+
+    format: Format
+    concurrency: int
+    resume: bool
+    overwrite: bool
+    start_date: dt.date | dt.datetime | None
+    end_date: dt.date | dt.datetime | None
+    progress: ProgressCallback | None
+    checkpoint_interval: float
 
 
 @attrs.frozen(kw_only=True)
@@ -356,7 +380,7 @@ async def run(
     path: str | os.PathLike[str],
     *,
     source: str,
-    format: Format = "jsonl",
+    format: Format = DEFAULT_FORMAT,
     concurrency: int = 8,
     resume: bool = False,
     overwrite: bool = False,
@@ -368,7 +392,7 @@ async def run(
     """Export ``collection`` through ``client`` into ``path``; see the module docstring.
 
     ``source`` names the store ``client`` reads (recorded in the checkpoint: a resume must
-    give the same).
+    give the same). The other arguments are the :class:`ExportOptions`, with their defaults.
 
     Raises:
         ValidationError: a bad argument (format, concurrency, dates, both resume and overwrite).
@@ -377,6 +401,7 @@ async def run(
             after the transport's retries; the state is left resumable.
         OSError: the output cannot be written.
     """
+    check_format(format)
     integer("concurrency", concurrency, minimum=1)
     if not isinstance(path, str | os.PathLike):
         raise ValidationError("path", f"must be a file path, got {type(path).__name__}")

@@ -9,22 +9,21 @@ interleave: a small store finishes early and a large one cannot hold the others 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import os
 import re
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, Unpack
 
 import attrs
 import orjson
 
 from storeflow._apis import ApiName
 from storeflow.errors import StoreflowError, ValidationError
-from storeflow.export._engine import ExportSummary, ProgressCallback
-from storeflow.export._writers import Format
+from storeflow.export._engine import ExportOptions, ExportSummary
+from storeflow.export._writers import DEFAULT_FORMAT
 from storeflow.pocketsflow import Pocketsflow
 from storeflow.reflow import Reflow
 
@@ -224,14 +223,7 @@ async def export_many(
     *,
     collection: str = "all",
     shard: tuple[int, int] | None = None,
-    format: Format = "jsonl",
-    concurrency: int = 2,
-    resume: bool = False,
-    overwrite: bool = False,
-    start_date: dt.date | dt.datetime | None = None,
-    end_date: dt.date | dt.datetime | None = None,
-    progress: ProgressCallback | None = None,
-    checkpoint_interval: float = 1.0,
+    **options: Unpack[ExportOptions],
 ) -> ManySummary:
     """Export several stores at once into ``directory``, one folder per store.
 
@@ -239,10 +231,11 @@ async def export_many(
     ``<directory>/<name>/<api>_<collection>.<format>``; ``collection`` is one collection name or
     ``"all"`` (every collection of the store's API, see
     :func:`~storeflow.export.export_all`). All stores run at once, each with ``concurrency``
-    pages in flight (default 2, so that the shared limiter's first-come queue interleaves them
-    fairly). ``shard=(k, n)`` exports only the k-th of n deterministic parts of ``stores`` (see
-    :func:`in_shard`). A store that fails does not stop the others: its error is in the summary.
-    The other arguments are those of :func:`~storeflow.export.export`, for each store.
+    pages in flight (default 2 here, not 8, so that the shared limiter's first-come queue
+    interleaves them fairly). ``shard=(k, n)`` exports only the k-th of n deterministic parts of
+    ``stores`` (see :func:`in_shard`). A store that fails does not stop the others: its error is
+    in the summary.
+    The other options are those of :func:`~storeflow.export.export`, for each store.
 
     Raises:
         ValidationError: a bad store name, a store listed twice, a bad ``shard``, or any
@@ -257,16 +250,8 @@ async def export_many(
     named = _named(stores)
     mine = [(n, s) for n, s in named if shard is None or in_shard(s.client, shard)]
     root = Path(directory)
-    options = {
-        "format": format,
-        "concurrency": concurrency,
-        "resume": resume,
-        "overwrite": overwrite,
-        "start_date": start_date,
-        "end_date": end_date,
-        "progress": progress,
-        "checkpoint_interval": checkpoint_interval,
-    }
+    each: ExportOptions = {"concurrency": 2, **options}
+    format = each.get("format", DEFAULT_FORMAT)
     started = time.monotonic()
 
     async def one(name: str, store: Store) -> StoreResult:
@@ -275,11 +260,11 @@ async def export_many(
         folder = root / name
         try:
             if collection == "all":
-                summaries = await export_all(client, folder, **options)  # type: ignore[arg-type]
+                summaries = await export_all(client, folder, **each)
             else:
                 folder.mkdir(parents=True, exist_ok=True)
                 path = folder / output_name(api, collection, format)
-                summaries = [await export(client, collection, path, **options)]  # type: ignore[arg-type]
+                summaries = [await export(client, collection, path, **each)]
         except ValidationError:
             raise  # the same arguments are wrong for every store: stop the run
         except StoreflowError as exc:

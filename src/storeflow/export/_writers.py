@@ -36,8 +36,10 @@ import attrs
 import orjson
 
 from storeflow import _serde
+from storeflow.errors import ValidationError
 
 __all__ = [
+    "DEFAULT_FORMAT",
     "EXTRA_COLUMN",
     "FORMATS",
     "Column",
@@ -46,6 +48,7 @@ __all__ = [
     "JsonlWriter",
     "Writer",
     "cell",
+    "check_format",
     "count_records",
     "make_writer",
     "model_columns",
@@ -56,6 +59,21 @@ Format: TypeAlias = Literal["jsonl", "csv"]
 
 FORMATS: Final[tuple[Format, ...]] = ("jsonl", "csv")
 """Every output format, the default first."""
+
+DEFAULT_FORMAT: Final[Format] = FORMATS[0]
+"""The format an export writes unless told otherwise."""
+
+
+def check_format(format: str) -> Format:
+    """``format``, if it names an output format.
+
+    Raises:
+        ValidationError: it does not.
+    """
+    if format not in FORMATS:
+        raise ValidationError("format", f"must be one of {', '.join(FORMATS)}, got {format!r}")
+    return format
+
 
 Column: TypeAlias = tuple[str, ...]
 """A CSV column: the wire keys leading from a record to a value (``("product", "_id")``)."""
