@@ -37,7 +37,7 @@ class WindowLog:
     @classmethod
     def read(cls, numbers: array[float]) -> WindowLog:
         """The log stored as ``numbers`` (pause deadline, then the slots); a lost one if they are
-        not a log this module writes (not sorted, NaN or infinite values)."""
+        not a log a backend writes (not sorted, NaN or infinite values)."""
         if not numbers:
             return cls()
         resume_at, slots = numbers[0], list(numbers[1:])
