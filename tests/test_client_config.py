@@ -27,9 +27,9 @@ def _clean(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("POCKETSFLOW_API_KEY", "REFLOW_API_KEY", "REFLOW_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)
     # Clients built with the default rate share a process-wide limiter per host.
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
     yield
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
 
 
 def test_version_matches_the_package_metadata() -> None:

@@ -31,9 +31,9 @@ from test_export_cli import CLI, keys, running  # noqa: F401 - the fixtures, reu
 def _fresh_budget() -> Iterator[None]:
     # The in-process commands share the module sandbox's endpoint, whose 200-a-minute budget a
     # few full exports would spend: each test starts with its own (the sandbox counts none).
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
     yield
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
 
 
 def command(sb: Sandbox, out: Path, *extra: str) -> list[str]:

@@ -30,9 +30,9 @@ RATE = RateLimit(20, 60.0)
 @pytest.fixture(autouse=True)
 def _fresh_registry() -> Iterator[None]:
     # Each test's virtual clock starts at 0: no limiter may carry reservations across tests.
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
     yield
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
 
 
 def stall(seconds: float) -> None:

@@ -13,21 +13,34 @@ from types import ModuleType
 import pytest
 
 import storeflow
+import storeflow.ratelimit
 import storeflow.sandbox
 
 HEAVY = ("aiohttp", "storeflow._transport", "storeflow.sandbox._server")
 
 
-@pytest.mark.parametrize("module", ["storeflow", "storeflow.sandbox.pytest_plugin"])
-def test_importing_loads_neither_aiohttp_nor_the_clients(module: str) -> None:
-    code = f"import sys, {module}; print([m for m in {HEAVY!r} if m in sys.modules])"
+def loaded_by_import(module: str, watched: tuple[str, ...]) -> str:
+    """The modules of ``watched`` that a fresh interpreter has loaded after importing ``module``."""
+    code = f"import sys, {module}; print([m for m in {watched!r} if m in sys.modules])"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
 
 
-@pytest.mark.parametrize("package", [storeflow, storeflow.sandbox], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("module", ["storeflow", "storeflow.sandbox.pytest_plugin"])
+def test_importing_loads_neither_aiohttp_nor_the_clients(module: str) -> None:
+    assert loaded_by_import(module, HEAVY) == "[]"
+
+
+def test_importing_the_rate_limiter_loads_no_redis() -> None:
+    # redis-py is the optional storeflow[redis] extra: only a Redis backend may need it.
+    assert loaded_by_import("storeflow.ratelimit", ("redis", "storeflow.ratelimit._redis")) == "[]"
+
+
+@pytest.mark.parametrize(
+    "package", [storeflow, storeflow.ratelimit, storeflow.sandbox], ids=lambda p: p.__name__
+)
 def test_every_public_name_resolves_and_is_listed(package: ModuleType) -> None:
     for name in package.__all__:
         assert getattr(package, name) is not None, name

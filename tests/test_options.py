@@ -235,7 +235,7 @@ def test_public_names_and_sandbox_repr() -> None:
         storeflow.__all__
     )
     assert WindowLimiter(RateLimit(), backend=MemoryBackend()).rate == RateLimit()
-    assert FileBackend.__module__ == "storeflow.ratelimit"
+    assert FileBackend.__module__ == "storeflow.ratelimit._file"
     assert math.isfinite(RateLimit().window)
     sandbox = Sandbox(seed=3)
     assert repr(sandbox).startswith("Sandbox(not running, host='127.0.0.1', port=0")

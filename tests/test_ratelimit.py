@@ -49,9 +49,9 @@ virtual_clock = pytest.mark.looptime(noop_cycles=5)
 def _fresh_registry() -> Iterator[None]:
     # Each test's virtual clock starts at 0, so a limiter left over from another test would
     # hold reservations from a different timeline.
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
     yield
-    ratelimit._registry.clear()
+    ratelimit._registry.limiters.clear()
 
 
 def max_in_any_interval(times: list[float], length: float) -> int:

@@ -17,8 +17,14 @@ import redis
 from _redis_server import RedisServer, free_port
 from storeflow import RateLimit
 from storeflow.errors import RateLimitBackendError, ValidationError
-from storeflow.ratelimit import EndpointLimiter, limiter_for
-from storeflow.ratelimit_redis import RedisBackend, RedisLimiter, backend_from_url, mask_url
+from storeflow.ratelimit import (
+    EndpointLimiter,
+    RedisBackend,
+    RedisLimiter,
+    backend_from_url,
+    limiter_for,
+    mask_url,
+)
 
 SECRET = "s3cret-pass-word"
 

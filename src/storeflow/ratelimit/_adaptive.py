@@ -19,18 +19,21 @@ their retries; the tests bound the total at ``3 * max_connections`` for one proc
 which the rate stays under ``L`` for good.
 
 Where the budget is shared through Redis the same rule runs inside the Redis scripts, so the
-whole fleet slows down and recovers together (see :mod:`storeflow.ratelimit_redis`); with the
-in-process or file backend the adaptive state is this process's own.
+whole fleet slows down and recovers together (see :class:`~storeflow.ratelimit.RedisLimiter`);
+with the in-process or file backend the adaptive state is this process's own.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from typing import TYPE_CHECKING
 
 import attrs
 
-from storeflow.ratelimit import RateLimit, WindowBackend
+if TYPE_CHECKING:
+    from storeflow.ratelimit._rate import RateLimit
+    from storeflow.ratelimit._window import WindowBackend
 
 __all__ = ["AdaptiveBackend"]
 
