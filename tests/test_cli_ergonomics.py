@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from storeflow import Pocketsflow, RateLimit, __version__
-from storeflow._cli_progress import Display, Watch, duration
 from storeflow.cli import main
+from storeflow.cli._progress import Display, Watch, duration
 from storeflow.export import ExportProgress
 from storeflow.sandbox import Sandbox
 from test_export import expected, read_jsonl
