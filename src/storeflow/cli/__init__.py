@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from storeflow._version import __version__
 from storeflow.cli._demo import add_demo_command
-from storeflow.cli._exit import EXIT_USAGE
+from storeflow.cli._exit import Exit
 from storeflow.cli._export import add_export_command
 from storeflow.cli._sandbox import add_sandbox_command
 
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         importlib.import_module("rich")
     except ImportError:
         print(_INSTALL_HINT, file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     parser = argparse.ArgumentParser(
         prog="storeflow", description="Pocketsflow and Reflow from the command line."
     )

@@ -1,18 +1,37 @@
-"""Value types for the ``storeflow`` command's options (argparse ``type=`` callables).
+"""What the ``storeflow`` subcommands' parsers share: registering a subcommand
+(:func:`add_command`) and the option value types (argparse ``type=`` callables).
 
-Each turns an option's text into a value or raises :class:`argparse.ArgumentTypeError` with a
-message that says what was expected, which argparse prints beside the option's name.
+Each value type turns an option's text into a value or raises
+:class:`argparse.ArgumentTypeError` with a message that says what was expected, which argparse
+prints beside the option's name.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["non_negative_int", "positive_float", "positive_int", "seconds"]
+__all__ = ["add_command", "non_negative_int", "positive_float", "positive_int", "seconds"]
 
 _N = TypeVar("_N", int, float)
+
+
+def add_command(
+    subparsers: Any,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``),
+    listed with ``summary`` and run by ``handler`` (parsed arguments in, exit status out);
+    return its parser, for its options."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=summary, description=description
+    )
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def _read(text: str, kind: Callable[[str], _N], noun: str) -> _N:

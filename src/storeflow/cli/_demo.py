@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from storeflow.cli._args import positive_int
-from storeflow.cli._exit import EXIT_OK, run
+from storeflow.cli._args import add_command, positive_int
+from storeflow.cli._exit import Exit, run
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,10 +37,12 @@ def add_demo_command(subparsers: Any) -> None:
     """Add ``storeflow demo`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     from storeflow.export import FORMATS
 
-    demo = subparsers.add_parser(
+    demo = add_command(
+        subparsers,
         "demo",
-        help="export everything from a local sandbox store, under the real rate limit",
-        description=(
+        run_demo,
+        "export everything from a local sandbox store, under the real rate limit",
+        (
             "Start the sandbox in this process (Pocketsflow orders and realistic other "
             "collections, the 200-requests-a-minute limit on), export every collection of both "
             "APIs into --out, and print a summary."
@@ -55,7 +57,6 @@ def add_demo_command(subparsers: Any) -> None:
     )
     demo.add_argument("--out", type=Path, default=Path("exports"), help="default: ./exports")
     demo.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
-    demo.set_defaults(handler=run_demo)
 
 
 @attrs.frozen
@@ -124,7 +125,7 @@ def run_demo(args: argparse.Namespace) -> int:
             },
         )
         _print_demo(result, out, console)
-        return EXIT_OK
+        return Exit.OK
 
     return run(main, interrupted="interrupted")
 

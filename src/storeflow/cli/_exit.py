@@ -1,14 +1,5 @@
-"""The ``storeflow`` command's exit statuses and the one mapping from a failure to its status.
-
-- ``0`` (:data:`EXIT_OK`): done.
-- ``1`` (:data:`EXIT_FAILED`): the work failed: the API refused the key, the host cannot be
-  reached, a file cannot be written, an unfinished export is in the way, another export of the
-  same output is running, the sandbox cannot listen on its port.
-- ``2`` (:data:`EXIT_USAGE`): bad arguments (argparse's own status too, and the one for a
-  missing ``cli`` extra), and an export state that is inconsistent (a damaged or edited
-  checkpoint or ``.part`` file: the line says how to start over).
-- ``130`` (:data:`EXIT_INTERRUPTED`): interrupted (Ctrl-C); an export leaves a state that
-  ``--resume`` continues.
+"""The ``storeflow`` command's exit statuses (:class:`Exit`) and the one mapping from a
+failure to its status and its line.
 
 Expected failures (:data:`EXPECTED`) print one line, ``error: ...``, on stderr and no
 traceback; anything else is a bug, and its traceback shows.
@@ -17,6 +8,7 @@ traceback; anything else is a bug, and its traceback shows.
 from __future__ import annotations
 
 import asyncio
+import enum
 import os
 import re
 import sys
@@ -26,21 +18,31 @@ from typing import Any, Final
 from storeflow.errors import ExportStateError, StoreflowError
 
 __all__ = [
-    "EXIT_FAILED",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
     "EXPECTED",
+    "Exit",
     "exit_status",
     "fail",
     "failure_line",
     "run",
 ]
 
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
+
+class Exit(enum.IntEnum):
+    """The statuses the command exits with."""
+
+    #: Done.
+    OK = 0
+    #: The work failed: the API refused the key, the host cannot be reached, a file cannot be
+    #: written, an unfinished export is in the way, another export of the same output is
+    #: running, the sandbox cannot listen on its port.
+    FAILED = 1
+    #: Bad arguments (argparse's own status too, and the one for a missing ``cli`` extra), and
+    #: an export state that is inconsistent (a damaged or edited checkpoint or ``.part`` file:
+    #: the line says how to start over).
+    USAGE = 2
+    #: Interrupted (Ctrl-C); an export leaves a state that ``--resume`` continues.
+    INTERRUPTED = 130
+
 
 #: The failures a command reports in one line rather than a traceback.
 EXPECTED: Final = (StoreflowError, OSError)
@@ -73,12 +75,12 @@ _WORK_FILES: Final = re.compile(r"\.(?:part|checkpoint\.json)\b")
 def exit_status(exc: BaseException) -> int:
     """The status a command exits with when ``exc`` ends it."""
     if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
+        return Exit.INTERRUPTED
     # A bad argument: a ValidationError, or a ValueError from a constructor's own checks (the
     # sandbox's); an inconsistent export state is one too, since only starting over mends it.
     if isinstance(exc, ValueError | ExportStateError):
-        return EXIT_USAGE
-    return EXIT_FAILED
+        return Exit.USAGE
+    return Exit.FAILED
 
 
 def failure_line(exc: Exception) -> str:
@@ -91,7 +93,7 @@ def failure_line(exc: Exception) -> str:
     return _WORDS.sub(lambda match: _FLAGS[match.group(0)], str(exc).splitlines()[0])
 
 
-def fail(message: str, code: int = EXIT_FAILED) -> int:
+def fail(message: str, code: int = Exit.FAILED) -> int:
     """Print ``error: message`` on stderr and return ``code``."""
     print(f"error: {message}", file=sys.stderr, flush=True)
     return code

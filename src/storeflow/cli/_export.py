@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from storeflow._apis import API_NAMES, ApiName
-from storeflow.cli._args import non_negative_int, positive_float, positive_int, seconds
-from storeflow.cli._exit import EXIT_FAILED, EXIT_OK, EXIT_USAGE, exit_status, fail, run
+from storeflow.cli._args import add_command, non_negative_int, positive_float, positive_int, seconds
+from storeflow.cli._exit import Exit, exit_status, fail, run
 from storeflow.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -63,10 +63,12 @@ def add_export_command(subparsers: Any) -> None:
     from storeflow.export import COLLECTIONS, FORMATS
 
     collections = "; ".join(f"{api}: {', '.join(names)}" for api, names in COLLECTIONS.items())
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "export",
-        help="export a collection (or all) of an API to JSON Lines or CSV",
-        description=(
+        run_export,
+        "export a collection (or all) of an API to JSON Lines or CSV",
+        (
             "Export every record of a collection, concurrently under the rate limit, exactly "
             f"once. Collections ({collections}), or 'all' to export every collection of the API "
             "into the directory --out as <api>_<collection>.<format>. The output appears under "
@@ -98,12 +100,11 @@ def add_export_command(subparsers: Any) -> None:
         "--concurrency", type=positive_int, default=8, help="pages fetched at once (default 8)"
     )
     start = parser.add_mutually_exclusive_group()
-    start.add_argument(
-        "--resume", action="store_true", help="continue an export that was interrupted"
-    )
-    start.add_argument(
-        "--overwrite", action="store_true", help="start over, replacing what is there"
-    )
+    for flag, meaning in (
+        ("--resume", "continue an export that was interrupted"),
+        ("--overwrite", "start over, replacing what is there"),
+    ):
+        start.add_argument(flag, action="store_true", help=meaning)
     parser.add_argument(
         "--checkpoint-interval",
         type=seconds,
@@ -171,7 +172,6 @@ def add_export_command(subparsers: Any) -> None:
         help="export only the K-th of N parts of the stores (each store falls in exactly one, "
         "the same on every host)",
     )
-    parser.set_defaults(handler=run_export)
 
 
 def _rate_limit(args: argparse.Namespace) -> RateLimit:
@@ -382,7 +382,7 @@ def _run_many(args: argparse.Namespace) -> int:
             f"rate-limited (429), {many.elapsed:.1f} s",
             flush=True,
         )
-        return EXIT_FAILED if many.failed else EXIT_OK
+        return Exit.FAILED if many.failed else Exit.OK
 
     return run(main)
 
@@ -402,7 +402,7 @@ def run_export(args: argparse.Namespace) -> int:
         if v
     ]
     if many:
-        return fail(f"{many[0]}: applies to 'storeflow export stores' only", EXIT_USAGE)
+        return fail(f"{many[0]}: applies to 'storeflow export stores' only", Exit.USAGE)
     try:
         names = _collections(args)
         targets = _targets(args, names)
@@ -413,7 +413,7 @@ def run_export(args: argparse.Namespace) -> int:
         return fail(
             f"--resume: nothing to resume at {where} (no unfinished export there); run "
             "without --resume to start one",
-            EXIT_USAGE,
+            Exit.USAGE,
         )
 
     async def main() -> int:
@@ -441,6 +441,6 @@ def run_export(args: argparse.Namespace) -> int:
             print(summary_line(summary), flush=True)
             if summary.mismatch:
                 print(mismatch_line(summary), file=sys.stderr, flush=True)
-        return EXIT_OK
+        return Exit.OK
 
     return run(main)

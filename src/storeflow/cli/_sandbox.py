@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from storeflow.cli._args import non_negative_int, positive_float, positive_int
-from storeflow.cli._exit import EXIT_OK, exit_status, failure_line
+from storeflow.cli._args import add_command, non_negative_int, positive_float, positive_int
+from storeflow.cli._exit import Exit, exit_status, failure_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,10 +42,12 @@ def add_sandbox_command(subparsers: Any) -> None:
     """Add ``storeflow sandbox`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
     from storeflow.sandbox import Faults
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "sandbox",
-        help="run local simulators of both APIs until Ctrl-C",
-        description=(
+        run_sandbox,
+        "run local simulators of both APIs until Ctrl-C",
+        (
             "Serve seeded, stateful simulators of Pocketsflow (on --port) and Reflow (on --port "
             "+ 1) on this machine, print their base URLs and keys, and run until Ctrl-C."
         ),
@@ -105,7 +107,6 @@ def add_sandbox_command(subparsers: Any) -> None:
         help="answer as real APIs drift from their schemas (unknown fields, new enum values, "
         "other spellings of the same values), seeded (default 0)",
     )
-    parser.set_defaults(handler=run_sandbox)
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -141,7 +142,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     console.print("Sandbox stopped.")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _report(console: Console, exc: Exception) -> int:
