@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,46 @@ def schema_checker() -> SchemaChecker:
 def new_response_log(schema_checker: SchemaChecker) -> Callable[[], ResponseLog]:
     """Makes a :class:`ResponseLog` (for fixtures wider than one test)."""
     return lambda: ResponseLog(schema_checker)
+
+
+SandboxInThread = Callable[..., contextlib.AbstractContextManager[Sandbox]]
+
+
+def point_clients_at(
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: Sandbox,
+    *,
+    apis: Sequence[str] = APIS,
+    urls: bool = False,
+) -> Sandbox:
+    """Set what the clients read from the environment to ``sandbox``'s: the key of each of
+    ``apis`` (and Reflow's project id), with ``urls`` their base URLs too; return ``sandbox``."""
+    if "pocketsflow" in apis:
+        monkeypatch.setenv("POCKETSFLOW_API_KEY", sandbox.pocketsflow_test_key)
+    if "reflow" in apis:
+        monkeypatch.setenv("REFLOW_API_KEY", sandbox.reflow_api_key)
+        monkeypatch.setenv("REFLOW_PROJECT_ID", str(sandbox.reflow_project_id))
+    if urls:
+        for api in apis:
+            monkeypatch.setenv(f"{api.upper()}_BASE_URL", getattr(sandbox, f"{api}_url"))
+    return sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox_in_thread(new_response_log: Callable[[], ResponseLog]) -> SandboxInThread:
+    """``with sandbox_in_thread(**options) as sb:`` serves a schema-checked Sandbox (rate limit
+    off unless given) from a background thread, for synchronous callers (fixtures wider than one
+    test); it fails the test if any answer broke a schema."""
+
+    @contextlib.contextmanager
+    def serve(**options: Any) -> Iterator[Sandbox]:
+        options.setdefault("rate_limit", "off")
+        log = new_response_log()
+        with Sandbox(validate=log, **options).running_in_thread() as sandbox:
+            yield sandbox
+        log.fail_if_violated()
+
+    return serve
 
 
 @pytest.fixture

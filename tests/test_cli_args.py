@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from storeflow._cli_args import non_negative_int, positive_float, positive_int, seconds
+from storeflow.cli._args import non_negative_int, positive_float, positive_int, seconds
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from conftest import point_clients_at
 from storeflow import Pocketsflow, RateLimit, __version__
-from storeflow._cli_progress import Display, Watch, duration
 from storeflow.cli import main
+from storeflow.cli._progress import Display, Watch, duration
 from storeflow.export import ExportProgress
 from storeflow.sandbox import Sandbox
 from test_export import expected, read_jsonl
@@ -33,12 +34,7 @@ def running() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def keys(monkeypatch: pytest.MonkeyPatch, running: Sandbox) -> Sandbox:
-    monkeypatch.setenv("POCKETSFLOW_API_KEY", running.pocketsflow_test_key)
-    monkeypatch.setenv("REFLOW_API_KEY", running.reflow_api_key)
-    monkeypatch.setenv("REFLOW_PROJECT_ID", str(running.reflow_project_id))
-    monkeypatch.setenv("POCKETSFLOW_BASE_URL", running.pocketsflow_url)
-    monkeypatch.setenv("REFLOW_BASE_URL", running.reflow_url)
-    return running
+    return point_clients_at(monkeypatch, running, urls=True)
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:

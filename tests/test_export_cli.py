@@ -12,12 +12,12 @@ import re
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ResponseLog
+from conftest import ResponseLog, SandboxInThread, point_clients_at
 from storeflow.cli import main
 from storeflow.export import COLLECTIONS
 from storeflow.pocketsflow import models as pf_models
@@ -134,21 +134,16 @@ async def _kill_and_resume(
 
 
 @pytest.fixture(scope="module")
-def running(new_response_log: Callable[[], ResponseLog]) -> Iterator[Sandbox]:
+def running(sandbox_in_thread: SandboxInThread) -> Iterator[Sandbox]:
     """A small schema-checked sandbox in a thread, for the synchronous command tests (state
     never changed)."""
-    log = new_response_log()
-    with Sandbox(seed=12, scale=STORE, rate_limit="off", validate=log).running_in_thread() as sb:
+    with sandbox_in_thread(seed=12, scale=STORE) as sb:
         yield sb
-    log.fail_if_violated()
 
 
 @pytest.fixture
 def keys(monkeypatch: pytest.MonkeyPatch, running: Sandbox) -> Sandbox:
-    monkeypatch.setenv("POCKETSFLOW_API_KEY", running.pocketsflow_test_key)
-    monkeypatch.setenv("REFLOW_API_KEY", running.reflow_api_key)
-    monkeypatch.setenv("REFLOW_PROJECT_ID", str(running.reflow_project_id))
-    return running
+    return point_clients_at(monkeypatch, running)
 
 
 def test_export_all_of_an_api_to_a_directory(

@@ -1,7 +1,8 @@
 """Importing storeflow is cheap: the clients, the simulators and aiohttp load on first use.
 
 The pytest plugin (an entry point) is imported by every pytest run in an environment where
-storeflow is installed, whether or not the run uses a sandbox.
+storeflow is installed, whether or not the run uses a sandbox; the command's package loads what
+a subcommand needs only when it runs (rich too).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import storeflow
 import storeflow.ratelimit
 import storeflow.sandbox
 
-HEAVY = ("aiohttp", "storeflow._transport", "storeflow.sandbox._server")
+HEAVY = ("aiohttp", "storeflow._transport", "storeflow.sandbox._server", "rich")
 
 
 def loaded_by_import(module: str, watched: tuple[str, ...]) -> str:
@@ -28,7 +29,9 @@ def loaded_by_import(module: str, watched: tuple[str, ...]) -> str:
     return result.stdout.strip()
 
 
-@pytest.mark.parametrize("module", ["storeflow", "storeflow.sandbox.pytest_plugin"])
+@pytest.mark.parametrize(
+    "module", ["storeflow", "storeflow.sandbox.pytest_plugin", "storeflow.cli"]
+)
 def test_importing_loads_neither_aiohttp_nor_the_clients(module: str) -> None:
     assert loaded_by_import(module, HEAVY) == "[]"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from _redis_server import RedisServer, free_port
-from conftest import ResponseLog
+from conftest import SandboxInThread, point_clients_at
 from storeflow.cli import main
 from storeflow.sandbox import Sandbox, Scale
 from test_export import expected, read_jsonl
@@ -18,21 +18,16 @@ SECRET = "Redis-Pass-Nobody-Knows-42"
 
 
 @pytest.fixture(scope="module")
-def running(new_response_log: Callable[[], ResponseLog]) -> Iterator[Sandbox]:
+def running(sandbox_in_thread: SandboxInThread) -> Iterator[Sandbox]:
     """A small sandbox in a thread, for the synchronous command."""
-    log = new_response_log()
     scale = Scale(reflow_products=3, reflow_categories=2, reflow_plans=2)
-    with Sandbox(seed=5, scale=scale, rate_limit="off", validate=log).running_in_thread() as sb:
+    with sandbox_in_thread(seed=5, scale=scale) as sb:
         yield sb
-    log.fail_if_violated()
 
 
 @pytest.fixture
 def reflow_env(monkeypatch: pytest.MonkeyPatch, running: Sandbox) -> Sandbox:
-    monkeypatch.setenv("REFLOW_API_KEY", running.reflow_api_key)
-    monkeypatch.setenv("REFLOW_PROJECT_ID", str(running.reflow_project_id))
-    monkeypatch.setenv("REFLOW_BASE_URL", running.reflow_url)
-    return running
+    return point_clients_at(monkeypatch, running, apis=("reflow",), urls=True)
 
 
 def test_an_export_takes_its_slots_from_redis(

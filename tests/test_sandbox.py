@@ -1461,7 +1461,7 @@ def test_cli_sandbox_serves_until_ctrl_c() -> None:
 async def test_cli_sandbox_serves_where_the_loop_cannot_handle_signals(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from storeflow.cli import _serve
+    from storeflow.cli._sandbox import _serve
 
     def unsupported(*_args: Any) -> None:
         raise NotImplementedError  # as on Windows, where Ctrl-C is a KeyboardInterrupt instead

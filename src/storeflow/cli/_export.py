@@ -1,71 +1,34 @@
-"""The ``storeflow export`` and ``storeflow demo`` commands (registered by :mod:`storeflow.cli`).
+"""``storeflow export``: one collection (or ``all``) of one API, or of many stores, to files.
 
-``storeflow export API COLLECTION`` exports one collection (or ``all``) of one API to files,
-with a live rich progress display on a terminal and plain log lines (on stderr) otherwise; the
-summary goes to stdout. ``storeflow demo`` starts the sandbox in this process and exports
-everything from it through the real 200-requests-a-minute limit.
-
-Exit status: 0 on success; 1 when the export failed (the API refused the key, the host cannot
-be reached, a file cannot be written, an unfinished export is in the way, another export of the
-same output is running); 2 for bad arguments and for an export state that is inconsistent (a
-damaged or edited checkpoint or ``.part`` file: the line says how to start over);
-130 when interrupted (Ctrl-C), which leaves a state that ``--resume`` continues. Expected
-failures print one line, ``error: ...``, and no traceback.
+``storeflow export API COLLECTION`` shows a live rich progress display on a terminal and plain
+log lines (on stderr) otherwise; the summary goes to stdout. ``storeflow export stores
+COLLECTION`` exports the stores of ``--store``/``--stores`` (or ``$STOREFLOW_STORES``), each
+into its own folder, and sums them up. The exit statuses and the one-line errors are
+:mod:`storeflow.cli._exit`'s.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
-import re
 import sys
-import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
-from storeflow._cli_args import non_negative_int, positive_float, positive_int, seconds
-from storeflow._cli_progress import Display, Watch, console_for, summary_line
-from storeflow.errors import ExportStateError, StoreflowError, ValidationError
-from storeflow.export import (
-    API_NAMES,
-    COLLECTIONS,
-    FORMATS,
-    ApiName,
-    ExportSummary,
-    Store,
-    api_name,
-    export,
-    export_all,
-    export_many,
-    output_name,
-    parse_shard,
-    parse_stores,
-)
-from storeflow.export._checkpoint import Output
-from storeflow.export._collections import get
-from storeflow.pocketsflow import Pocketsflow
-from storeflow.ratelimit import RateLimit
-from storeflow.reflow import Reflow
+from storeflow._apis import API_NAMES, ApiName
+from storeflow.cli._args import add_command, non_negative_int, positive_float, positive_int, seconds
+from storeflow.cli._exit import Exit, exit_status, fail, run
+from storeflow.errors import ValidationError
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from storeflow.export import Store
+    from storeflow.pocketsflow import Pocketsflow
+    from storeflow.ratelimit import RateLimit
+    from storeflow.reflow import Reflow
 
-__all__ = ["add_demo_command", "add_export_command", "run_demo", "run_export"]
+__all__ = ["add_export_command", "run_export"]
 
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
-
-_DEMO_SEED: Final = 2024
-# Enough orders that their pages outrun one window's 200 requests, so the demo shows the
-# limiter waiting for the next window rather than drawing 429s.
-_DEMO_ORDERS: Final = 20_000
 #: Where the stores come from when neither ``--store`` nor ``--stores`` is given.
 STORES_ENV: Final = "STOREFLOW_STORES"
 #: Where ``--rate-limit-url`` comes from when the flag is not given.
@@ -86,6 +49,9 @@ def _date(text: str) -> dt.date | dt.datetime:
 
 
 def _shard(text: str) -> tuple[int, int]:
+    """``K/N``: the K-th of N shards of the stores."""
+    from storeflow.export import parse_shard
+
     try:
         return parse_shard(text)
     except ValidationError as exc:
@@ -94,11 +60,15 @@ def _shard(text: str) -> tuple[int, int]:
 
 def add_export_command(subparsers: Any) -> None:
     """Add ``storeflow export`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
+    from storeflow.export import COLLECTIONS, FORMATS
+
     collections = "; ".join(f"{api}: {', '.join(names)}" for api, names in COLLECTIONS.items())
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "export",
-        help="export a collection (or all) of an API to JSON Lines or CSV",
-        description=(
+        run_export,
+        "export a collection (or all) of an API to JSON Lines or CSV",
+        (
             "Export every record of a collection, concurrently under the rate limit, exactly "
             f"once. Collections ({collections}), or 'all' to export every collection of the API "
             "into the directory --out as <api>_<collection>.<format>. The output appears under "
@@ -130,12 +100,11 @@ def add_export_command(subparsers: Any) -> None:
         "--concurrency", type=positive_int, default=8, help="pages fetched at once (default 8)"
     )
     start = parser.add_mutually_exclusive_group()
-    start.add_argument(
-        "--resume", action="store_true", help="continue an export that was interrupted"
-    )
-    start.add_argument(
-        "--overwrite", action="store_true", help="start over, replacing what is there"
-    )
+    for flag, meaning in (
+        ("--resume", "continue an export that was interrupted"),
+        ("--overwrite", "start over, replacing what is there"),
+    ):
+        start.add_argument(flag, action="store_true", help=meaning)
     parser.add_argument(
         "--checkpoint-interval",
         type=seconds,
@@ -203,96 +172,6 @@ def add_export_command(subparsers: Any) -> None:
         help="export only the K-th of N parts of the stores (each store falls in exactly one, "
         "the same on every host)",
     )
-    parser.set_defaults(handler=run_export)
-
-
-def add_demo_command(subparsers: Any) -> None:
-    """Add ``storeflow demo`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    demo = subparsers.add_parser(
-        "demo",
-        help="export everything from a local sandbox store, under the real rate limit",
-        description=(
-            "Start the sandbox in this process (Pocketsflow orders and realistic other "
-            "collections, the 200-requests-a-minute limit on), export every collection of both "
-            "APIs into --out, and print a summary."
-        ),
-    )
-    demo.add_argument(
-        "--orders",
-        type=positive_int,
-        default=_DEMO_ORDERS,
-        help=f"Pocketsflow orders in the store (default {_DEMO_ORDERS:,}: more pages than one "
-        "minute's 200 requests, so the limiter has to wait for the next window)",
-    )
-    demo.add_argument("--out", type=Path, default=Path("exports"), help="default: ./exports")
-    demo.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
-    demo.set_defaults(handler=run_demo)
-
-
-# -- progress -------------------------------------------------------------------------------------
-
-
-def _mismatch_line(s: ExportSummary) -> str:
-    return (
-        f"warning: {s.api} {s.collection}: wrote {s.records} records but the API counts "
-        f"{s.expected_total} for the same query (records changed during the export?)"
-    )
-
-
-# -- running a command ----------------------------------------------------------------------------
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    return code
-
-
-_RESUME_HINT: Final = (
-    "interrupted: the export stopped at its last checkpoint; run the same command with "
-    "--resume to continue"
-)
-
-#: Python argument names as the command's flags spell them, for messages from the library.
-_FLAGS: Final = {
-    "project_id": "--project-id",
-    "api_key": "--api-key",
-    "base_url": "--base-url",
-    "start_date": "--start-date",
-    "end_date": "--end-date",
-    "checkpoint_interval": "--checkpoint-interval",
-    "max_retries": "--max-retries",
-    "test_mode": "--test-mode",
-    "resume=True (--resume)": "--resume",
-    "overwrite=True (--overwrite)": "--overwrite",
-    "resume": "--resume",
-    "overwrite": "--overwrite",
-}
-_WORDS: Final = re.compile("|".join(rf"(?<![\w=-]){re.escape(name)}(?![\w-])" for name in _FLAGS))
-#: The suffixes of the files an unfinished export keeps next to its output.
-_WORK_FILES: Final = re.compile(r"\.(?:part|checkpoint\.json)\b")
-
-
-def _in_flags(message: str) -> str:
-    """``message`` with the library's argument names replaced by the command's flags."""
-    return _WORDS.sub(lambda match: _FLAGS[match.group(0)], message)
-
-
-def _run(main: Callable[[], Coroutine[Any, Any, int]], interrupted: str = _RESUME_HINT) -> int:
-    """Run ``main`` in a new event loop, turning expected failures into one line and a code;
-    ``interrupted`` is the line printed after Ctrl-C."""
-    try:
-        return asyncio.run(main())
-    except KeyboardInterrupt:
-        print(interrupted, file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
-    except (ValidationError, ExportStateError) as exc:
-        return _fail(_in_flags(str(exc).splitlines()[0]), EXIT_USAGE)
-    except StoreflowError as exc:
-        return _fail(_in_flags(str(exc).splitlines()[0]))
-    except OSError as exc:
-        # Name the output, not the work files beside it.
-        where = f": {_WORK_FILES.sub('', os.fspath(exc.filename))}" if exc.filename else ""
-        return _fail(f"{exc.strerror or exc}{where}")
 
 
 def _rate_limit(args: argparse.Namespace) -> RateLimit:
@@ -301,6 +180,8 @@ def _rate_limit(args: argparse.Namespace) -> RateLimit:
     Raises:
         ValidationError: the URL is not a Redis URL, or one of its settings is refused.
     """
+    from storeflow.ratelimit import RateLimit
+
     url = args.rate_limit_url or os.environ.get(RATE_LIMIT_URL_ENV) or None
     try:
         return RateLimit(backend=url)
@@ -308,13 +189,28 @@ def _rate_limit(args: argparse.Namespace) -> RateLimit:
         raise ValidationError("--rate-limit-url", exc.rule) from None
 
 
-def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
-    base_url = args.base_url or None  # the clients read $POCKETSFLOW_BASE_URL / $REFLOW_BASE_URL
-    options: dict[str, Any] = {"base_url": base_url, "rate_limit": _rate_limit(args)}
+def _client_options(args: argparse.Namespace, rate: RateLimit) -> dict[str, Any]:
+    """The client options every client of the command gets: ``rate``, and the
+    ``--timeout``/``--max-retries`` given."""
+    options: dict[str, Any] = {"rate_limit": rate}
     if args.timeout is not None:
         options["timeout"] = args.timeout
     if args.max_retries is not None:
         options["max_retries"] = args.max_retries
+    return options
+
+
+def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
+    """The client of ``storeflow export API``.
+
+    Raises:
+        ValidationError: a flag of the other API, or a client option refused.
+    """
+    from storeflow.pocketsflow import Pocketsflow
+    from storeflow.reflow import Reflow
+
+    options = _client_options(args, _rate_limit(args))
+    options["base_url"] = args.base_url or None  # else $POCKETSFLOW_BASE_URL / $REFLOW_BASE_URL
     if args.api == "pocketsflow":
         if args.project_id is not None or args.test_mode:
             raise ValidationError(
@@ -327,6 +223,9 @@ def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
 
 
 def _needing_a_key(api: ApiName, names: list[str]) -> list[str]:
+    """The collections of ``names`` that ``api`` lists only for a client with a key."""
+    from storeflow.export._collections import get
+
     return [name for name in names if get(api, name).listing.operation.auth == "required"]
 
 
@@ -336,6 +235,8 @@ def _collections(args: argparse.Namespace) -> list[str]:
     Raises:
         ValidationError: what was asked cannot be exported as it stands.
     """
+    from storeflow.export import COLLECTIONS
+
     names = list(COLLECTIONS[args.api])
     if args.collection != "all":
         if args.collection not in names:
@@ -373,6 +274,8 @@ def _targets(args: argparse.Namespace, names: list[str]) -> list[tuple[str, Path
     Raises:
         ValidationError: ``--out -``, or a file in a directory that does not exist.
     """
+    from storeflow.export import output_name
+
     out: str | None = args.out
     if out == "-":
         raise ValidationError(
@@ -406,6 +309,10 @@ def _stores(args: argparse.Namespace, rate: RateLimit) -> list[Store]:
         ValidationError: no store, a bad list, or a flag that names a single store.
         OSError: the file cannot be read.
     """
+    from storeflow.export import Store, parse_stores
+    from storeflow.pocketsflow import Pocketsflow
+    from storeflow.reflow import Reflow
+
     single = [
         f
         for f, v in (
@@ -424,11 +331,7 @@ def _stores(args: argparse.Namespace, rate: RateLimit) -> list[Store]:
     specs = parse_stores("\n".join(texts or [os.environ.get(STORES_ENV, "")]))
     if not specs:
         raise ValidationError("--store/--stores", f"no store given (nor in ${STORES_ENV})")
-    options: dict[str, Any] = {"rate_limit": rate}
-    if args.timeout is not None:
-        options["timeout"] = args.timeout
-    if args.max_retries is not None:
-        options["max_retries"] = args.max_retries
+    options = _client_options(args, rate)
     return [
         Store(
             Pocketsflow(api_key=spec.api_key, **options)
@@ -442,6 +345,8 @@ def _stores(args: argparse.Namespace, rate: RateLimit) -> list[Store]:
 
 def _run_many(args: argparse.Namespace) -> int:
     """``storeflow export stores COLLECTION``: every store, one summary."""
+    from storeflow.cli._progress import Display, Watch, summary_line
+    from storeflow.export import api_name, export_many
 
     async def main() -> int:
         stores = _stores(args, _rate_limit(args))
@@ -477,33 +382,38 @@ def _run_many(args: argparse.Namespace) -> int:
             f"rate-limited (429), {many.elapsed:.1f} s",
             flush=True,
         )
-        return EXIT_FAILED if many.failed else EXIT_OK
+        return Exit.FAILED if many.failed else Exit.OK
 
-    return _run(main)
+    return run(main)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Run ``storeflow export`` with parsed ``args``; return the exit status."""
+    """Run ``storeflow export`` with parsed ``args``; return the exit status (see
+    :mod:`storeflow.cli._exit`)."""
     if args.api == "stores":
         return _run_many(args)
+    from storeflow.cli._progress import Display, Watch, mismatch_line, summary_line
+    from storeflow.export import export, export_all
+    from storeflow.export._checkpoint import Output
+
     many = [
         f
         for f, v in (("--store", args.store), ("--stores", args.stores), ("--shard", args.shard))
         if v
     ]
     if many:
-        return _fail(f"{many[0]}: applies to 'storeflow export stores' only", EXIT_USAGE)
+        return fail(f"{many[0]}: applies to 'storeflow export stores' only", Exit.USAGE)
     try:
         names = _collections(args)
         targets = _targets(args, names)
     except ValidationError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), exit_status(exc))
     if args.resume and not any(Output(path).started() for _, path in targets):
         where = os.fspath(targets[0][1] if len(targets) == 1 else targets[0][1].parent)
-        return _fail(
+        return fail(
             f"--resume: nothing to resume at {where} (no unfinished export there); run "
             "without --resume to start one",
-            EXIT_USAGE,
+            Exit.USAGE,
         )
 
     async def main() -> int:
@@ -530,119 +440,7 @@ def run_export(args: argparse.Namespace) -> int:
         for summary in summaries:
             print(summary_line(summary), flush=True)
             if summary.mismatch:
-                print(_mismatch_line(summary), file=sys.stderr, flush=True)
-        return EXIT_OK
+                print(mismatch_line(summary), file=sys.stderr, flush=True)
+        return Exit.OK
 
-    return _run(main)
-
-
-# -- the demo -------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _DemoResult:
-    summaries: list[ExportSummary]
-    elapsed: float
-    max_per_window: dict[str, int]
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    """Run ``storeflow demo`` with parsed ``args``; return the exit status."""
-    from storeflow.sandbox import Sandbox, Scale
-
-    out: Path = args.out
-    scale = attrs.evolve(Scale.demo(), orders=args.orders)
-    console = console_for(sys.stdout)
-    console.print(
-        f"Starting the sandbox: {scale.orders:,} Pocketsflow orders, {scale.customers:,} "
-        f"customers, {scale.reflow_orders:,} Reflow orders, {scale.reflow_users:,} users, ... "
-        "with the real rate limit (200 requests per 60 s, fixed windows)."
-    )
-    console.print(
-        "storeflow's limiter keeps every 60 s window at or under 200 requests: once the first "
-        "200 are spent, the export waits for the next window instead of drawing 429s."
-    )
-
-    async def main() -> int:
-        started = time.monotonic()
-        async with Sandbox(seed=_DEMO_SEED, scale=scale, rate_limit="fixed") as sb:
-            async with (
-                Pocketsflow(api_key=sb.pocketsflow_test_key, base_url=sb.pocketsflow_url) as pf,
-                Reflow(
-                    project_id=sb.reflow_project_id,
-                    api_key=sb.reflow_api_key,
-                    base_url=sb.reflow_url,
-                ) as rf,
-            ):
-                display = Display(sys.stderr, [Watch("pocketsflow", pf), Watch("reflow", rf)])
-                options: dict[str, Any] = {
-                    "format": args.format,
-                    "overwrite": True,
-                    "progress": display.update,
-                }
-                async with display.running():
-                    try:
-                        async with asyncio.TaskGroup() as group:
-                            exports = [
-                                group.create_task(export_all(client, out, **options))
-                                for client in (pf, rf)
-                            ]
-                    except* Exception as failed:
-                        raise failed.exceptions[0] from None  # one line, as for `export`
-                results = [task.result() for task in exports]
-            stats = sb.stats()
-        result = _DemoResult(
-            summaries=[s for group in results for s in group],
-            elapsed=time.monotonic() - started,
-            max_per_window={
-                "pocketsflow": stats.pocketsflow.max_per_window,
-                "reflow": stats.reflow.max_per_window,
-            },
-        )
-        _print_demo(result, out, console)
-        return EXIT_OK
-
-    return _run(main, interrupted="interrupted")
-
-
-def _print_demo(result: _DemoResult, out: Path, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(title="storeflow demo: every collection of both APIs")
-    for i, header in enumerate(("API", "collection", "records", "requests", "elapsed", "429s")):
-        table.add_column(header, justify="right" if i >= 2 else "left")
-    table.add_column("file")
-    for s in result.summaries:
-        table.add_row(
-            s.api,
-            s.collection,
-            f"{s.records:,}",
-            str(s.requests),
-            f"{s.elapsed:.1f} s",
-            str(s.rate_limited),
-            s.path.name,
-        )
-    records = sum(s.records for s in result.summaries)
-    requests = sum(s.requests for s in result.summaries)
-    limited = sum(s.rate_limited for s in result.summaries)
-    table.add_section()
-    table.add_row(
-        "all",
-        "",
-        f"{records:,}",
-        str(requests),
-        f"{result.elapsed:.1f} s",
-        str(limited),
-        "",
-        style="bold",
-    )
-    console.print(table)
-    windows = ", ".join(f"{api} {n}" for api, n in result.max_per_window.items())
-    console.print(
-        f"{records:,} records exported to {os.fspath(out)}/ in {result.elapsed:.1f} s "
-        f"with {requests} requests and {limited} rate-limited answers (429)."
-    )
-    console.print(f"Most requests the sandbox saw in one 60 s window: {windows} (limit 200).")
-    for s in result.summaries:
-        if s.mismatch:
-            console.print(_mismatch_line(s), style="yellow")
+    return run(main)

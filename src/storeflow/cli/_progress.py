@@ -1,4 +1,5 @@
-"""What ``storeflow export`` and ``storeflow demo`` show while they run.
+"""What ``storeflow export`` and ``storeflow demo`` show while they run, and when each
+collection is done (:func:`summary_line`, :func:`mismatch_line`).
 
 On a terminal: a live table, one labelled row per collection, fitting 80 columns, with the
 reason for any wait under it. Elsewhere: plain lines on stderr, only for collections that take
@@ -26,7 +27,15 @@ from storeflow.ratelimit import BoundedLimiter
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-__all__ = ["Display", "Watch", "console_for", "count", "duration", "summary_line"]
+__all__ = [
+    "Display",
+    "Watch",
+    "console_for",
+    "count",
+    "duration",
+    "mismatch_line",
+    "summary_line",
+]
 
 _LOG_EVERY: Final = 2.0  # seconds between plain progress lines of one collection
 _STATUS_EVERY: Final = 5.0  # seconds between plain lines repeating the same kind of wait
@@ -36,10 +45,12 @@ _SLOT_SHOWN: Final = 1.0  # a limiter wait this long is reported
 # Jobs shorter than a second get no per-second rate (0.95 s prints as "1.0 s", and has one).
 _RATED: Final = 0.95
 _SECONDS: Final = re.compile(r"\d+ s\b")
+#: What :func:`count` divides a large number by, the unit it then prints, and its decimals.
+_UNITS: Final = ((1e9, "G", 1), (1e6, "M", 1), (1e3, "k", 0))
 
 
 def console_for(stream: TextIO) -> Console:
-    """A rich console on ``stream`` (``storeflow.cli.main`` has checked that rich is there)."""
+    """A rich console on ``stream`` (:func:`storeflow.cli.main` has checked that rich is there)."""
     from rich.console import Console
 
     # Off a terminal rich assumes 80 columns, too narrow for the demo's summary table.
@@ -60,11 +71,8 @@ def count(n: int) -> str:
     """``n`` in at most 6 characters: exact to 99,999, then ``123k``, ``1.2M``, ``3.4G``."""
     if n < 100_000:
         return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1e3:.0f}k"
-    if n < 1_000_000_000:
-        return f"{n / 1e6:.1f}M"
-    return f"{n / 1e9:.1f}G"
+    size, unit, decimals = next(row for row in _UNITS if n >= row[0])
+    return f"{n / size:.{decimals}f}{unit}"
 
 
 def summary_line(s: ExportSummary) -> str:
@@ -75,6 +83,14 @@ def summary_line(s: ExportSummary) -> str:
         f"{s.api} {s.collection}: {s.records} records in {s.pages} pages{resumed}, "
         f"{s.requests} requests, {s.retries} retries, {s.rate_limited} rate-limited (429), "
         f"{s.elapsed:.1f} s{rate} -> {s.path}"
+    )
+
+
+def mismatch_line(s: ExportSummary) -> str:
+    """The warning printed for a finished collection whose record count differs from the API's."""
+    return (
+        f"warning: {s.api} {s.collection}: wrote {s.records} records but the API counts "
+        f"{s.expected_total} for the same query (records changed during the export?)"
     )
 
 

@@ -1,19 +1,9 @@
-"""The ``storeflow`` command.
+"""``storeflow sandbox``: serve local simulators of both APIs until Ctrl-C.
 
-```
-storeflow --version
-storeflow export pocketsflow|reflow COLLECTION|all [--out PATH|DIR/] [--format jsonl|csv]
-                 [--resume|--overwrite] [--timeout SECONDS] [--max-retries N] [--public-only]
-storeflow demo [--out exports]
-storeflow sandbox [--port 8080] [--seed N] [--orders N] [--rate-limit fixed|sliding|off]
-                  [--faults latency=0.05,error_rate=0.05] [--time-scale X] [--drift [SEED]]
-```
-
-The command line is the ``cli`` extra (``pip install 'storeflow[cli]'``, or ``'.[cli]'`` from a
-clone): without rich, ``storeflow`` says so in one line and exits with status 2. An unknown
-option is reported with the usage of the subcommand it was given to. Each subcommand registers
-itself with :func:`main`'s parser through an ``add_*`` function that sets a ``handler``
-default: a function taking the parsed arguments and returning the exit status.
+Pocketsflow listens on ``--port`` and Reflow on the next port; the command prints their base
+URLs and keys, then serves until Ctrl-C or SIGTERM and stops cleanly (status 0). Bad sandbox
+options and a port that cannot be taken are one ``error: ...`` line with the status of
+:mod:`storeflow.cli._exit`.
 """
 
 from __future__ import annotations
@@ -21,34 +11,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import signal
-import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from storeflow._cli_args import non_negative_int, positive_float, positive_int
-from storeflow._cli_export import add_demo_command, add_export_command
-from storeflow._version import __version__
-from storeflow.sandbox import Drift, Faults, Sandbox, Scale
+from storeflow.cli._args import add_command, non_negative_int, positive_float, positive_int
+from storeflow.cli._exit import Exit, exit_status, failure_line
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["main"]
+    from storeflow.sandbox import Faults, Sandbox
 
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-_INSTALL_HINT: Final = (
-    "storeflow: the command line needs its extra: pip install 'storeflow[cli]' "
-    "(from a clone of the repository: pip install '.[cli]')"
-)
+__all__ = ["add_sandbox_command", "run_sandbox"]
 
 
 def _faults(text: str) -> Faults:
+    """The faults of ``--faults``, e.g. ``latency=0.05,error_rate=0.05``."""
+    from storeflow.sandbox import Faults
+
     try:
         return Faults.parse(text)
     except ValueError as exc:
@@ -57,10 +40,14 @@ def _faults(text: str) -> Faults:
 
 def add_sandbox_command(subparsers: Any) -> None:
     """Add ``storeflow sandbox`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    parser = subparsers.add_parser(
+    from storeflow.sandbox import Faults
+
+    parser = add_command(
+        subparsers,
         "sandbox",
-        help="run local simulators of both APIs until Ctrl-C",
-        description=(
+        run_sandbox,
+        "run local simulators of both APIs until Ctrl-C",
+        (
             "Serve seeded, stateful simulators of Pocketsflow (on --port) and Reflow (on --port "
             "+ 1) on this machine, print their base URLs and keys, and run until Ctrl-C."
         ),
@@ -120,12 +107,14 @@ def add_sandbox_command(subparsers: Any) -> None:
         help="answer as real APIs drift from their schemas (unknown fields, new enum values, "
         "other spellings of the same values), seeded (default 0)",
     )
-    parser.set_defaults(handler=run_sandbox)
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    """Serve a sandbox until Ctrl-C (or SIGTERM), then stop it cleanly and return 0."""
+    """Serve a sandbox until Ctrl-C (or SIGTERM), then stop it cleanly and return 0; return
+    the status of :mod:`storeflow.cli._exit` for bad options or a port that cannot be taken."""
     from rich.console import Console
+
+    from storeflow.sandbox import Drift, Sandbox, Scale
 
     console = Console(highlight=False, soft_wrap=True)
     scale = Scale.demo() if args.demo else Scale()
@@ -145,17 +134,21 @@ def run_sandbox(args: argparse.Namespace) -> int:
             port=args.port,
         )
     except ValueError as exc:
-        console.print(f"error: {exc}", style="red")
-        return EXIT_USAGE
+        return _report(console, exc)
     try:
         asyncio.run(_serve(sandbox, lambda sb: _print_ready(console, sb, args)))
     except OSError as exc:
-        console.print(f"error: {exc.strerror or exc}", style="red")
-        return EXIT_FAILED
+        return _report(console, exc)
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     console.print("Sandbox stopped.")
-    return EXIT_OK
+    return Exit.OK
+
+
+def _report(console: Console, exc: Exception) -> int:
+    """Say on ``console`` (the sandbox's stdout) why it cannot serve; return the status."""
+    console.print(f"error: {failure_line(exc)}", style="red")
+    return exit_status(exc)
 
 
 async def _serve(sandbox: Sandbox, ready: Callable[[Sandbox], None]) -> None:
@@ -193,37 +186,3 @@ def _print_ready(console: Console, sandbox: Sandbox, args: argparse.Namespace) -
     console.print(f"  API key      {sandbox.reflow_api_key}")
     console.print("Press Ctrl-C to stop.")
     console.file.flush()
-
-
-_COMMANDS: Final[tuple[Callable[[Any], None], ...]] = (
-    add_export_command,
-    add_demo_command,
-    add_sandbox_command,
-)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``storeflow`` command with ``argv`` (default: the process's arguments) and return
-    its exit status. Without the ``cli`` extra, print how to install it and return 2."""
-    try:
-        importlib.import_module("rich")
-    except ImportError:
-        print(_INSTALL_HINT, file=sys.stderr)
-        return EXIT_USAGE
-    parser = argparse.ArgumentParser(
-        prog="storeflow", description="Pocketsflow and Reflow from the command line."
-    )
-    parser.add_argument("--version", action="version", version=f"storeflow {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add_command in _COMMANDS:
-        add_command(subparsers)
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:
-        # The subcommand's usage, which lists the flags it has, not the top level's.
-        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
