@@ -224,9 +224,9 @@ def _client(args: argparse.Namespace) -> Pocketsflow | Reflow:
 
 def _needing_a_key(api: ApiName, names: list[str]) -> list[str]:
     """The collections of ``names`` that ``api`` lists only for a client with a key."""
-    from storeflow.export._collections import get
+    from storeflow.export import requires_key
 
-    return [name for name in names if get(api, name).listing.operation.auth == "required"]
+    return [name for name in names if requires_key(api, name)]
 
 
 def _collections(args: argparse.Namespace) -> list[str]:
@@ -393,8 +393,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.api == "stores":
         return _run_many(args)
     from storeflow.cli._progress import Display, Watch, mismatch_line, summary_line
-    from storeflow.export import export, export_all
-    from storeflow.export._checkpoint import Output
+    from storeflow.export import export, export_all, has_started
 
     many = [
         f
@@ -408,7 +407,7 @@ def run_export(args: argparse.Namespace) -> int:
         targets = _targets(args, names)
     except ValidationError as exc:
         return fail(str(exc), exit_status(exc))
-    if args.resume and not any(Output(path).started() for _, path in targets):
+    if args.resume and not any(has_started(path) for _, path in targets):
         where = os.fspath(targets[0][1] if len(targets) == 1 else targets[0][1].parent)
         return fail(
             f"--resume: nothing to resume at {where} (no unfinished export there); run "

@@ -59,6 +59,7 @@ from typing import Unpack
 
 from storeflow._apis import API_NAMES, ApiName
 from storeflow.errors import ExportError, ExportStateError, ValidationError
+from storeflow.export._checkpoint import Output
 from storeflow.export._collections import COLLECTIONS, get
 from storeflow.export._engine import (
     ExportOptions,
@@ -102,10 +103,12 @@ __all__ = [
     "export",
     "export_all",
     "export_many",
+    "has_started",
     "in_shard",
     "output_name",
     "parse_shard",
     "parse_stores",
+    "requires_key",
     "store_id",
 ]
 
@@ -127,6 +130,22 @@ def api_name(client: Pocketsflow | Reflow) -> ApiName:
 def output_name(api: ApiName, collection: str, format: Format) -> str:
     """The file name :func:`export_all` gives a collection: ``<api>_<collection>.<format>``."""
     return f"{api}_{collection}.{format}"
+
+
+def requires_key(api: ApiName, collection: str) -> bool:
+    """Whether ``api`` lists ``collection`` only to a client with an API key.
+
+    Raises:
+        ValidationError: ``api`` has no such collection; the message lists the valid names.
+    """
+    return get(api, collection).listing.operation.auth == "required"
+
+
+def has_started(path: str | os.PathLike[str]) -> bool:
+    """Whether an export into the file ``path`` has started (or finished) there, so that
+    ``resume=True`` has something to go on: the file itself, its ``.part`` file, checkpoint or
+    lock, or what a run that died before its first checkpoint leaves behind."""
+    return Output(Path(path)).started()
 
 
 def _source(client: Pocketsflow | Reflow) -> str:

@@ -37,7 +37,7 @@ from storeflow._apis import ApiName as Api
 from storeflow.sandbox._faults import _rate
 from storeflow.sandbox._http import json_response
 from storeflow.sandbox._stores import Clock
-from storeflow.webhooks._signature import sign
+from storeflow.webhooks import sign
 
 __all__ = [
     "POCKETSFLOW_TIMEOUT",
