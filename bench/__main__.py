@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -30,21 +29,13 @@ from bench import (
     bench_ratelimit,
     bench_requests,
 )
-from bench._common import RESULTS, ROOT, SandboxProcess, Settings, log, machine
+from bench._common import RESULTS, ROOT, Settings, log, machine
 
 NAMES = ("requests", "decode", "ratelimit", "fleet", "memory")
 
 
-def _requests(settings: Settings) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="storeflow-bench-") as tmp:
-        generated = bench_requests.generate_client(Path(tmp))
-        log(f"openapi-python-client generated its client in {generated['seconds']:.1f} s")
-        with SandboxProcess(orders=bench_requests.STORE_ORDERS) as sandbox:
-            return bench_requests.run(settings, sandbox, generated)
-
-
 RUNNERS: dict[str, tuple[Callable[[Settings], dict[str, Any]], Callable[[Any], None]]] = {
-    "requests": (_requests, bench_requests.print_results),
+    "requests": (bench_requests.run, bench_requests.print_results),
     "decode": (bench_decode.run, bench_decode.print_results),
     "ratelimit": (bench_ratelimit.run, bench_ratelimit.print_results),
     "fleet": (bench_fleet.run, bench_fleet.print_results),

@@ -41,7 +41,7 @@ import msgspec
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from bench._common import Settings, fmt_spread, log, parse_settings, print_table, spread
+from bench._common import Settings, fmt_spread, log, module_main, print_table, spread
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage
 from storeflow.reflow.models import InventoryType, MediaType, ProductPage
@@ -695,7 +695,7 @@ def print_results(result: dict[str, Any]) -> None:
 
 def main() -> None:
     """``python -m bench.bench_decode [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
+    module_main(__doc__, run, print_results)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,8 @@ from bench._common import (
     ROOT,
     SandboxProcess,
     Settings,
-    emit,
     log,
-    parse_settings,
+    module_main,
     print_table,
 )
 
@@ -198,19 +197,16 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
+def _child_options(parser: argparse.ArgumentParser) -> None:
+    for name in ("url", "key", "backend", "redis", "file"):
+        parser.add_argument(f"--{name}", required=True)
+    parser.add_argument("--window", type=float, required=True)
+    parser.add_argument("--duration", type=float, required=True)
+
+
 def main() -> None:
-    """``python -m bench.bench_fleet [--quick]``, or a child run (``--child ...``)."""
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        for name in ("url", "key", "backend", "redis", "file"):
-            parser.add_argument(f"--{name}", required=True)
-        parser.add_argument("--window", type=float, required=True)
-        parser.add_argument("--duration", type=float, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-        return
-    settings = parse_settings(__doc__ or "")
-    print_results(run(settings))
+    """``python -m bench.bench_fleet [--quick]``, or one child run (``--child ...``)."""
+    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
 
 
 if __name__ == "__main__":

@@ -35,10 +35,9 @@ from typing import Any
 from bench._common import (
     SandboxProcess,
     Settings,
-    emit,
     fmt_spread,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
     spread,
@@ -283,20 +282,21 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
+def _child_options(parser: argparse.ArgumentParser) -> None:
+    for option in ("--url", "--key", "--out"):
+        parser.add_argument(option, required=True)
+    parser.add_argument("--expect", type=int, required=True)
+    parser.add_argument("--raw", action="store_true")
+
+
+async def _either_child(args: argparse.Namespace) -> dict[str, Any]:
+    return await (_raw_child if args.raw else _child)(args)
+
+
 def main() -> None:
-    """``python -m bench.bench_memory [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
+    """``python -m bench.bench_memory [--quick]``, or one child run (``--child ...``)."""
+    module_main(__doc__, run, print_results, child_options=_child_options, child=_either_child)
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        for option in ("--url", "--key", "--out"):
-            parser.add_argument(option, required=True)
-        parser.add_argument("--expect", type=int, required=True)
-        parser.add_argument("--raw", action="store_true")
-        child_args = parser.parse_args()
-        emit(asyncio.run((_raw_child if child_args.raw else _child)(child_args)))
-    else:
-        main()
+    main()

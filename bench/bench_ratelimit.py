@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import math
 import statistics
-import sys
 import time
 from typing import Any
 
@@ -42,9 +41,8 @@ from bench._common import (
     NOMINAL,
     SandboxProcess,
     Settings,
-    emit,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
 )
@@ -301,21 +299,19 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
+def _child_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limiter", choices=LIMITERS, required=True)
+    for option in ("--url", "--key"):
+        parser.add_argument(option, required=True)
+    parser.add_argument("--window", type=float, required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--pages", type=int, required=True)
+
+
 def main() -> None:
-    """``python -m bench.bench_ratelimit [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
+    """``python -m bench.bench_ratelimit [--quick]``, or one child run (``--child ...``)."""
+    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        parser.add_argument("--limiter", choices=LIMITERS, required=True)
-        for option in ("--url", "--key"):
-            parser.add_argument(option, required=True)
-        parser.add_argument("--window", type=float, required=True)
-        parser.add_argument("--n", type=int, required=True)
-        parser.add_argument("--pages", type=int, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-    else:
-        main()
+    main()

@@ -42,10 +42,9 @@ from bench._common import (
     ROOT,
     SandboxProcess,
     Settings,
-    emit,
     fmt_spread,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
     spread,
@@ -329,7 +328,18 @@ def _frame(frame: str) -> str:
     return f"{name} ({where.rsplit(':', 1)[0].rstrip(')')})"
 
 
-def run(settings: Settings, sandbox: SandboxProcess, generated: dict[str, Any]) -> dict[str, Any]:
+def run(settings: Settings) -> dict[str, Any]:
+    """Generate the openapi-python-client client, start a sandbox, and :func:`measure`."""
+    with tempfile.TemporaryDirectory(prefix="storeflow-bench-") as tmp:
+        generated = generate_client(Path(tmp))
+        log(f"openapi-python-client generated its client in {generated['seconds']:.1f} s")
+        with SandboxProcess(orders=STORE_ORDERS) as sandbox:
+            return measure(settings, sandbox, generated)
+
+
+def measure(
+    settings: Settings, sandbox: SandboxProcess, generated: dict[str, Any]
+) -> dict[str, Any]:
     """Measure every client in each of several runs, interleaved, against ``sandbox``."""
     repeats, seconds = plan(settings)
     pages = STORE_ORDERS // PAGE_SIZE
@@ -444,26 +454,19 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
+def _child_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client", choices=CLIENTS, required=True)
+    for option in ("--url", "--key", "--gen"):
+        parser.add_argument(option, required=True)
+    for option in ("--warmup", "--pages", "--concurrency"):
+        parser.add_argument(option, type=int, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+
+
 def main() -> None:
-    """``python -m bench.bench_requests [--quick]``: this benchmark alone, with its own sandbox."""
-    settings = parse_settings(__doc__ or "")
-    with tempfile.TemporaryDirectory() as tmp:
-        generated = generate_client(Path(tmp))
-        with SandboxProcess(orders=STORE_ORDERS) as sandbox:
-            result = run(settings, sandbox, generated)
-    print_results(result)
+    """``python -m bench.bench_requests [--quick]`` (its own sandbox), or one child run."""
+    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        parser.add_argument("--client", choices=CLIENTS, required=True)
-        for option in ("--url", "--key", "--gen"):
-            parser.add_argument(option, required=True)
-        for option in ("--warmup", "--pages", "--concurrency"):
-            parser.add_argument(option, type=int, required=True)
-        parser.add_argument("--seconds", type=float, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-    else:
-        main()
+    main()
