@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bench import bench_decode, bench_fleet, bench_memory, bench_ratelimit, bench_requests
 from bench._common import NOMINAL, fmt_spread, print_table
 
 CPU_TARGET = 1.6  # storeflow typed-call CPU per request / raw aiohttp + orjson's
@@ -184,8 +185,6 @@ def _fleet_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fleet_section(r: dict[str, Any]) -> str:
-    from bench.bench_fleet import COLUMNS, rows
-
     return "\n".join(
         [
             f"P processes, {r['tasks_per_process']} tasks each, for {r['windows']} windows of "
@@ -193,7 +192,7 @@ def _fleet_section(r: dict[str, Any]) -> str:
             "sandbox limiting 200 per sliding window. Ideal: 200 per window. `sent/ideal` "
             "above 1 is over-admission (separate in-process limiters: one budget each).",
             "",
-            _table(COLUMNS, rows(r)),
+            _table(bench_fleet.COLUMNS, bench_fleet.rows(r)),
         ]
     )
 
@@ -243,19 +242,6 @@ def _machine(results: dict[str, Any]) -> str:
 
 
 def _requests_section(r: dict[str, Any]) -> str:
-    rows = []
-    for c in r["clients"].values():
-        rows.append(
-            [
-                c["label"],
-                fmt_spread(c["requests_per_s"], "{:.0f}"),
-                fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
-                fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["capacity_per_core"], "{:.0f}"),
-                fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
-            ]
-        )
     vs = r["storeflow_vs_openapi"]
     gen = r["generated_client"]
     text = [
@@ -268,18 +254,7 @@ def _requests_section(r: dict[str, Any]) -> str:
         "requests/s is bounded by the sandbox too (it shares the two cores), so *req/s per core* "
         "(1 / CPU per request) shows what the client alone could drive.",
         "",
-        _table(
-            [
-                "client",
-                "req/s",
-                "client CPU µs/request",
-                "CPU vs raw",
-                "req/s vs raw",
-                "req/s per core",
-                "sandbox CPU µs/request",
-            ],
-            rows,
-        ),
+        _table(bench_requests.COLUMNS, bench_requests.rows(r)),
         "",
         f"storeflow vs openapi-python-client: throughput "
         f"**{fmt_spread(vs['throughput_ratio'], '{:.2f}x')}**, per-core capacity "
@@ -318,18 +293,6 @@ def _requests_section(r: dict[str, Any]) -> str:
 
 
 def _decode_section(d: dict[str, Any]) -> str:
-    rows = []
-    for case, data in d["cases"].items():
-        for name, lib in data["libraries"].items():
-            rows.append(
-                [
-                    f"{case}: {name}",
-                    fmt_spread(lib["us_per_record"], "{:.2f}"),
-                    f"{lib['us_per_record']['median'] * 100:.0f}",
-                    fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
-                    fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
-                ]
-            )
     notes = []
     for case, data in d["cases"].items():
         c = data["components"]
@@ -363,7 +326,7 @@ def _decode_section(d: dict[str, Any]) -> str:
             "",
             peers,
             "",
-            _table(["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"], rows),
+            _table(bench_decode.COLUMNS, bench_decode.rows(d)),
             "",
             *notes,
             "",
@@ -382,24 +345,6 @@ def _decode_section(d: dict[str, Any]) -> str:
 
 
 def _ratelimit_section(r: dict[str, Any]) -> str:
-    from bench.bench_ratelimit import LABELS
-
-    rows = []
-    for mode, counts in r["modes"].items():
-        for n, runs in counts.items():
-            for limiter, f in runs.items():
-                rows.append(
-                    [
-                        f"{mode}, N={n}: {LABELS[limiter]}",
-                        f"{f['elapsed_s']:.2f}",
-                        f"{f['ideal_s']:.2f}",
-                        f"{f['ratio_to_ideal']:.3f}x",
-                        str(f["server_429"]),
-                        str(f["server_max_fixed_window"]),
-                        str(f["server_max_sliding_window"]),
-                        str(f["failed_calls"]),
-                    ]
-                )
     return "\n".join(
         [
             f"A fresh child process makes N `GET /orders?page=k&pageSize=100` requests "
@@ -417,39 +362,12 @@ def _ratelimit_section(r: dict[str, Any]) -> str:
             "and in any sliding window. One run per cell: the table's N values and both modes "
             "are the repeats.",
             "",
-            _table(
-                [
-                    "mode, N: client limiter",
-                    "time s",
-                    "ideal s",
-                    "vs ideal",
-                    "429s",
-                    "server max fixed",
-                    "server max sliding",
-                    "failed calls",
-                ],
-                rows,
-            ),
+            _table(bench_ratelimit.COLUMNS, bench_ratelimit.rows(r)),
         ]
     )
 
 
 def _memory_section(m: dict[str, Any]) -> str:
-    rows = []
-    for s in m["sizes"].values():
-        rows.append(
-            [
-                f"{s['orders']:,}",
-                str(s["runs"]),
-                fmt_spread(s["peak_rss_mb"], "{:.1f}"),
-                fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
-                fmt_spread(s["records_per_s"], "{:,.0f}"),
-                fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
-                f"{s['file_mb']:.0f}",
-            ]
-        )
     return "\n".join(
         [
             "Each run is a fresh child process exporting every order of a sandbox process "
@@ -462,20 +380,7 @@ def _memory_section(m: dict[str, Any]) -> str:
             "(`VmHWM`: the whole process, interpreter and imports included); CPU per record is "
             "the child's CPU time over the whole export.",
             "",
-            _table(
-                [
-                    "orders",
-                    "runs",
-                    "peak RSS MB",
-                    "RSS after imports MB",
-                    "records/s",
-                    "export CPU µs/record",
-                    "raw loop CPU µs/record",
-                    "export vs raw",
-                    "file MB",
-                ],
-                rows,
-            ),
+            _table(bench_memory.COLUMNS, bench_memory.rows(m)),
         ]
     )
 
@@ -773,8 +678,6 @@ def _chart_ratelimit(ax: Any, r: dict[str, Any] | None) -> None:
     if r is None:
         _empty(ax, title)
         return
-    from bench.bench_ratelimit import LABELS
-
     groups = [(mode, n) for mode, counts in r["modes"].items() for n in counts]
     limiters = list(r["modes"][groups[0][0]][groups[0][1]])
     width = 0.8 / len(limiters)
@@ -789,7 +692,7 @@ def _chart_ratelimit(ax: Any, r: dict[str, Any] | None) -> None:
         figures = [r["modes"][mode][n][limiter] for mode, n in groups]
         xs = [i + (j - (len(limiters) - 1) / 2) * width for i in range(len(groups))]
         ratios = [f["ratio_to_ideal"] for f in figures]
-        ax.bar(xs, ratios, width, label=LABELS[limiter], color=colors.get(limiter))
+        ax.bar(xs, ratios, width, label=bench_ratelimit.LABELS[limiter], color=colors.get(limiter))
         for x, f, ratio in zip(xs, figures, ratios, strict=True):
             ax.text(x, ratio, str(f["server_429"]), ha="center", va="bottom", fontsize=7)
     ax.axhline(IDEAL_TARGET, color="green", linestyle="--", label=f"target {IDEAL_TARGET}x")

@@ -662,26 +662,31 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
+COLUMNS = ["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per case and library of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{case}: {name}",
+            fmt_spread(lib["us_per_record"], "{:.2f}"),
+            f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
+            fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
+            fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
+        ]
+        for case, data in result["cases"].items()
+        for name, lib in data["libraries"].items()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    rows = []
-    for case, data in result["cases"].items():
-        for name in LIBRARIES:
-            lib = data["libraries"][name]
-            rows.append(
-                [
-                    f"{case}: {name}",
-                    fmt_spread(lib["us_per_record"], "{:.2f}"),
-                    f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
-                    fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
-                    fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
-                ]
-            )
+    """The table of :func:`run`'s result, then what storeflow's decode is made of."""
     print_table(
         f"Decode: {result['pages']} distinct 100-record pages per case, bytes to models, "
         f"median (min-max) of {result['repeats']} runs",
-        ["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
     for case, data in result["cases"].items():
         c = data["components"]

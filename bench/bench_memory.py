@@ -247,38 +247,44 @@ def run(settings: Settings) -> dict[str, Any]:
     return {"sizes": sizes, "concurrency": 8, "format": "jsonl", "components": components(key)}
 
 
+COLUMNS = [
+    "orders",
+    "runs",
+    "peak RSS MB",
+    "RSS after imports MB",
+    "records/s",
+    "export CPU µs/record",
+    "raw loop CPU µs/record",
+    "export vs raw",
+    "file MB",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per store size of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{s['orders']:,}",
+            str(s["runs"]),
+            fmt_spread(s["peak_rss_mb"], "{:.1f}"),
+            fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
+            fmt_spread(s["records_per_s"], "{:,.0f}"),
+            fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
+            fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
+            fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
+            f"{s['file_mb']:.0f}",
+        ]
+        for s in result["sizes"].values()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for size in result["sizes"].values():
-        rows.append(
-            [
-                f"{size['orders']:,}",
-                fmt_spread(size["peak_rss_mb"], "{:.1f}"),
-                fmt_spread(size["baseline_rss_mb"], "{:.1f}"),
-                fmt_spread(size["records_per_s"], "{:,.0f}"),
-                fmt_spread(size["cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(size["raw_cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(size["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(size["wall_s"], "{:.1f}"),
-                f"{size['file_mb']:.0f}",
-            ]
-        )
     print_table(
         "Memory and scale: export of every order to JSON Lines, limiter off, "
         "median (min-max) of the runs",
-        [
-            "orders",
-            "peak RSS MB",
-            "RSS after imports MB",
-            "records/s",
-            "client CPU µs/record",
-            "raw loop CPU µs/record",
-            "CPU vs raw",
-            "time s",
-            "file MB",
-        ],
-        rows,
+        COLUMNS,
+        rows(result),
     )
 
 

@@ -273,29 +273,45 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
+COLUMNS = [
+    "mode, N: client limiter",
+    "time s",
+    "ideal s",
+    "vs ideal",
+    "429s",
+    "server max fixed",
+    "server max sliding",
+    "failed calls",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per mode, N and limiter of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{mode}, N={n}: {LABELS[limiter]}",
+            f"{f['elapsed_s']:.2f}",
+            f"{f['ideal_s']:.2f}",
+            f"{f['ratio_to_ideal']:.3f}x",
+            str(f["server_429"]),
+            str(f["server_max_fixed_window"]),
+            str(f["server_max_sliding_window"]),
+            str(f["failed_calls"]),
+        ]
+        for mode, counts in result["modes"].items()
+        for n, runs in counts.items()
+        for limiter, f in runs.items()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for mode, counts in result["modes"].items():
-        for n, runs in counts.items():
-            for limiter, f in runs.items():
-                rows.append(
-                    [
-                        f"{mode}, N={n}: {LABELS[limiter]}",
-                        f"{f['elapsed_s']:.2f} s",
-                        f"{f['ideal_s']:.2f} s",
-                        f"{f['ratio_to_ideal']:.3f}x",
-                        str(f["server_429"]),
-                        f"{f['server_max_fixed_window']} / {f['server_max_sliding_window']}",
-                        str(f["failed_calls"]),
-                    ]
-                )
     print_table(
         f"Rate limit: time to finish N requests, 200/window, window = "
         f"{result['window_real_s']:g} s real (time scale {result['time_scale']:g}), faults "
         f"{result['faults']}, {result['concurrency']} in flight",
-        ["mode, N: client limiter", "time", "ideal", "vs ideal", "429s", "server max", "failed"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
 
 

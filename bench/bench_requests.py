@@ -415,26 +415,40 @@ def measure(
     }
 
 
+COLUMNS = [
+    "client",
+    "req/s",
+    "client CPU µs/request",
+    "CPU vs raw",
+    "req/s vs raw",
+    "req/s per core",
+    "sandbox CPU µs/request",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per client of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            c["label"],
+            fmt_spread(c["requests_per_s"], "{:.0f}"),
+            fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
+            fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
+            fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
+            fmt_spread(c["capacity_per_core"], "{:.0f}"),
+            fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
+        ]
+        for c in result["clients"].values()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for name in CLIENTS:
-        c = result["clients"][name]
-        rows.append(
-            [
-                c["label"],
-                fmt_spread(c["requests_per_s"], "{:.0f}"),
-                fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
-                fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["capacity_per_core"], "{:.0f}"),
-            ]
-        )
     print_table(
         f"Per-request cost: GET /orders (100 orders) for {result['seconds_per_run']:g} s per run, "
         f"{result['concurrency']} in flight, median (min-max) of {result['repeats']} runs",
-        ["client", "req/s", "CPU µs/req", "CPU vs raw", "req/s vs raw", "req/s per core"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
     vs = result["storeflow_vs_openapi"]
     prof = result["profile_storeflow"]
