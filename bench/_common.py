@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -108,6 +108,8 @@ def run_child(module: str, args: Sequence[str], *, timeout: float) -> dict[str, 
 
 Result = TypeVar("Result")
 ChildRun = Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]
+# A child's option: its type (``bool``: a flag), or the values it may take.
+ChildOption = type[str] | type[int] | type[float] | type[bool] | tuple[str, ...]
 
 
 def module_main(
@@ -115,20 +117,26 @@ def module_main(
     run: Callable[[Settings], Result],
     show: Callable[[Result], None],
     *,
-    child_options: Callable[[argparse.ArgumentParser], None] | None = None,
     child: ChildRun | None = None,
+    child_options: Mapping[str, ChildOption] | None = None,
 ) -> None:
     """What ``python -m bench.<module>`` does.
 
     Without ``--child``: the benchmark alone (``[--quick]``), ``show(run(settings))``. With
-    ``--child`` (how :func:`run_child` starts it): one measured run, ``child(args)`` on the
-    options ``child_options`` declares, its result printed as one JSON line (the last).
+    ``--child`` (how :func:`run_child` starts it): one measured run, ``child(args)``, its result
+    printed as one JSON line (the last). Its options: ``--url`` and ``--key`` of the sandbox it
+    measures against, then ``child_options`` (each required but the flags).
     """
     if "--child" in sys.argv and child is not None:
         parser = argparse.ArgumentParser()
         parser.add_argument("--child", action="store_true")
-        if child_options is not None:
-            child_options(parser)
+        for name, kind in {"url": str, "key": str, **(child_options or {})}.items():
+            if kind is bool:
+                parser.add_argument(f"--{name}", action="store_true")
+            elif isinstance(kind, tuple):
+                parser.add_argument(f"--{name}", choices=kind, required=True)
+            else:
+                parser.add_argument(f"--{name}", type=kind, required=True)
         print(json.dumps(asyncio.run(child(parser.parse_args()))), flush=True)
         return
     parser = argparse.ArgumentParser(description=description)

@@ -698,10 +698,5 @@ def print_results(result: dict[str, Any]) -> None:
         )
 
 
-def main() -> None:
-    """``python -m bench.bench_decode [--quick]``."""
-    module_main(__doc__, run, print_results)
-
-
 if __name__ == "__main__":
-    main()
+    module_main(__doc__, run, print_results)

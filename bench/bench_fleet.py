@@ -197,17 +197,17 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def _child_options(parser: argparse.ArgumentParser) -> None:
-    for name in ("url", "key", "backend", "redis", "file"):
-        parser.add_argument(f"--{name}", required=True)
-    parser.add_argument("--window", type=float, required=True)
-    parser.add_argument("--duration", type=float, required=True)
-
-
-def main() -> None:
-    """``python -m bench.bench_fleet [--quick]``, or one child run (``--child ...``)."""
-    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
-
-
 if __name__ == "__main__":
-    main()
+    module_main(
+        __doc__,
+        run,
+        print_results,
+        child=_child,
+        child_options={
+            "backend": str,
+            "redis": str,
+            "file": str,
+            "window": float,
+            "duration": float,
+        },
+    )

@@ -288,21 +288,15 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def _child_options(parser: argparse.ArgumentParser) -> None:
-    for option in ("--url", "--key", "--out"):
-        parser.add_argument(option, required=True)
-    parser.add_argument("--expect", type=int, required=True)
-    parser.add_argument("--raw", action="store_true")
-
-
 async def _either_child(args: argparse.Namespace) -> dict[str, Any]:
     return await (_raw_child if args.raw else _child)(args)
 
 
-def main() -> None:
-    """``python -m bench.bench_memory [--quick]``, or one child run (``--child ...``)."""
-    module_main(__doc__, run, print_results, child_options=_child_options, child=_either_child)
-
-
 if __name__ == "__main__":
-    main()
+    module_main(
+        __doc__,
+        run,
+        print_results,
+        child=_either_child,
+        child_options={"out": str, "expect": int, "raw": bool},
+    )

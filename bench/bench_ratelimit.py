@@ -47,14 +47,15 @@ from bench._common import (
     run_child,
 )
 
-LIMITERS = ("none", "storeflow", "aiolimiter", "paced", "limits")
+# The client-side limiters, in the order each run measures them.
 LABELS = {
+    "none": "no client limiter (429 + Retry-After)",
     "storeflow": "storeflow RateLimit(200, period=W)",
     "aiolimiter": "bare AsyncLimiter(200, W)",
     "paced": "paced AsyncLimiter(1, W/200)",
     "limits": "limits MovingWindowRateLimiter(200 per W)",
-    "none": "no client limiter (429 + Retry-After)",
 }
+LIMITERS = tuple(LABELS)
 MODES = ("fixed", "sliding")
 WINDOW = 60.0  # sandbox seconds
 FAULTS = "latency=0.01,jitter=0.04,seed=7"  # real seconds: 10-50 ms per answer
@@ -315,19 +316,11 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def _child_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limiter", choices=LIMITERS, required=True)
-    for option in ("--url", "--key"):
-        parser.add_argument(option, required=True)
-    parser.add_argument("--window", type=float, required=True)
-    parser.add_argument("--n", type=int, required=True)
-    parser.add_argument("--pages", type=int, required=True)
-
-
-def main() -> None:
-    """``python -m bench.bench_ratelimit [--quick]``, or one child run (``--child ...``)."""
-    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
-
-
 if __name__ == "__main__":
-    main()
+    module_main(
+        __doc__,
+        run,
+        print_results,
+        child=_child,
+        child_options={"limiter": LIMITERS, "window": float, "n": int, "pages": int},
+    )

@@ -50,7 +50,7 @@ from bench._common import (
     spread,
 )
 
-CLIENTS = ("raw", "storeflow", "storeflow_json", "httpx", "openapi")
+# The measured clients, in the order the first run measures them.
 LABELS = {
     "raw": "raw aiohttp + orjson",
     "storeflow": "storeflow",
@@ -58,6 +58,7 @@ LABELS = {
     "httpx": "httpx + json",
     "openapi": "openapi-python-client",
 }
+CLIENTS = tuple(LABELS)
 PAGE_SIZE = 100
 CONCURRENCY = 32
 WARMUP = 50
@@ -468,19 +469,18 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def _child_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--client", choices=CLIENTS, required=True)
-    for option in ("--url", "--key", "--gen"):
-        parser.add_argument(option, required=True)
-    for option in ("--warmup", "--pages", "--concurrency"):
-        parser.add_argument(option, type=int, required=True)
-    parser.add_argument("--seconds", type=float, required=True)
-
-
-def main() -> None:
-    """``python -m bench.bench_requests [--quick]`` (its own sandbox), or one child run."""
-    module_main(__doc__, run, print_results, child_options=_child_options, child=_child)
-
-
 if __name__ == "__main__":
-    main()
+    module_main(
+        __doc__,
+        run,
+        print_results,
+        child=_child,
+        child_options={
+            "client": CLIENTS,
+            "gen": str,
+            "warmup": int,
+            "pages": int,
+            "concurrency": int,
+            "seconds": float,
+        },
+    )
