@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    _chart,
     _report,
     bench_decode,
     bench_fleet,
@@ -90,7 +91,7 @@ def main() -> int:
     results_dir = args.out or RESULTS
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-    _report.write_chart(results, results_dir / "latest.png")
+    _chart.write_chart(results, results_dir / "latest.png")
     _report.write_markdown(results, report_dir / "REPORT.md", chart=results_dir / "latest.png")
     _report.print_targets(results)
     log(f"all done in {results['seconds']:.0f} s; report in {report_dir / 'REPORT.md'}")
