@@ -31,6 +31,7 @@ from typing import Any
 from bench._common import (
     NOMINAL,
     ROOT,
+    ChildOption,
     SandboxProcess,
     Settings,
     log,
@@ -49,6 +50,16 @@ FAULTS = "latency=0.005,jitter=0.01,seed=7"
 def plan(settings: Settings) -> dict[str, Any]:
     """The time scale: a 3 s window for ``--quick``, 6 s otherwise (see ``bench_ratelimit``)."""
     return {"time_scale": 20.0 if settings.quick else 10.0}
+
+
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "backend": str,
+    "redis": str,
+    "file": str,
+    "window": float,
+    "duration": float,
+}
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
@@ -198,16 +209,4 @@ def print_results(result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    module_main(
-        __doc__,
-        run,
-        print_results,
-        child=_child,
-        child_options={
-            "backend": str,
-            "redis": str,
-            "file": str,
-            "window": float,
-            "duration": float,
-        },
-    )
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

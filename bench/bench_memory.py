@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    ChildOption,
     SandboxProcess,
     Settings,
     fmt_spread,
@@ -68,7 +69,11 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
-async def _child(args: argparse.Namespace) -> dict[str, Any]:
+# A child's options besides the sandbox's --url and --key (see module_main); --raw: the raw loop.
+CHILD_OPTIONS: dict[str, ChildOption] = {"out": str, "expect": int, "raw": bool}
+
+
+async def _export_child(args: argparse.Namespace) -> dict[str, Any]:
     import psutil
 
     from storeflow import Pocketsflow
@@ -150,6 +155,10 @@ async def _raw_child(args: argparse.Namespace) -> dict[str, Any]:
     if records != args.expect:
         raise RuntimeError(f"the raw loop wrote {records} of {args.expect} orders")
     return {"records": records, "wall": wall, "cpu": cpu, "peak_rss_mb": peak_rss() / MB}
+
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    return await (_raw_child if args.raw else _export_child)(args)
 
 
 # -- the parent ---------------------------------------------------------------------------------
@@ -288,15 +297,5 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-async def _either_child(args: argparse.Namespace) -> dict[str, Any]:
-    return await (_raw_child if args.raw else _child)(args)
-
-
 if __name__ == "__main__":
-    module_main(
-        __doc__,
-        run,
-        print_results,
-        child=_either_child,
-        child_options={"out": str, "expect": int, "raw": bool},
-    )
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

@@ -39,6 +39,7 @@ from typing import Any
 
 from bench._common import (
     NOMINAL,
+    ChildOption,
     SandboxProcess,
     Settings,
     log,
@@ -110,6 +111,15 @@ def _limiter(name: str, window: float) -> Any:
     if name == "limits":
         return MovingWindow(NOMINAL, window)
     return None
+
+
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "limiter": LIMITERS,
+    "window": float,
+    "n": int,
+    "pages": int,
+}
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
@@ -317,10 +327,4 @@ def print_results(result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    module_main(
-        __doc__,
-        run,
-        print_results,
-        child=_child,
-        child_options={"limiter": LIMITERS, "window": float, "n": int, "pages": int},
-    )
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

@@ -40,6 +40,7 @@ from typing import Any
 
 from bench._common import (
     ROOT,
+    ChildOption,
     SandboxProcess,
     Settings,
     fmt_spread,
@@ -228,6 +229,17 @@ async def _drive(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return made, received
+
+
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "client": CLIENTS,
+    "gen": str,
+    "warmup": int,
+    "pages": int,
+    "concurrency": int,
+    "seconds": float,
+}
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
@@ -470,17 +482,4 @@ def print_results(result: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    module_main(
-        __doc__,
-        run,
-        print_results,
-        child=_child,
-        child_options={
-            "client": CLIENTS,
-            "gen": str,
-            "warmup": int,
-            "pages": int,
-            "concurrency": int,
-            "seconds": float,
-        },
-    )
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
