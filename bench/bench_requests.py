@@ -283,10 +283,10 @@ def _child_args(
 
 # Frames whose inclusive share of the samples says where a storeflow request's CPU goes.
 PHASES = {
-    "_serde.decode (JSON + models)": "decode (storeflow/_serde.py",
+    "_serde.decode (JSON + models)": "decode (storeflow/_serde/",
     "  of which building the models (fast path)": "build (<storeflow fast builder",
-    "  of which the tolerant path": "_structure (storeflow/_serde.py",
-    "Transport.call (whole HTTP exchange)": "Transport.call (storeflow/_transport.py",
+    "  of which the tolerant path": "_structure (storeflow/_serde/",
+    "Transport.call (whole HTTP exchange)": "Transport.call (storeflow/_transport/",
     "  of which aiohttp ClientSession._request": "ClientSession._request (aiohttp/client.py",
 }
 
