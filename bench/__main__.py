@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
+    _chart,
     _report,
     bench_decode,
     bench_fleet,
@@ -30,21 +30,13 @@ from bench import (
     bench_ratelimit,
     bench_requests,
 )
-from bench._common import RESULTS, ROOT, SandboxProcess, Settings, log, machine
+from bench._common import RESULTS, ROOT, Settings, log, machine
 
 NAMES = ("requests", "decode", "ratelimit", "fleet", "memory")
 
 
-def _requests(settings: Settings) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="storeflow-bench-") as tmp:
-        generated = bench_requests.generate_client(Path(tmp))
-        log(f"openapi-python-client generated its client in {generated['seconds']:.1f} s")
-        with SandboxProcess(orders=bench_requests.STORE_ORDERS) as sandbox:
-            return bench_requests.run(settings, sandbox, generated)
-
-
 RUNNERS: dict[str, tuple[Callable[[Settings], dict[str, Any]], Callable[[Any], None]]] = {
-    "requests": (_requests, bench_requests.print_results),
+    "requests": (bench_requests.run, bench_requests.print_results),
     "decode": (bench_decode.run, bench_decode.print_results),
     "ratelimit": (bench_ratelimit.run, bench_ratelimit.print_results),
     "fleet": (bench_fleet.run, bench_fleet.print_results),
@@ -99,7 +91,7 @@ def main() -> int:
     results_dir = args.out or RESULTS
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-    _report.write_chart(results, results_dir / "latest.png")
+    _chart.write_chart(results, results_dir / "latest.png")
     _report.write_markdown(results, report_dir / "REPORT.md", chart=results_dir / "latest.png")
     _report.print_targets(results)
     log(f"all done in {results['seconds']:.0f} s; report in {report_dir / 'REPORT.md'}")

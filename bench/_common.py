@@ -1,4 +1,4 @@
-"""What the benchmarks share: run settings, the sandbox process, child runs, statistics, tables.
+"""What the benchmarks share: settings, a module's entry point, the sandbox, child runs, tables.
 
 Every measured client runs in a child process of its own (``python -m bench.<module> --child``)
 so that its CPU time is its own, and talks over loopback HTTP to a sandbox started as another
@@ -8,6 +8,7 @@ process with ``storeflow sandbox``. A child prints one JSON object as its last l
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -22,11 +23,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -43,13 +44,6 @@ class Settings:
     def repeats(self) -> int:
         """How many times each measurement is repeated (min/median/max are over these)."""
         return 3 if self.quick else 5
-
-
-def parse_settings(description: str) -> Settings:
-    """The ``--quick`` flag of a bench module run on its own."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller stores")
-    return Settings(quick=parser.parse_args().quick)
 
 
 def spread(values: Sequence[float]) -> dict[str, Any]:
@@ -112,9 +106,42 @@ def run_child(module: str, args: Sequence[str], *, timeout: float) -> dict[str, 
     return result
 
 
-def emit(result: dict[str, Any]) -> None:
-    """What a child does last: print its result as one JSON line."""
-    print(json.dumps(result), flush=True)
+Result = TypeVar("Result")
+ChildRun = Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]
+# A child's option: its type (``bool``: a flag), or the values it may take.
+ChildOption = type[str] | type[int] | type[float] | type[bool] | tuple[str, ...]
+
+
+def module_main(
+    description: str | None,
+    run: Callable[[Settings], Result],
+    show: Callable[[Result], None],
+    *,
+    child: ChildRun | None = None,
+    child_options: Mapping[str, ChildOption] | None = None,
+) -> None:
+    """What ``python -m bench.<module>`` does.
+
+    Without ``--child``: the benchmark alone (``[--quick]``), ``show(run(settings))``. With
+    ``--child`` (how :func:`run_child` starts it): one measured run, ``child(args)``, its result
+    printed as one JSON line (the last). Its options: ``--url`` and ``--key`` of the sandbox it
+    measures against, then ``child_options`` (each required but the flags).
+    """
+    if "--child" in sys.argv and child is not None:
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--child", action="store_true")
+        for name, kind in {"url": str, "key": str, **(child_options or {})}.items():
+            if kind is bool:
+                parser.add_argument(f"--{name}", action="store_true")
+            elif isinstance(kind, tuple):
+                parser.add_argument(f"--{name}", choices=kind, required=True)
+            else:
+                parser.add_argument(f"--{name}", type=kind, required=True)
+        print(json.dumps(asyncio.run(child(parser.parse_args()))), flush=True)
+        return
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller stores")
+    show(run(Settings(quick=parser.parse_args().quick)))
 
 
 class SandboxProcess:

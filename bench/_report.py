@@ -1,4 +1,4 @@
-"""The report of a benchmark run: the targets, ``bench/REPORT.md`` and ``latest.png``.
+"""The report of a benchmark run: the targets and ``bench/REPORT.md`` (the chart: ``_chart``).
 
 Everything here is computed from the results of the run (``latest.json``); no figure is typed in
 by hand. Ratios are medians of per-run ratios, each taken within one run of the same session.
@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bench import bench_decode, bench_fleet, bench_memory, bench_ratelimit, bench_requests
 from bench._common import NOMINAL, fmt_spread, print_table
 
 CPU_TARGET = 1.6  # storeflow typed-call CPU per request / raw aiohttp + orjson's
@@ -184,8 +185,6 @@ def _fleet_targets(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fleet_section(r: dict[str, Any]) -> str:
-    from bench.bench_fleet import COLUMNS, rows
-
     return "\n".join(
         [
             f"P processes, {r['tasks_per_process']} tasks each, for {r['windows']} windows of "
@@ -193,7 +192,7 @@ def _fleet_section(r: dict[str, Any]) -> str:
             "sandbox limiting 200 per sliding window. Ideal: 200 per window. `sent/ideal` "
             "above 1 is over-admission (separate in-process limiters: one budget each).",
             "",
-            _table(COLUMNS, rows(r)),
+            _table(bench_fleet.COLUMNS, bench_fleet.rows(r)),
         ]
     )
 
@@ -243,19 +242,6 @@ def _machine(results: dict[str, Any]) -> str:
 
 
 def _requests_section(r: dict[str, Any]) -> str:
-    rows = []
-    for c in r["clients"].values():
-        rows.append(
-            [
-                c["label"],
-                fmt_spread(c["requests_per_s"], "{:.0f}"),
-                fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
-                fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["capacity_per_core"], "{:.0f}"),
-                fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
-            ]
-        )
     vs = r["storeflow_vs_openapi"]
     gen = r["generated_client"]
     text = [
@@ -268,18 +254,7 @@ def _requests_section(r: dict[str, Any]) -> str:
         "requests/s is bounded by the sandbox too (it shares the two cores), so *req/s per core* "
         "(1 / CPU per request) shows what the client alone could drive.",
         "",
-        _table(
-            [
-                "client",
-                "req/s",
-                "client CPU µs/request",
-                "CPU vs raw",
-                "req/s vs raw",
-                "req/s per core",
-                "sandbox CPU µs/request",
-            ],
-            rows,
-        ),
+        _table(bench_requests.COLUMNS, bench_requests.rows(r)),
         "",
         f"storeflow vs openapi-python-client: throughput "
         f"**{fmt_spread(vs['throughput_ratio'], '{:.2f}x')}**, per-core capacity "
@@ -318,18 +293,6 @@ def _requests_section(r: dict[str, Any]) -> str:
 
 
 def _decode_section(d: dict[str, Any]) -> str:
-    rows = []
-    for case, data in d["cases"].items():
-        for name, lib in data["libraries"].items():
-            rows.append(
-                [
-                    f"{case}: {name}",
-                    fmt_spread(lib["us_per_record"], "{:.2f}"),
-                    f"{lib['us_per_record']['median'] * 100:.0f}",
-                    fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
-                    fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
-                ]
-            )
     notes = []
     for case, data in d["cases"].items():
         c = data["components"]
@@ -363,7 +326,7 @@ def _decode_section(d: dict[str, Any]) -> str:
             "",
             peers,
             "",
-            _table(["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"], rows),
+            _table(bench_decode.COLUMNS, bench_decode.rows(d)),
             "",
             *notes,
             "",
@@ -382,24 +345,6 @@ def _decode_section(d: dict[str, Any]) -> str:
 
 
 def _ratelimit_section(r: dict[str, Any]) -> str:
-    from bench.bench_ratelimit import LABELS
-
-    rows = []
-    for mode, counts in r["modes"].items():
-        for n, runs in counts.items():
-            for limiter, f in runs.items():
-                rows.append(
-                    [
-                        f"{mode}, N={n}: {LABELS[limiter]}",
-                        f"{f['elapsed_s']:.2f}",
-                        f"{f['ideal_s']:.2f}",
-                        f"{f['ratio_to_ideal']:.3f}x",
-                        str(f["server_429"]),
-                        str(f["server_max_fixed_window"]),
-                        str(f["server_max_sliding_window"]),
-                        str(f["failed_calls"]),
-                    ]
-                )
     return "\n".join(
         [
             f"A fresh child process makes N `GET /orders?page=k&pageSize=100` requests "
@@ -417,39 +362,12 @@ def _ratelimit_section(r: dict[str, Any]) -> str:
             "and in any sliding window. One run per cell: the table's N values and both modes "
             "are the repeats.",
             "",
-            _table(
-                [
-                    "mode, N: client limiter",
-                    "time s",
-                    "ideal s",
-                    "vs ideal",
-                    "429s",
-                    "server max fixed",
-                    "server max sliding",
-                    "failed calls",
-                ],
-                rows,
-            ),
+            _table(bench_ratelimit.COLUMNS, bench_ratelimit.rows(r)),
         ]
     )
 
 
 def _memory_section(m: dict[str, Any]) -> str:
-    rows = []
-    for s in m["sizes"].values():
-        rows.append(
-            [
-                f"{s['orders']:,}",
-                str(s["runs"]),
-                fmt_spread(s["peak_rss_mb"], "{:.1f}"),
-                fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
-                fmt_spread(s["records_per_s"], "{:,.0f}"),
-                fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
-                f"{s['file_mb']:.0f}",
-            ]
-        )
     return "\n".join(
         [
             "Each run is a fresh child process exporting every order of a sandbox process "
@@ -462,20 +380,7 @@ def _memory_section(m: dict[str, Any]) -> str:
             "(`VmHWM`: the whole process, interpreter and imports included); CPU per record is "
             "the child's CPU time over the whole export.",
             "",
-            _table(
-                [
-                    "orders",
-                    "runs",
-                    "peak RSS MB",
-                    "RSS after imports MB",
-                    "records/s",
-                    "export CPU µs/record",
-                    "raw loop CPU µs/record",
-                    "export vs raw",
-                    "file MB",
-                ],
-                rows,
-            ),
+            _table(bench_memory.COLUMNS, bench_memory.rows(m)),
         ]
     )
 
@@ -664,164 +569,3 @@ def write_markdown(results: dict[str, Any], path: Path, *, chart: Path) -> None:
         for name, error in results["errors"].items():
             sections += [f"{name}:", "", "```", error.strip(), "```", ""]
     path.write_text("\n".join(sections).rstrip() + "\n")
-
-
-# -- chart --------------------------------------------------------------------------------------
-
-
-def write_chart(results: dict[str, Any], path: Path) -> None:
-    """Four panels, one per benchmark, into a PNG at ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
-    b = results["benchmarks"]
-    _chart_requests(axes[0][0], b.get("requests"))
-    _chart_decode(axes[0][1], b.get("decode"))
-    _chart_ratelimit(axes[1][0], b.get("ratelimit"))
-    _chart_memory(axes[1][1], b.get("memory"))
-    fig.suptitle(
-        f"storeflow benchmarks ({results['mode']} run, {results['started_at'][:10]}, "
-        f"{results['machine']['cores']} cores, shared machine: compare within a panel)",
-        fontsize=13,
-    )
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _errorbars(spreads: list[dict[str, Any]]) -> list[list[float]]:
-    return [
-        [s["median"] - s["min"] for s in spreads],
-        [s["max"] - s["median"] for s in spreads],
-    ]
-
-
-def _empty(ax: Any, title: str) -> None:
-    ax.set_title(title)
-    ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-
-
-def _chart_requests(ax: Any, r: dict[str, Any] | None) -> None:
-    title = "1. Client CPU per request (100-order page), lower is better"
-    if r is None:
-        _empty(ax, title)
-        return
-    clients = list(r["clients"].values())
-    spreads = [c["cpu_us_per_request"] for c in clients]
-    labels = [c["label"].replace(" (no models)", "\n(no models)") for c in clients]
-    colors = ["#7f7f7f", "#1f77b4", "#aec7e8", "#ff7f0e", "#d62728"][: len(clients)]
-    y = range(len(clients))
-    ax.barh(y, [s["median"] for s in spreads], xerr=_errorbars(spreads), color=colors)
-    ax.set_yticks(list(y), labels)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel("client CPU µs per request (log scale)")
-    raw = r["clients"]["raw"]["cpu_us_per_request"]["median"]
-    ax.axvline(raw * CPU_TARGET, color="green", linestyle="--", label=f"target {CPU_TARGET}x raw")
-    for i, c in enumerate(clients):
-        ax.text(
-            c["cpu_us_per_request"]["max"] * 1.1,
-            i,
-            f"{c['cpu_ratio_to_raw']['median']:.2f}x raw, "
-            f"{c['requests_per_s']['median']:.0f} req/s",
-            va="center",
-            fontsize=9,
-        )
-    ax.set_xlim(right=max(s["max"] for s in spreads) * 6)
-    ax.legend(loc="lower right", fontsize=9)
-    ax.set_title(title)
-
-
-def _chart_decode(ax: Any, d: dict[str, Any] | None) -> None:
-    title = "2. Decode a 100-record page to models, lower is better"
-    if d is None:
-        _empty(ax, title)
-        return
-    cases = list(d["cases"])
-    libs = list(next(iter(d["cases"].values()))["libraries"])
-    width = 0.8 / len(libs)
-    colors = {"storeflow": "#1f77b4", "pydantic": "#d62728", "msgspec": "#7f7f7f"}
-    for j, lib in enumerate(libs):
-        spreads = [d["cases"][case]["libraries"][lib]["us_per_record"] for case in cases]
-        xs = [i + (j - (len(libs) - 1) / 2) * width for i in range(len(cases))]
-        ax.bar(
-            xs,
-            [s["median"] for s in spreads],
-            width,
-            yerr=_errorbars(spreads),
-            label=lib,
-            color=colors.get(lib),
-        )
-        for x, case in zip(xs, cases, strict=True):
-            ratio = d["cases"][case]["libraries"][lib]["ratio_to_pydantic"]["median"]
-            median = d["cases"][case]["libraries"][lib]["us_per_record"]["median"]
-            top = d["cases"][case]["libraries"][lib]["us_per_record"]["max"]
-            ax.text(x, max(median, top), f"{ratio:.2f}x", ha="center", va="bottom", fontsize=9)
-    ax.set_xticks(range(len(cases)), cases)
-    ax.set_yscale("log")
-    ax.set_ylabel("CPU µs per record, log scale (ratio to pydantic on top)")
-    ax.legend(fontsize=9)
-    ax.set_title(title)
-
-
-def _chart_ratelimit(ax: Any, r: dict[str, Any] | None) -> None:
-    title = "3. Limiter: time to finish N requests / the ideal schedule (log), 429s on top"
-    if r is None:
-        _empty(ax, title)
-        return
-    from bench.bench_ratelimit import LABELS
-
-    groups = [(mode, n) for mode, counts in r["modes"].items() for n in counts]
-    limiters = list(r["modes"][groups[0][0]][groups[0][1]])
-    width = 0.8 / len(limiters)
-    colors = {
-        "storeflow": "#1f77b4",
-        "aiolimiter": "#ff7f0e",
-        "paced": "#2ca02c",
-        "limits": "#9467bd",
-        "none": "#d62728",
-    }
-    for j, limiter in enumerate(limiters):
-        figures = [r["modes"][mode][n][limiter] for mode, n in groups]
-        xs = [i + (j - (len(limiters) - 1) / 2) * width for i in range(len(groups))]
-        ratios = [f["ratio_to_ideal"] for f in figures]
-        ax.bar(xs, ratios, width, label=LABELS[limiter], color=colors.get(limiter))
-        for x, f, ratio in zip(xs, figures, ratios, strict=True):
-            ax.text(x, ratio, str(f["server_429"]), ha="center", va="bottom", fontsize=7)
-    ax.axhline(IDEAL_TARGET, color="green", linestyle="--", label=f"target {IDEAL_TARGET}x")
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(groups)), [f"{mode}\nN={n}" for mode, n in groups])
-    ax.set_ylabel("time to finish / ideal (log scale)")
-    ax.legend(fontsize=7, loc="upper left", ncols=2)
-    ax.set_title(title)
-
-
-def _chart_memory(ax: Any, m: dict[str, Any] | None) -> None:
-    title = "4. Client RSS during an export (limiter off)"
-    if m is None:
-        _empty(ax, title)
-        return
-    for size in m["sizes"].values():
-        samples = size["rss_samples"]
-        if not samples:
-            continue
-        xs = [100 * records / size["orders"] for records, _ in samples]
-        ys = [rss for _, rss in samples]
-        ax.plot(
-            xs,
-            ys,
-            marker=".",
-            label=f"{size['orders']:,} orders: peak {size['peak_rss_mb']['median']:.0f} MB, "
-            f"{size['records_per_s']['median']:,.0f} rec/s, "
-            f"{size['cpu_us_per_record']['median']:.1f} µs CPU/rec",
-        )
-    ax.axhline(RSS_TARGET, color="green", linestyle="--", label=f"target < {RSS_TARGET:g} MB")
-    ax.set_ylim(0, RSS_TARGET * 1.15)
-    ax.set_xlabel("% of the export done")
-    ax.set_ylabel("RSS MB (whole client process)")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(title)

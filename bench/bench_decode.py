@@ -11,6 +11,8 @@ Peers, each configured as tolerantly as the library allows, so that the comparis
   the floor: a C decoder building C-level objects, which drops unknown fields (it cannot keep
   them).
 
+Both peers' models are declared once, in ``bench._peers``.
+
 Fixtures (100 records a page, every page distinct):
 
 - ``orders, typical``: Pocketsflow order pages of a seeded sandbox store, whose amounts repeat
@@ -29,22 +31,21 @@ timing, the three results are checked to be equal, field by field.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import gc
 import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from bench._common import Settings, fmt_spread, log, parse_settings, print_table, spread
+from bench._common import Settings, fmt_spread, log, module_main, print_table, spread
+from bench._peers import MSGSPEC, PYDANTIC
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage
-from storeflow.reflow.models import InventoryType, MediaType, ProductPage
+from storeflow.reflow.models import ProductPage
 from storeflow.sandbox import Clock, PocketsflowStore, ReflowStore, Scale
 
 LIBRARIES = ("storeflow", "pydantic", "msgspec")
@@ -52,340 +53,17 @@ PAGE_SIZE = 100
 CASES = ("orders, typical", "orders, distinct amounts", "products")
 
 
-# -- pydantic peers: extra="allow", lax ---------------------------------------------------------
-
-
-class _Pd(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class PdOrderProduct(_Pd):
-    id: str = Field(alias="_id")
-    name: str
-
-
-class PdOrder(_Pd):
-    id: str = Field(alias="_id")
-    buyer_email: str = Field(alias="buyerEmail")
-    gross: Decimal
-    net: Decimal
-    taxes: Decimal
-    created_at: AwareDatetime = Field(alias="createdAt")
-    product: PdOrderProduct
-    discount_code: str | None = Field(default=None, alias="discountCode")
-
-
-class PdPagination(_Pd):
-    total_count: int = Field(alias="totalCount")
-    total_pages: int = Field(alias="totalPages")
-    current_page: int = Field(alias="currentPage")
-    page_size: int = Field(alias="pageSize")
-    has_more: bool = Field(alias="hasMore")
-
-
-class PdOrderPage(_Pd):
-    orders: list[PdOrder]
-    pagination: PdPagination
-
-
-class PdCurrency(_Pd):
-    code: str
-    name: str | None = None
-    zero_decimal: bool | None = None
-
-
-class PdImageSet(_Pd):
-    sm: str | None = None
-    md: str | None = None
-    lg: str | None = None
-
-
-class PdMedia(_Pd):
-    id: int | str
-    type: MediaType | str
-    src: PdImageSet | None = None
-    url: str | None = None
-
-
-class PdVariantItem(_Pd):
-    id: str | int
-    name: str
-    price: int
-    sku: str | None = None
-    price_formatted: str | None = None
-    in_stock: bool | None = None
-    quantity: int | None = None
-    original_price: int | None = None
-    original_price_formatted: str | None = None
-
-
-class PdVariants(_Pd):
-    enabled: bool | None = None
-    option_name: str | None = None
-    items: list[PdVariantItem] | None = None
-
-
-class PdCategory(_Pd):
-    id: int
-    name: str
-    object: Literal["category"] | None = None
-    handle: str | None = None
-    description: str | None = None
-    subcategories: list[PdCategory] | None = None
-
-
-class PdPersonalizationItem(_Pd):
-    id: str | int | None = None
-    name: str | None = None
-    type: str | None = None
-    required: bool | None = None
-    min: int | None = None
-    max: int | None = None
-    dropdown_options: str | None = Field(default=None, alias="dropdownOptions")
-    filetypes: str | None = None
-    price: int | None = None
-    price_formatted: str | None = None
-    instructions: str | None = None
-
-
-class PdPersonalization(_Pd):
-    enabled: bool | None = None
-    items: list[PdPersonalizationItem] | None = None
-
-
-class PdOnSale(_Pd):
-    enabled: bool | None = None
-    original_price: int | None = None
-    original_price_formatted: str | None = None
-
-
-class PdProduct(_Pd):
-    id: str | int
-    name: str
-    price: int
-    object: Literal["product"] | None = None
-    handle: str | None = None
-    excerpt: str | None = None
-    description: str | None = None
-    description_html: str | None = None
-    promo_badge: str | None = None
-    currency: PdCurrency | None = None
-    price_formatted: str | None = None
-    price_range: list[int] | None = None
-    price_range_formatted: str | None = None
-    image: PdImageSet | None = None
-    media: list[PdMedia] | None = None
-    variants: PdVariants | None = None
-    categories: list[PdCategory] | None = None
-    inventory_type: InventoryType | str | None = None
-    in_stock: bool | None = None
-    available_quantity: int | None = None
-    personalization: PdPersonalization | None = None
-    min_quantity: int | None = None
-    max_quantity: int | None = None
-    on_sale: PdOnSale | None = None
-    sku: str | None = None
-    created: int | None = None
-    livemode: bool | None = None
-
-
-class PdPageLinks(_Pd):
-    first: str | None = None
-    last: str | None = None
-    prev: str | None = None
-    next: str | None = None
-
-
-class PdPageMeta(_Pd):
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
-    from_: int | None = Field(default=None, alias="from")
-    links: list[dict[str, Any]] | None = None
-    path: str | None = None
-    to: int | None = None
-
-
-class PdProductPage(_Pd):
-    data: list[PdProduct]
-    links: PdPageLinks | None = None
-    meta: PdPageMeta | None = None
-
-
-# -- msgspec peers: the floor --------------------------------------------------------------------
-
-AwareDT = Annotated[dt.datetime, msgspec.Meta(tz=True)]
-
-
-class MsOrderProduct(msgspec.Struct):
-    id: str = msgspec.field(name="_id")
-    name: str
-
-
-class MsOrder(msgspec.Struct):
-    id: str = msgspec.field(name="_id")
-    buyer_email: str = msgspec.field(name="buyerEmail")
-    gross: Decimal
-    net: Decimal
-    taxes: Decimal
-    created_at: AwareDT = msgspec.field(name="createdAt")
-    product: MsOrderProduct
-    discount_code: str | None = msgspec.field(default=None, name="discountCode")
-
-
-class MsPagination(msgspec.Struct):
-    total_count: int = msgspec.field(name="totalCount")
-    total_pages: int = msgspec.field(name="totalPages")
-    current_page: int = msgspec.field(name="currentPage")
-    page_size: int = msgspec.field(name="pageSize")
-    has_more: bool = msgspec.field(name="hasMore")
-
-
-class MsOrderPage(msgspec.Struct):
-    orders: list[MsOrder]
-    pagination: MsPagination
-
-
-class MsCurrency(msgspec.Struct):
-    code: str
-    name: str | None = None
-    zero_decimal: bool | None = None
-
-
-class MsImageSet(msgspec.Struct):
-    sm: str | None = None
-    md: str | None = None
-    lg: str | None = None
-
-
-class MsMedia(msgspec.Struct):
-    id: int | str
-    type: str
-    src: MsImageSet | None = None
-    url: str | None = None
-
-
-class MsVariantItem(msgspec.Struct):
-    id: str | int
-    name: str
-    price: int
-    sku: str | None = None
-    price_formatted: str | None = None
-    in_stock: bool | None = None
-    quantity: int | None = None
-    original_price: int | None = None
-    original_price_formatted: str | None = None
-
-
-class MsVariants(msgspec.Struct):
-    enabled: bool | None = None
-    option_name: str | None = None
-    items: list[MsVariantItem] | None = None
-
-
-class MsCategory(msgspec.Struct):
-    id: int
-    name: str
-    object: Literal["category"] | None = None
-    handle: str | None = None
-    description: str | None = None
-    subcategories: list[MsCategory] | None = None
-
-
-class MsPersonalizationItem(msgspec.Struct):
-    id: str | int | None = None
-    name: str | None = None
-    type: str | None = None
-    required: bool | None = None
-    min: int | None = None
-    max: int | None = None
-    dropdown_options: str | None = msgspec.field(default=None, name="dropdownOptions")
-    filetypes: str | None = None
-    price: int | None = None
-    price_formatted: str | None = None
-    instructions: str | None = None
-
-
-class MsPersonalization(msgspec.Struct):
-    enabled: bool | None = None
-    items: list[MsPersonalizationItem] | None = None
-
-
-class MsOnSale(msgspec.Struct):
-    enabled: bool | None = None
-    original_price: int | None = None
-    original_price_formatted: str | None = None
-
-
-class MsProduct(msgspec.Struct):
-    id: str | int
-    name: str
-    price: int
-    object: Literal["product"] | None = None
-    handle: str | None = None
-    excerpt: str | None = None
-    description: str | None = None
-    description_html: str | None = None
-    promo_badge: str | None = None
-    currency: MsCurrency | None = None
-    price_formatted: str | None = None
-    price_range: list[int] | None = None
-    price_range_formatted: str | None = None
-    image: MsImageSet | None = None
-    media: list[MsMedia] | None = None
-    variants: MsVariants | None = None
-    categories: list[MsCategory] | None = None
-    inventory_type: str | None = None
-    in_stock: bool | None = None
-    available_quantity: int | None = None
-    personalization: MsPersonalization | None = None
-    min_quantity: int | None = None
-    max_quantity: int | None = None
-    on_sale: MsOnSale | None = None
-    sku: str | None = None
-    created: int | None = None
-    livemode: bool | None = None
-
-
-class MsPageLinks(msgspec.Struct):
-    first: str | None = None
-    last: str | None = None
-    prev: str | None = None
-    next: str | None = None
-
-
-class MsPageMeta(msgspec.Struct):
-    current_page: int
-    last_page: int
-    per_page: int
-    total: int
-    from_: int | None = msgspec.field(default=None, name="from")
-    links: list[dict[str, Any]] | None = None
-    path: str | None = None
-    to: int | None = None
-
-
-class MsProductPage(msgspec.Struct):
-    data: list[MsProduct]
-    links: MsPageLinks | None = None
-    meta: MsPageMeta | None = None
-
-
 def decoders(case: str) -> dict[str, Callable[[bytes], Any]]:
     """Each library's decode of one page of ``case``."""
     if case == "products":
-        ms = msgspec.json.Decoder(MsProductPage, strict=False)
-        return {
-            "storeflow": lambda body: _serde.decode(body, ProductPage),
-            "pydantic": PdProductPage.model_validate_json,
-            "msgspec": ms.decode,
-        }
-    ms_orders = msgspec.json.Decoder(MsOrderPage, strict=False)
+        model, pydantic, structs = ProductPage, PYDANTIC.products, MSGSPEC.products
+    else:
+        model, pydantic, structs = OrderPage, PYDANTIC.orders, MSGSPEC.orders
+    ms = msgspec.json.Decoder(structs, strict=False)
     return {
-        "storeflow": lambda body: _serde.decode(body, OrderPage),
-        "pydantic": PdOrderPage.model_validate_json,
-        "msgspec": ms_orders.decode,
+        "storeflow": lambda body: _serde.decode(body, model),
+        "pydantic": pydantic.model_validate_json,
+        "msgspec": ms.decode,
     }
 
 
@@ -662,26 +340,31 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
+COLUMNS = ["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per case and library of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{case}: {name}",
+            fmt_spread(lib["us_per_record"], "{:.2f}"),
+            f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
+            fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
+            fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
+        ]
+        for case, data in result["cases"].items()
+        for name, lib in data["libraries"].items()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    rows = []
-    for case, data in result["cases"].items():
-        for name in LIBRARIES:
-            lib = data["libraries"][name]
-            rows.append(
-                [
-                    f"{case}: {name}",
-                    fmt_spread(lib["us_per_record"], "{:.2f}"),
-                    f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
-                    fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
-                    fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
-                ]
-            )
+    """The table of :func:`run`'s result, then what storeflow's decode is made of."""
     print_table(
         f"Decode: {result['pages']} distinct 100-record pages per case, bytes to models, "
         f"median (min-max) of {result['repeats']} runs",
-        ["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
     for case, data in result["cases"].items():
         c = data["components"]
@@ -693,10 +376,5 @@ def print_results(result: dict[str, Any]) -> None:
         )
 
 
-def main() -> None:
-    """``python -m bench.bench_decode [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    main()
+    module_main(__doc__, run, print_results)

@@ -31,11 +31,11 @@ from typing import Any
 from bench._common import (
     NOMINAL,
     ROOT,
+    ChildOption,
     SandboxProcess,
     Settings,
-    emit,
     log,
-    parse_settings,
+    module_main,
     print_table,
 )
 
@@ -50,6 +50,16 @@ FAULTS = "latency=0.005,jitter=0.01,seed=7"
 def plan(settings: Settings) -> dict[str, Any]:
     """The time scale: a 3 s window for ``--quick``, 6 s otherwise (see ``bench_ratelimit``)."""
     return {"time_scale": 20.0 if settings.quick else 10.0}
+
+
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "backend": str,
+    "redis": str,
+    "file": str,
+    "window": float,
+    "duration": float,
+}
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
@@ -198,20 +208,5 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def main() -> None:
-    """``python -m bench.bench_fleet [--quick]``, or a child run (``--child ...``)."""
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        for name in ("url", "key", "backend", "redis", "file"):
-            parser.add_argument(f"--{name}", required=True)
-        parser.add_argument("--window", type=float, required=True)
-        parser.add_argument("--duration", type=float, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-        return
-    settings = parse_settings(__doc__ or "")
-    print_results(run(settings))
-
-
 if __name__ == "__main__":
-    main()
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

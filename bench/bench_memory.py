@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    ChildOption,
     SandboxProcess,
     Settings,
-    emit,
     fmt_spread,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
     spread,
@@ -69,7 +69,11 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
-async def _child(args: argparse.Namespace) -> dict[str, Any]:
+# A child's options besides the sandbox's --url and --key (see module_main); --raw: the raw loop.
+CHILD_OPTIONS: dict[str, ChildOption] = {"out": str, "expect": int, "raw": bool}
+
+
+async def _export_child(args: argparse.Namespace) -> dict[str, Any]:
     import psutil
 
     from storeflow import Pocketsflow
@@ -151,6 +155,10 @@ async def _raw_child(args: argparse.Namespace) -> dict[str, Any]:
     if records != args.expect:
         raise RuntimeError(f"the raw loop wrote {records} of {args.expect} orders")
     return {"records": records, "wall": wall, "cpu": cpu, "peak_rss_mb": peak_rss() / MB}
+
+
+async def _child(args: argparse.Namespace) -> dict[str, Any]:
+    return await (_raw_child if args.raw else _export_child)(args)
 
 
 # -- the parent ---------------------------------------------------------------------------------
@@ -248,55 +256,46 @@ def run(settings: Settings) -> dict[str, Any]:
     return {"sizes": sizes, "concurrency": 8, "format": "jsonl", "components": components(key)}
 
 
+COLUMNS = [
+    "orders",
+    "runs",
+    "peak RSS MB",
+    "RSS after imports MB",
+    "records/s",
+    "export CPU µs/record",
+    "raw loop CPU µs/record",
+    "export vs raw",
+    "file MB",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per store size of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{s['orders']:,}",
+            str(s["runs"]),
+            fmt_spread(s["peak_rss_mb"], "{:.1f}"),
+            fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
+            fmt_spread(s["records_per_s"], "{:,.0f}"),
+            fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
+            fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
+            fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
+            f"{s['file_mb']:.0f}",
+        ]
+        for s in result["sizes"].values()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for size in result["sizes"].values():
-        rows.append(
-            [
-                f"{size['orders']:,}",
-                fmt_spread(size["peak_rss_mb"], "{:.1f}"),
-                fmt_spread(size["baseline_rss_mb"], "{:.1f}"),
-                fmt_spread(size["records_per_s"], "{:,.0f}"),
-                fmt_spread(size["cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(size["raw_cpu_us_per_record"], "{:.1f}"),
-                fmt_spread(size["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(size["wall_s"], "{:.1f}"),
-                f"{size['file_mb']:.0f}",
-            ]
-        )
     print_table(
         "Memory and scale: export of every order to JSON Lines, limiter off, "
         "median (min-max) of the runs",
-        [
-            "orders",
-            "peak RSS MB",
-            "RSS after imports MB",
-            "records/s",
-            "client CPU µs/record",
-            "raw loop CPU µs/record",
-            "CPU vs raw",
-            "time s",
-            "file MB",
-        ],
-        rows,
+        COLUMNS,
+        rows(result),
     )
 
 
-def main() -> None:
-    """``python -m bench.bench_memory [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        for option in ("--url", "--key", "--out"):
-            parser.add_argument(option, required=True)
-        parser.add_argument("--expect", type=int, required=True)
-        parser.add_argument("--raw", action="store_true")
-        child_args = parser.parse_args()
-        emit(asyncio.run((_raw_child if child_args.raw else _child)(child_args)))
-    else:
-        main()
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

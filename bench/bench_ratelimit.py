@@ -34,29 +34,29 @@ import argparse
 import asyncio
 import math
 import statistics
-import sys
 import time
 from typing import Any
 
 from bench._common import (
     NOMINAL,
+    ChildOption,
     SandboxProcess,
     Settings,
-    emit,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
 )
 
-LIMITERS = ("none", "storeflow", "aiolimiter", "paced", "limits")
+# The client-side limiters, in the order each run measures them.
 LABELS = {
+    "none": "no client limiter (429 + Retry-After)",
     "storeflow": "storeflow RateLimit(200, period=W)",
     "aiolimiter": "bare AsyncLimiter(200, W)",
     "paced": "paced AsyncLimiter(1, W/200)",
     "limits": "limits MovingWindowRateLimiter(200 per W)",
-    "none": "no client limiter (429 + Retry-After)",
 }
+LIMITERS = tuple(LABELS)
 MODES = ("fixed", "sliding")
 WINDOW = 60.0  # sandbox seconds
 FAULTS = "latency=0.01,jitter=0.04,seed=7"  # real seconds: 10-50 ms per answer
@@ -111,6 +111,15 @@ def _limiter(name: str, window: float) -> Any:
     if name == "limits":
         return MovingWindow(NOMINAL, window)
     return None
+
+
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "limiter": LIMITERS,
+    "window": float,
+    "n": int,
+    "pages": int,
+}
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
@@ -275,47 +284,47 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
+COLUMNS = [
+    "mode, N: client limiter",
+    "time s",
+    "ideal s",
+    "vs ideal",
+    "429s",
+    "server max fixed",
+    "server max sliding",
+    "failed calls",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per mode, N and limiter of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            f"{mode}, N={n}: {LABELS[limiter]}",
+            f"{f['elapsed_s']:.2f}",
+            f"{f['ideal_s']:.2f}",
+            f"{f['ratio_to_ideal']:.3f}x",
+            str(f["server_429"]),
+            str(f["server_max_fixed_window"]),
+            str(f["server_max_sliding_window"]),
+            str(f["failed_calls"]),
+        ]
+        for mode, counts in result["modes"].items()
+        for n, runs in counts.items()
+        for limiter, f in runs.items()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for mode, counts in result["modes"].items():
-        for n, runs in counts.items():
-            for limiter, f in runs.items():
-                rows.append(
-                    [
-                        f"{mode}, N={n}: {LABELS[limiter]}",
-                        f"{f['elapsed_s']:.2f} s",
-                        f"{f['ideal_s']:.2f} s",
-                        f"{f['ratio_to_ideal']:.3f}x",
-                        str(f["server_429"]),
-                        f"{f['server_max_fixed_window']} / {f['server_max_sliding_window']}",
-                        str(f["failed_calls"]),
-                    ]
-                )
     print_table(
         f"Rate limit: time to finish N requests, 200/window, window = "
         f"{result['window_real_s']:g} s real (time scale {result['time_scale']:g}), faults "
         f"{result['faults']}, {result['concurrency']} in flight",
-        ["mode, N: client limiter", "time", "ideal", "vs ideal", "429s", "server max", "failed"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
 
 
-def main() -> None:
-    """``python -m bench.bench_ratelimit [--quick]``."""
-    print_results(run(parse_settings(__doc__ or "")))
-
-
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        parser.add_argument("--limiter", choices=LIMITERS, required=True)
-        for option in ("--url", "--key"):
-            parser.add_argument(option, required=True)
-        parser.add_argument("--window", type=float, required=True)
-        parser.add_argument("--n", type=int, required=True)
-        parser.add_argument("--pages", type=int, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-    else:
-        main()
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)

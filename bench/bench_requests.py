@@ -40,18 +40,18 @@ from typing import Any
 
 from bench._common import (
     ROOT,
+    ChildOption,
     SandboxProcess,
     Settings,
-    emit,
     fmt_spread,
     log,
-    parse_settings,
+    module_main,
     print_table,
     run_child,
     spread,
 )
 
-CLIENTS = ("raw", "storeflow", "storeflow_json", "httpx", "openapi")
+# The measured clients, in the order the first run measures them.
 LABELS = {
     "raw": "raw aiohttp + orjson",
     "storeflow": "storeflow",
@@ -59,6 +59,7 @@ LABELS = {
     "httpx": "httpx + json",
     "openapi": "openapi-python-client",
 }
+CLIENTS = tuple(LABELS)
 PAGE_SIZE = 100
 CONCURRENCY = 32
 WARMUP = 50
@@ -230,6 +231,17 @@ async def _drive(
     return made, received
 
 
+# A child's options besides the sandbox's --url and --key (see module_main).
+CHILD_OPTIONS: dict[str, ChildOption] = {
+    "client": CLIENTS,
+    "gen": str,
+    "warmup": int,
+    "pages": int,
+    "concurrency": int,
+    "seconds": float,
+}
+
+
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
     call, close = await FACTORIES[args.client](args.url, args.key, args.gen)
     try:
@@ -271,10 +283,10 @@ def _child_args(
 
 # Frames whose inclusive share of the samples says where a storeflow request's CPU goes.
 PHASES = {
-    "_serde.decode (JSON + models)": "decode (storeflow/_serde.py",
+    "_serde.decode (JSON + models)": "decode (storeflow/_serde/",
     "  of which building the models (fast path)": "build (<storeflow fast builder",
-    "  of which the tolerant path": "_structure (storeflow/_serde.py",
-    "Transport.call (whole HTTP exchange)": "Transport.call (storeflow/_transport.py",
+    "  of which the tolerant path": "_structure (storeflow/_serde/",
+    "Transport.call (whole HTTP exchange)": "Transport.call (storeflow/_transport/",
     "  of which aiohttp ClientSession._request": "ClientSession._request (aiohttp/client.py",
 }
 
@@ -329,7 +341,18 @@ def _frame(frame: str) -> str:
     return f"{name} ({where.rsplit(':', 1)[0].rstrip(')')})"
 
 
-def run(settings: Settings, sandbox: SandboxProcess, generated: dict[str, Any]) -> dict[str, Any]:
+def run(settings: Settings) -> dict[str, Any]:
+    """Generate the openapi-python-client client, start a sandbox, and :func:`measure`."""
+    with tempfile.TemporaryDirectory(prefix="storeflow-bench-") as tmp:
+        generated = generate_client(Path(tmp))
+        log(f"openapi-python-client generated its client in {generated['seconds']:.1f} s")
+        with SandboxProcess(orders=STORE_ORDERS) as sandbox:
+            return measure(settings, sandbox, generated)
+
+
+def measure(
+    settings: Settings, sandbox: SandboxProcess, generated: dict[str, Any]
+) -> dict[str, Any]:
     """Measure every client in each of several runs, interleaved, against ``sandbox``."""
     repeats, seconds = plan(settings)
     pages = STORE_ORDERS // PAGE_SIZE
@@ -405,26 +428,40 @@ def run(settings: Settings, sandbox: SandboxProcess, generated: dict[str, Any]) 
     }
 
 
+COLUMNS = [
+    "client",
+    "req/s",
+    "client CPU µs/request",
+    "CPU vs raw",
+    "req/s vs raw",
+    "req/s per core",
+    "sandbox CPU µs/request",
+]
+
+
+def rows(result: dict[str, Any]) -> list[list[str]]:
+    """One table row per client of :func:`run`'s result (:data:`COLUMNS`)."""
+    return [
+        [
+            c["label"],
+            fmt_spread(c["requests_per_s"], "{:.0f}"),
+            fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
+            fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
+            fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
+            fmt_spread(c["capacity_per_core"], "{:.0f}"),
+            fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
+        ]
+        for c in result["clients"].values()
+    ]
+
+
 def print_results(result: dict[str, Any]) -> None:
     """The table of :func:`run`'s result."""
-    rows = []
-    for name in CLIENTS:
-        c = result["clients"][name]
-        rows.append(
-            [
-                c["label"],
-                fmt_spread(c["requests_per_s"], "{:.0f}"),
-                fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
-                fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
-                fmt_spread(c["capacity_per_core"], "{:.0f}"),
-            ]
-        )
     print_table(
         f"Per-request cost: GET /orders (100 orders) for {result['seconds_per_run']:g} s per run, "
         f"{result['concurrency']} in flight, median (min-max) of {result['repeats']} runs",
-        ["client", "req/s", "CPU µs/req", "CPU vs raw", "req/s vs raw", "req/s per core"],
-        rows,
+        COLUMNS,
+        rows(result),
     )
     vs = result["storeflow_vs_openapi"]
     prof = result["profile_storeflow"]
@@ -444,26 +481,5 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
-def main() -> None:
-    """``python -m bench.bench_requests [--quick]``: this benchmark alone, with its own sandbox."""
-    settings = parse_settings(__doc__ or "")
-    with tempfile.TemporaryDirectory() as tmp:
-        generated = generate_client(Path(tmp))
-        with SandboxProcess(orders=STORE_ORDERS) as sandbox:
-            result = run(settings, sandbox, generated)
-    print_results(result)
-
-
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        parser.add_argument("--client", choices=CLIENTS, required=True)
-        for option in ("--url", "--key", "--gen"):
-            parser.add_argument(option, required=True)
-        for option in ("--warmup", "--pages", "--concurrency"):
-            parser.add_argument(option, type=int, required=True)
-        parser.add_argument("--seconds", type=float, required=True)
-        emit(asyncio.run(_child(parser.parse_args())))
-    else:
-        main()
+    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
