@@ -7,7 +7,8 @@ async with Reflow(267418190, test_mode=True) as rf:
     ...
 ```
 
-Every exception derives from :class:`StoreflowError`; see :mod:`storeflow.errors`.
+Every exception derives from :class:`StoreflowError` and is importable from here; see
+:mod:`storeflow.errors`.
 """
 
 from typing import TYPE_CHECKING
@@ -15,21 +16,7 @@ from typing import TYPE_CHECKING
 from storeflow import errors
 from storeflow._lazy import lazy_names
 from storeflow._version import __version__
-from storeflow.errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ConnectionError,
-    DecodeError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-    StoreflowError,
-    TimeoutError,
-    TransportError,
-    ValidationError,
-    WebhookSignatureError,
-)
+from storeflow.errors import *  # noqa: F403 - every exception is a top-level name
 
 if TYPE_CHECKING:
     from storeflow._config import Timeout
@@ -67,31 +54,19 @@ else:
     )
 
 __all__ = [
-    "APIError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConnectionError",
-    "DecodeError",
     "FileBackend",
     "Limiter",
     "MemoryBackend",
     "Model",
-    "NotFoundError",
     "PacedLimiter",
     "Page",
     "Pocketsflow",
     "RateLimit",
-    "RateLimitError",
     "RawResponse",
     "Reflow",
-    "ServerError",
-    "StoreflowError",
     "Timeout",
-    "TimeoutError",
-    "TransportError",
-    "ValidationError",
-    "WebhookSignatureError",
     "WindowLimiter",
     "__version__",
     "errors",
 ]
+__all__ += errors.__all__

@@ -50,7 +50,6 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "WebhookSignatureError",
-    "api_error",
 ]
 
 #: How much of a response body an exception keeps, in characters.
@@ -231,15 +230,20 @@ class APIError(RequestError):
         super().__init__(f"{status} {message} ({method} {path}{rid})", method=method, path=path)
 
 
-class _Response(TypedDict):
-    """What :class:`APIError` is built from besides its message (see its constructor)."""
+class _Reply(TypedDict):
+    """Where an error answer came from and what it carried (see :class:`APIError`)."""
 
-    status: int
     method: str
     path: str
     body: NotRequired[str | None]
     request_id: NotRequired[str | None]
     headers: NotRequired[Mapping[str, str] | None]
+
+
+class _Response(_Reply):
+    """What :class:`APIError` is built from besides its message (see its constructor)."""
+
+    status: int
 
 
 class BadRequestError(APIError):
@@ -269,30 +273,16 @@ class ServerError(APIError):
 
 
 def api_error(
-    status: int,
-    message: str,
-    *,
-    method: str,
-    path: str,
-    body: str | None = None,
-    request_id: str | None = None,
-    retry_after: float | None = None,
-    headers: Mapping[str, str] | None = None,
+    status: int, message: str, *, retry_after: float | None = None, **reply: Unpack[_Reply]
 ) -> APIError:
     """Build the :class:`APIError` subclass that stands for ``status``.
 
     400, 409 and 422 give :class:`BadRequestError`; 401 and 403 :class:`AuthenticationError`;
     404 :class:`NotFoundError`; 429 :class:`RateLimitError` (carrying ``retry_after``); any 5xx
-    :class:`ServerError`; anything else a plain :class:`APIError`.
+    :class:`ServerError`; anything else a plain :class:`APIError`. ``reply`` holds the other
+    arguments of :class:`APIError`.
     """
-    response: _Response = {
-        "status": status,
-        "method": method,
-        "path": path,
-        "body": body,
-        "request_id": request_id,
-        "headers": headers,
-    }
+    response: _Response = {"status": status, **reply}
     if status == 429:
         return RateLimitError(message, retry_after=retry_after, **response)
     cls: type[APIError]
