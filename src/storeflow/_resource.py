@@ -1,7 +1,7 @@
 """What every resource of both APIs shares: the transport, the operation tag, update bodies.
 
 A resource method says which schema operation it implements with :func:`operation`; the tag is
-what ``tests/test_surface.py`` reads to prove that every operation of ``schemas/*.yaml`` has
+what ``tests/core/test_surface.py`` reads to prove that every operation of ``schemas/*.yaml`` has
 exactly one method, with the schema's HTTP method and path.
 """
 

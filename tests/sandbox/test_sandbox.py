@@ -1401,7 +1401,7 @@ def test_faults_parse_and_check() -> None:
 
 # -- the command line ---------------------------------------------------------------------------
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _env_with_src() -> dict[str, str]:
