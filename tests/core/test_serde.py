@@ -1,6 +1,6 @@
 """The converter's rules: strict mode's errors, exact money and time, wire names both ways.
 
-What the default (liberal) mode accepts is in ``test_compat*.py``.
+What the default (liberal) mode accepts is in ``test_compat.py``.
 """
 
 from __future__ import annotations
