@@ -119,23 +119,7 @@ def test_orders_page_example() -> None:
 
 
 def test_order_detail_is_an_order_with_customer_and_review() -> None:
-    body = {
-        "_id": "65xyz789...",
-        "buyerEmail": "customer@example.com",
-        "gross": 49.99,
-        "net": 45.99,
-        "taxes": 0,
-        "createdAt": "2024-01-20T14:30:00Z",
-        "product": {"_id": "65abc123...", "name": "My Product"},
-        "customer": {
-            "_id": "65cust123...",
-            "buyerEmail": "customer@example.com",
-            "country": "US",
-            "numberOfOrders": 3,
-            "createdAt": "2024-01-10T09:00:00Z",
-        },
-        "review": None,
-    }
+    body = {**PF_ORDERS["orders"][0], "customer": PF_CUSTOMERS[0], "review": None}  # type: ignore[dict-item]
     detail = _serde.structure(body, pf.OrderDetail)
     assert isinstance(detail, pf.Order)
     assert detail.customer == pf.Customer(
