@@ -2,9 +2,9 @@
 method (read, write, delete, list a page, walk a list) checks, sends and decodes.
 
 A resource method says which schema operation it implements with :func:`operation`; the tag is
-what ``tests/test_surface.py`` reads to prove that every operation of ``schemas/*.yaml`` has
-exactly one method, with the schema's HTTP method and path. The public methods keep their typed
-signatures and docstrings; their bodies are one call of a :class:`Resource` helper.
+what ``tests/core/test_surface.py`` reads to prove that every operation of ``schemas/*.yaml``
+has exactly one method, with the schema's HTTP method and path. The public methods keep their
+typed signatures and docstrings; their bodies are one call of a :class:`Resource` helper.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The export engine end to end, over real loopback HTTP against the sandbox: exactness of every
 collection in both formats, stable CSV headers, faults, live inserts, 429 accounting, and resume
 after a failure or a cancellation (in-process; the killed-subprocess cases are in
-``test_export_cli.py``)."""
+``tests/cli/test_export_cli.py``)."""
 
 from __future__ import annotations
 

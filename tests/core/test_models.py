@@ -1,6 +1,7 @@
 """The generated models against the references' examples, and a round trip over every model.
 
-The Pocketsflow examples are copied verbatim from the vendor's reference. Reflow's reference shows
+The Pocketsflow examples are copied verbatim from the vendor's reference (the list answers live in
+``_compat_payloads.py``, which the compatibility tests answer with too). Reflow's reference shows
 JavaScript rather than JSON bodies, so its payloads are built from the object shapes public
 callers observe (documented fields plus the observed ones the schema models).
 """
@@ -22,6 +23,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _compat_payloads import (
+    PF_CUSTOMERS,
+    PF_DISCOUNTS,
+    PF_ORDERS,
+    PF_PRODUCTS,
+    PF_REVIEWS,
+    PF_UPSELLS,
+    RF_CATEGORY,
+    RF_CURRENCY,
+)
 from storeflow import _serde
 from storeflow.pocketsflow import models as pf
 from storeflow.reflow import models as rf
@@ -38,15 +49,7 @@ def _wire(obj: Any) -> Any:
 
 
 def test_products_list_example() -> None:
-    body = b"""[
-      {
-        "_id": "65abc123...",
-        "name": "My Digital Product",
-        "price": 29.99,
-        "published": true,
-        "createdAt": "2024-01-15T10:30:00Z"
-      }
-    ]"""
+    body = orjson.dumps(PF_PRODUCTS)
     (product,) = _serde.decode(body, list[pf.Product])
     assert product == pf.Product(
         id="65abc123...",
@@ -92,29 +95,7 @@ def test_variant_create_example() -> None:
 
 
 def test_orders_page_example() -> None:
-    body = b"""{
-      "orders": [
-        {
-          "_id": "65xyz789...",
-          "buyerEmail": "customer@example.com",
-          "gross": 49.99,
-          "net": 45.99,
-          "taxes": 0,
-          "createdAt": "2024-01-20T14:30:00Z",
-          "product": {
-            "_id": "65abc123...",
-            "name": "My Product"
-          }
-        }
-      ],
-      "pagination": {
-        "totalCount": 150,
-        "totalPages": 15,
-        "currentPage": 1,
-        "pageSize": 10,
-        "hasMore": true
-      }
-    }"""
+    body = orjson.dumps(PF_ORDERS)
     page = _serde.decode(body, pf.OrderPage)
     assert page == pf.OrderPage(
         orders=[
@@ -138,23 +119,7 @@ def test_orders_page_example() -> None:
 
 
 def test_order_detail_is_an_order_with_customer_and_review() -> None:
-    body = {
-        "_id": "65xyz789...",
-        "buyerEmail": "customer@example.com",
-        "gross": 49.99,
-        "net": 45.99,
-        "taxes": 0,
-        "createdAt": "2024-01-20T14:30:00Z",
-        "product": {"_id": "65abc123...", "name": "My Product"},
-        "customer": {
-            "_id": "65cust123...",
-            "buyerEmail": "customer@example.com",
-            "country": "US",
-            "numberOfOrders": 3,
-            "createdAt": "2024-01-10T09:00:00Z",
-        },
-        "review": None,
-    }
+    body = {**PF_ORDERS["orders"][0], "customer": PF_CUSTOMERS[0], "review": None}  # type: ignore[dict-item]
     detail = _serde.structure(body, pf.OrderDetail)
     assert isinstance(detail, pf.Order)
     assert detail.customer == pf.Customer(
@@ -169,15 +134,7 @@ def test_order_detail_is_an_order_with_customer_and_review() -> None:
 
 
 def test_customers_list_example() -> None:
-    body = b"""[
-      {
-        "_id": "65cust123...",
-        "buyerEmail": "customer@example.com",
-        "country": "US",
-        "numberOfOrders": 3,
-        "createdAt": "2024-01-10T09:00:00Z"
-      }
-    ]"""
+    body = orjson.dumps(PF_CUSTOMERS)
     assert _serde.decode(body, list[pf.Customer]) == [
         pf.Customer(
             id="65cust123...",
@@ -190,16 +147,7 @@ def test_customers_list_example() -> None:
 
 
 def test_reviews_list_example() -> None:
-    body = b"""[
-      {
-        "_id": "65rev123...",
-        "productId": "65abc123...",
-        "buyerEmail": "customer@example.com",
-        "rating": 5,
-        "review": "Great product!",
-        "createdAt": "2024-01-25T16:00:00Z"
-      }
-    ]"""
+    body = orjson.dumps(PF_REVIEWS)
     assert _serde.decode(body, list[pf.Review]) == [
         pf.Review(
             id="65rev123...",
@@ -213,17 +161,7 @@ def test_reviews_list_example() -> None:
 
 
 def test_discounts_list_example() -> None:
-    body = b"""[
-      {
-        "_id": "65disc123...",
-        "name": "Summer Sale",
-        "code": "SUMMER20",
-        "value": 20,
-        "valueType": "percentage",
-        "active": true,
-        "used": 15
-      }
-    ]"""
+    body = orjson.dumps(PF_DISCOUNTS)
     (discount,) = _serde.decode(body, list[pf.Discount])
     assert discount == pf.Discount(
         id="65disc123...",
@@ -280,19 +218,7 @@ def test_discount_update_example() -> None:
 
 
 def test_upsells_list_example() -> None:
-    body = b"""{
-      "upsells": [
-        {
-          "_id": "65ups123...",
-          "name": "Premium Upgrade",
-          "upsellProductId": "65abc456...",
-          "upsellPrice": 29.99,
-          "active": true,
-          "mainProductIds": ["65abc123..."]
-        }
-      ],
-      "salesWithUpsells": []
-    }"""
+    body = orjson.dumps(PF_UPSELLS)
     upsells = _serde.decode(body, pf.UpsellList)
     assert upsells == pf.UpsellList(
         upsells=[
@@ -384,28 +310,10 @@ def test_user_profile_fields_public_callers_read() -> None:
 
 # --- Reflow: the payloads public callers observe ----------------------------------------------
 
-_CURRENCY = {"code": "USD", "name": "US Dollar", "zero_decimal": False}
 _IMAGE = {
     "sm": "https://cdn.example.com/p/366797633-sm.jpg",
     "md": "https://cdn.example.com/p/366797633-md.jpg",
     "lg": "https://cdn.example.com/p/366797633-lg.jpg",
-}
-_CATEGORY = {
-    "object": "category",
-    "id": 177837305,
-    "handle": "accessories",
-    "name": "Accessories",
-    "description": None,
-    "subcategories": [
-        {
-            "object": "category",
-            "id": 177837306,
-            "handle": "clocks",
-            "name": "Clocks",
-            "description": "Things that tick.",
-            "subcategories": [],
-        }
-    ],
 }
 _PRODUCT = {
     "object": "product",
@@ -416,7 +324,7 @@ _PRODUCT = {
     "description": "A clock with a radio.",
     "description_html": "<p>A clock with a radio.</p>",
     "promo_badge": None,
-    "currency": _CURRENCY,
+    "currency": RF_CURRENCY,
     "price": 4999,
     "price_formatted": "$49.99",
     "price_range": [4999, 5999],
@@ -443,7 +351,7 @@ _PRODUCT = {
             }
         ],
     },
-    "categories": [_CATEGORY],
+    "categories": [RF_CATEGORY],
     "inventory_type": "advanced",
     "in_stock": True,
     "available_quantity": 12,
@@ -560,7 +468,7 @@ def test_reflow_product_page() -> None:
 
 
 def test_reflow_categories_are_a_bare_nested_array() -> None:
-    (category,) = _serde.decode(orjson.dumps([_CATEGORY]), list[rf.Category])
+    (category,) = _serde.decode(orjson.dumps([RF_CATEGORY]), list[rf.Category])
     assert category.name == "Accessories"
     assert category.subcategories is not None
     assert [c.name for c in category.subcategories] == ["Clocks"]
@@ -581,7 +489,7 @@ def test_reflow_plans_list() -> None:
                     "description": None,
                     "price": 1000,
                     "price_formatted": "$10.00",
-                    "currency": _CURRENCY,
+                    "currency": RF_CURRENCY,
                 },
                 "is_archived": False,
                 "created": 1669852800,
@@ -591,7 +499,7 @@ def test_reflow_plans_list() -> None:
                         "id": 9001,
                         "price": 1999,
                         "price_formatted": "$19.99",
-                        "currency": _CURRENCY,
+                        "currency": RF_CURRENCY,
                         "billing_period": "month",
                         "is_taxed": False,
                         "tax_behavior": "exclusive",
@@ -606,7 +514,7 @@ def test_reflow_plans_list() -> None:
     plans = _serde.structure(body, rf.PlanList).data
     assert plans[0].parameters == {"max_projects": 10}
     assert plans[0].subscription_setup_fee == rf.SetupFee(
-        name="Setup", price=1000, price_formatted="$10.00", currency=rf.Currency(**_CURRENCY)
+        name="Setup", price=1000, price_formatted="$10.00", currency=rf.Currency(**RF_CURRENCY)
     )
     assert plans[0].prices is not None
     assert plans[0].prices[0].billing_period is rf.BillingPeriod.MONTH

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 # Every endpoint of the vendors' references: (method, path, operationId).

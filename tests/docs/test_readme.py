@@ -19,7 +19,7 @@ import pytest
 from storeflow import Pocketsflow, Reflow
 from storeflow.sandbox import Sandbox
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

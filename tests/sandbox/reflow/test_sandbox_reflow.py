@@ -6,17 +6,16 @@ tests use the session's shared sandbox; tests that change state start their own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
 import pytest
-from attrs import evolve, frozen
+from attrs import frozen
 
-from storeflow.sandbox import Clock, ReflowStore, Sandbox, Scale
-from storeflow.sandbox.reflow import OrderFilters
+from conftest import SandboxFactory
+from storeflow.sandbox import ReflowStore, Sandbox, Scale
 
-SandboxFactory = Callable[..., Awaitable[Sandbox]]
 KEY = object()
 """Send the sandbox's API key (the default of :meth:`Reflow.call`)."""
 
@@ -36,25 +35,17 @@ class Reflow:
         self.base = f"{sandbox.reflow_url}/projects/{sandbox.reflow_project_id}"
 
     async def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        key: object = KEY,
-        json: Any = None,
-        data: bytes | None = None,
-        url: str | None = None,
+        self, method: str, path: str, *, key: object = KEY, url: str | None = None, **sent: Any
     ) -> Reply:
+        """Send ``method`` to ``path`` (or to ``url``), with ``sent`` (``params``, ``json``,
+        ``data``) as aiohttp takes them; ``key`` is a whole Authorization header, or ``None``."""
         headers = {}
         if key is KEY:
             headers["Authorization"] = f"Bearer {self.sandbox.reflow_api_key}"
         elif isinstance(key, str):
             headers["Authorization"] = key
         target = url if url is not None else self.base + path
-        async with self.session.request(
-            method, target, params=params, headers=headers, json=json, data=data
-        ) as response:
+        async with self.session.request(method, target, headers=headers, **sent) as response:
             return Reply(response.status, await response.json(content_type=None))
 
     async def ok(self, path: str, **kwargs: Any) -> Any:
@@ -71,12 +62,6 @@ class Reflow:
             items += page["data"]
         assert len(items) == page["meta"]["total"]
         return items
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest.fixture
@@ -765,100 +750,3 @@ async def test_plans_list_shows_only_active_plans(shared: Reflow) -> None:
     for plan_id in archived_ids:
         archived = await shared.ok(f"/plans/{plan_id}")
         assert archived["is_archived"] is True
-
-
-# -- the store ------------------------------------------------------------------------------------
-
-SMALL = Scale(
-    reflow_products=40, reflow_categories=12, reflow_orders=200, reflow_users=30, reflow_plans=5
-)
-
-
-def everything(store: ReflowStore) -> dict[str, list[dict[str, Any]]]:
-    return {name: list(store.dump(name)) for name in store.collections()}
-
-
-def test_same_seed_same_data() -> None:
-    first = everything(ReflowStore(seed=5, scale=SMALL, clock=Clock()))
-    assert first == everything(ReflowStore(seed=5, scale=SMALL, clock=Clock()))
-    assert first != everything(ReflowStore(seed=6, scale=SMALL, clock=Clock()))
-    assert [len(first[name]) for name in ("products", "orders", "users")] == [40, 200, 30]
-
-
-def test_reset_restores_the_seeded_data() -> None:
-    store = ReflowStore(seed=5, scale=SMALL, clock=Clock())
-    seeded = everything(store)
-    store.add_orders(4)
-    product = store.find_product(str(seeded["products"][0]["id"]))
-    assert product is not None
-    store.update_product(product, {"name": "Changed"})
-    assert everything(store) != seeded
-    store.reset()
-    assert everything(store) == seeded
-
-
-def test_records_look_real() -> None:
-    store = ReflowStore(seed=9, scale=Scale.demo(), clock=Clock())
-    products = list(store.dump("products"))
-    handles = [p["handle"] for p in products]
-    assert len(set(handles)) == len(handles)
-    assert all(100_000_000 <= p["id"] <= 999_999_999 for p in products)
-    assert all(
-        p["price_formatted"] == f"${p['price'] // 100:,}.{p['price'] % 100:02d}" for p in products
-    )
-    assert any(p["variants"]["enabled"] for p in products)
-    assert {p["inventory_type"] for p in products} == {"simple", "advanced"}
-    orders = list(store.dump("orders"))
-    assert {o["payment_status"] for o in orders} == {"pending", "paid", "failed", "refunded"}
-    assert len({o["fulfillment_status"] for o in orders}) == 5
-    assert all(o["total"] == o["subtotal"] + o["shipping"] for o in orders)
-    assert all(
-        o["subtotal"] == sum(i["price"] * i["quantity"] for i in o["line_items"]) for o in orders
-    )
-    assert all(10_000_000 <= o["id"] <= 999_999_999 for o in orders)
-    years = {o["created"] // (365 * 86_400) for o in orders}
-    assert len(years) >= 2  # spread over time
-
-
-def test_zero_decimal_currency() -> None:
-    store = ReflowStore(seed=1, scale=SMALL, clock=Clock(), currency="JPY")
-    product = next(store.dump("products"))
-    assert product["currency"] == {"code": "JPY", "name": "Japanese Yen", "zero_decimal": True}
-    assert product["price_formatted"] == f"¥{product['price']:,}"
-    with pytest.raises(ValueError, match="currency"):
-        ReflowStore(seed=1, scale=SMALL, clock=Clock(), currency="XYZ")
-
-
-def test_unknown_collection() -> None:
-    store = ReflowStore(seed=1, scale=Scale.empty(), clock=Clock())
-    with pytest.raises(KeyError):
-        store.dump("customers")
-
-
-def test_a_large_store_filters_like_a_brute_force_scan() -> None:
-    store = ReflowStore(seed=3, scale=evolve(Scale.empty(), reflow_orders=10_000), clock=Clock())
-    orders = list(store.dump("orders"))
-    assert len(orders) == 10_000
-    email = orders[123]["customer"]["email"]
-    for filters in (
-        OrderFilters(payment_status="failed", is_canceled=True),
-        OrderFilters(
-            fulfillment_status="delivered",
-            is_archived=False,
-            created_after=orders[4_000]["created"],
-        ),
-        OrderFilters(customer_email=email),
-    ):
-        expected = sorted(
-            o["id"]
-            for o in orders
-            if (filters.payment_status in (None, o["payment_status"]))
-            and (filters.fulfillment_status in (None, o["fulfillment_status"]))
-            and (filters.is_canceled in (None, o["is_canceled"]))
-            and (filters.is_archived in (None, o["is_archived"]))
-            and (filters.customer_email in (None, o["customer"]["email"]))
-            and (filters.created_after is None or o["created"] > filters.created_after)
-        )
-        rows = store.order_rows(filters)
-        assert [store.order_json(i)["id"] for i in rows] == expected
-        assert expected

@@ -18,7 +18,7 @@ from storeflow._operation import Arguments, Rule
 from storeflow.pocketsflow._params import ARGUMENTS as PF_ARGUMENTS
 from storeflow.reflow._params import ARGUMENTS as RF_ARGUMENTS
 
-REFERENCES = Path(__file__).resolve().parent.parent / "schemas" / "references"
+REFERENCES = Path(__file__).resolve().parents[2] / "schemas" / "references"
 """The vendors' references (and the notes on what they leave out) the schemas are written from."""
 ARGUMENTS: dict[str, Mapping[str, Arguments]] = {
     "pocketsflow": PF_ARGUMENTS,

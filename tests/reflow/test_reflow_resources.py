@@ -2,7 +2,7 @@
 store holds, filters and sort orders do what they say, updates round-trip, pagination and
 ``iter()`` agree, and invalid arguments are refused before anything is sent.
 
-401 and 404 for every endpoint, and the key-less client, are in ``test_surface.py``.
+401 and 404 for every endpoint, and the key-less client, are in ``tests/core/test_surface.py``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 the store holds, writes round-trip and show up in later reads, pagination and ``iter()`` agree,
 and invalid arguments are refused before anything is sent.
 
-401 and 404 for every endpoint are in ``test_surface.py``.
+401 and 404 for every endpoint are in ``tests/core/test_surface.py``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from storeflow.sandbox import Sandbox
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 EXAMPLES_PER_OPERATION = 10
 CHECKS = [
     not_a_server_error,

@@ -26,7 +26,7 @@ from storeflow._serde import structure
 from storeflow.pocketsflow.models import Order, Product
 from storeflow.sandbox import Sandbox
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def load_example(name: str) -> ModuleType:
