@@ -149,7 +149,6 @@ def test_a_schema_of_an_unlisted_api_is_a_generation_error(tmp_path: Path) -> No
 
 def test_the_apis_are_those_the_sdk_lists() -> None:
     import codegen
-
     from storeflow._apis import API_NAMES
 
     assert codegen.api_names() == API_NAMES

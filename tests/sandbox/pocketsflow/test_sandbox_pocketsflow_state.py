@@ -19,8 +19,8 @@ import pytest
 from _sandbox_tools import UNKNOWN_ID, Http, pf_of
 from conftest import SandboxFactory
 from storeflow.sandbox import Clock, Sandbox, Scale
-from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox._data import iso
+from storeflow.sandbox._stores import newest_first
 
 
 def fee(gross: float, taxes: float) -> float:
