@@ -27,10 +27,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from storeflow._apis import API_NAMES
 from storeflow.sandbox import Sandbox
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
-APIS = ("pocketsflow", "reflow")
 
 pytest_plugins = ["pytester"]
 
@@ -47,7 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def load_schema(api: str) -> dict[str, Any]:
     """The OpenAPI document of ``api`` as plain data."""
-    data: dict[str, Any] = yaml.safe_load((SCHEMAS / f"{api}.yaml").read_text())
+    data: dict[str, Any] = yaml.safe_load((SCHEMAS / f"{api}.yaml").read_text(encoding="utf-8"))
     return data
 
 
@@ -55,7 +55,7 @@ class SchemaChecker:
     """Checks one answer against the OpenAPI schemas of both APIs (JSON Schema 2020-12)."""
 
     def __init__(self) -> None:
-        self._documents = {api: load_schema(api) for api in APIS}
+        self._documents = {api: load_schema(api) for api in API_NAMES}
         self._registry: Registry[Any] = Registry().with_resources(
             (f"urn:{api}", Resource(contents=doc, specification=DRAFT202012))
             for api, doc in self._documents.items()
