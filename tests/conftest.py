@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import inspect
 import logging
 import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -28,9 +29,14 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from storeflow._apis import API_NAMES
+from storeflow._serde import structure
 from storeflow.sandbox import Sandbox
+from storeflow.sandbox._stores import Store
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+T = TypeVar("T")
+C = TypeVar("C")
 
 pytest_plugins = ["pytester"]
 
@@ -178,6 +184,24 @@ def response_log(schema_checker: SchemaChecker) -> Iterator[ResponseLog]:
 
 
 SandboxFactory = Callable[..., Awaitable[Sandbox]]
+
+
+def records(store: Store, collection: str, model: type[T]) -> list[T]:
+    """The store's ``collection`` in list order, decoded as the client decodes the API."""
+    return [structure(record, model) for record in store.dump(collection)]
+
+
+async def collect(items: AsyncIterator[T]) -> list[T]:
+    """Every item ``items`` yields, in order."""
+    return [item async for item in items]
+
+
+async def invoke(call: Callable[[C], Any], client: C) -> None:
+    """Run ``call(client)``: ``iter()`` checks its arguments when called, other methods when
+    awaited."""
+    result = call(client)
+    if inspect.isawaitable(result):
+        await result
 
 
 def internal_errors(sandbox: Sandbox) -> int:
