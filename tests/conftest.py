@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import functools
 import gc
+import inspect
 import logging
 import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -28,10 +29,15 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from storeflow._apis import API_NAMES
+from storeflow._serde import structure
 from storeflow.sandbox import Sandbox
+from storeflow.sandbox._stores import Store
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
-APIS = ("pocketsflow", "reflow")
+
+T = TypeVar("T")
+C = TypeVar("C")
 
 pytest_plugins = ["pytester", "_sandbox_tools"]  # the sandbox tests' client and its fixtures
 
@@ -48,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def load_schema(api: str) -> dict[str, Any]:
     """The OpenAPI document of ``api`` as plain data."""
-    data: dict[str, Any] = yaml.safe_load((SCHEMAS / f"{api}.yaml").read_text())
+    data: dict[str, Any] = yaml.safe_load((SCHEMAS / f"{api}.yaml").read_text(encoding="utf-8"))
     return data
 
 
@@ -56,7 +62,7 @@ class SchemaChecker:
     """Checks one answer against the OpenAPI schemas of both APIs (JSON Schema 2020-12)."""
 
     def __init__(self) -> None:
-        self._documents = {api: load_schema(api) for api in APIS}
+        self._documents = {api: load_schema(api) for api in API_NAMES}
         self._registry: Registry[Any] = Registry().with_resources(
             (f"urn:{api}", Resource(contents=doc, specification=DRAFT202012))
             for api, doc in self._documents.items()
@@ -177,7 +183,7 @@ def point_clients_at(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: Sandbox,
     *,
-    apis: Sequence[str] = APIS,
+    apis: Sequence[str] = API_NAMES,
     urls: bool = False,
 ) -> Sandbox:
     """Set what the clients read from the environment to ``sandbox``'s: the key of each of
@@ -219,6 +225,24 @@ def response_log(schema_checker: SchemaChecker) -> Iterator[ResponseLog]:
 
 
 SandboxFactory = Callable[..., Awaitable[Sandbox]]
+
+
+def records(store: Store, collection: str, model: type[T]) -> list[T]:
+    """The store's ``collection`` in list order, decoded as the client decodes the API."""
+    return [structure(record, model) for record in store.dump(collection)]
+
+
+async def collect(items: AsyncIterator[T]) -> list[T]:
+    """Every item ``items`` yields, in order."""
+    return [item async for item in items]
+
+
+async def invoke(call: Callable[[C], Any], client: C) -> None:
+    """Run ``call(client)``: ``iter()`` checks its arguments when called, other methods when
+    awaited."""
+    result = call(client)
+    if inspect.isawaitable(result):
+        await result
 
 
 def internal_errors(sandbox: Sandbox) -> int:

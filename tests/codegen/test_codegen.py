@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -36,18 +39,26 @@ def _codegen(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@contextlib.contextmanager
+def _edited(schemas: Path, api: str) -> Iterator[dict[str, Any]]:
+    """Copy the schemas into ``schemas`` and give ``api``'s document to change; the block's
+    changes are written back to the copy."""
+    shutil.copytree(REPO / "schemas", schemas, dirs_exist_ok=True)
+    schema = schemas / f"{api}.yaml"
+    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
+    yield document
+    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+
+
 @pytest.fixture(scope="module")
 def changed_schemas(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the schemas where Pocketsflow's Order gained an optional `couponCode`."""
     schemas = tmp_path_factory.mktemp("schemas")
-    shutil.copytree(REPO / "schemas", schemas, dirs_exist_ok=True)
-    schema = schemas / "pocketsflow.yaml"
-    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
-    document["components"]["schemas"]["Order"]["properties"]["couponCode"] = {
-        "type": ["string", "null"],
-        "description": "The discount code used.",
-    }
-    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    with _edited(schemas, "pocketsflow") as document:
+        document["components"]["schemas"]["Order"]["properties"]["couponCode"] = {
+            "type": ["string", "null"],
+            "description": "The discount code used.",
+        }
     return schemas
 
 
@@ -96,12 +107,9 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_a_webhook_without_a_generated_model_is_a_generation_error(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "schemas", tmp_path, dirs_exist_ok=True)
-    schema = tmp_path / "reflow.yaml"
-    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
-    body = document["webhooks"]["products.changed"]["post"]["requestBody"]
-    body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Nope"}
-    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    with _edited(tmp_path, "reflow") as document:
+        body = document["webhooks"]["products.changed"]["post"]["requestBody"]
+        body["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Nope"}
     result = _codegen("--check", "--schema-dir", tmp_path)
     assert result.returncode == 2
     assert "webhook 'products.changed'" in result.stderr
@@ -110,11 +118,8 @@ def test_a_webhook_without_a_generated_model_is_a_generation_error(tmp_path: Pat
 
 def test_a_schema_bound_becomes_the_argument_rule(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
-    shutil.copytree(REPO / "schemas", schemas)
-    schema = schemas / "reflow.yaml"
-    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
-    document["components"]["parameters"]["PerPage"]["schema"]["maximum"] = 50
-    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    with _edited(schemas, "reflow") as document:
+        document["components"]["parameters"]["PerPage"]["schema"]["maximum"] = 50
     result = _codegen("--schema-dir", schemas, "--out-dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     params = (tmp_path / "out" / "reflow" / "_params.py").read_text(encoding="utf-8")
@@ -125,12 +130,12 @@ def test_a_schema_bound_becomes_the_argument_rule(tmp_path: Path) -> None:
 
 
 def test_an_answer_without_a_generated_model_is_a_generation_error(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "schemas", tmp_path, dirs_exist_ok=True)
-    schema = tmp_path / "reflow.yaml"
-    document = yaml.safe_load(schema.read_text(encoding="utf-8"))
-    answer = document["paths"]["/projects/{projectId}/categories/"]["get"]["responses"]["200"]
-    answer["content"]["application/json"]["schema"] = {"type": "array", "items": {"type": "object"}}
-    schema.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    with _edited(tmp_path, "reflow") as document:
+        answer = document["paths"]["/projects/{projectId}/categories/"]["get"]["responses"]["200"]
+        answer["content"]["application/json"]["schema"] = {
+            "type": "array",
+            "items": {"type": "object"},
+        }
     result = _codegen("--check", "--schema-dir", tmp_path)
     assert result.returncode == 2
     assert "the answer of GET /projects/{projectId}/categories/" in result.stderr

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from openapi_spec_validator import validate
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+from conftest import load_schema
+from storeflow._apis import API_NAMES
+
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 # Every endpoint of the vendors' references: (method, path, operationId).
@@ -46,18 +46,23 @@ POCKETSFLOW = {
     ("POST", "/orders/subscriptions/refund/{subscriptionId}", "subscriptions_refund"),
 }
 _P = "/projects/{projectId}"
+
+
+def _reads(collection: str, id_name: str) -> set[tuple[str, str, str]]:
+    """A Reflow collection's list and get endpoints: the list path ends in a slash."""
+    return {
+        ("GET", f"{_P}/{collection}/", f"{collection}_list"),
+        ("GET", f"{_P}/{collection}/{{{id_name}}}", f"{collection}_get"),
+    }
+
+
 REFLOW = {
-    ("GET", f"{_P}/plans/", "plans_list"),
-    ("GET", f"{_P}/plans/{{planId}}", "plans_get"),
-    ("GET", f"{_P}/users/", "users_list"),
-    ("GET", f"{_P}/users/{{userId}}", "users_get"),
-    ("GET", f"{_P}/products/", "products_list"),
-    ("GET", f"{_P}/products/{{product}}", "products_get"),
+    *_reads("plans", "planId"),
+    *_reads("users", "userId"),
+    *_reads("products", "product"),
     ("POST", f"{_P}/products/{{product}}", "products_update"),
-    ("GET", f"{_P}/categories/", "categories_list"),
-    ("GET", f"{_P}/categories/{{category}}", "categories_get"),
-    ("GET", f"{_P}/orders/", "orders_list"),
-    ("GET", f"{_P}/orders/{{orderId}}", "orders_get"),
+    *_reads("categories", "category"),
+    *_reads("orders", "orderId"),
     ("POST", f"{_P}/orders/{{orderId}}", "orders_update"),
 }
 EXPECTED = {"pocketsflow": POCKETSFLOW, "reflow": REFLOW}
@@ -67,12 +72,6 @@ PUBLIC = {
     "reflow": {"plans_list", "plans_get", "products_list", "products_get"}
     | {"categories_list", "categories_get"},
 }
-
-
-def load(api: str) -> dict[str, Any]:
-    with (SCHEMAS / f"{api}.yaml").open(encoding="utf-8") as f:
-        document: dict[str, Any] = yaml.safe_load(f)
-    return document
 
 
 def operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -86,29 +85,31 @@ def operations(document: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, 
     return found
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_schema_is_valid_openapi_3_1(api: str) -> None:
-    document = load(api)
+    document = load_schema(api)
     assert document["openapi"].startswith("3.1")
     validate(document)
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_every_documented_endpoint_is_present_and_nothing_else(api: str) -> None:
-    found = {(method, path, op_id) for op_id, (method, path, _) in operations(load(api)).items()}
+    found = {
+        (method, path, op_id) for op_id, (method, path, _) in operations(load_schema(api)).items()
+    }
     assert found == EXPECTED[api]
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_operation_ids_name_resource_and_verb(api: str) -> None:
-    for op_id, (_, _, operation) in operations(load(api)).items():
+    for op_id, (_, _, operation) in operations(load_schema(api)).items():
         assert re.fullmatch(r"[a-z]+_[a-z_]+", op_id), op_id
         assert operation["tags"] == [op_id.split("_")[0]], op_id
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_every_operation_says_whether_it_is_idempotent(api: str) -> None:
-    for op_id, (method, _, operation) in operations(load(api)).items():
+    for op_id, (method, _, operation) in operations(load_schema(api)).items():
         assert isinstance(operation.get("x-idempotent"), bool), op_id
         if method in {"GET", "DELETE"}:
             assert operation["x-idempotent"] is True, op_id
@@ -116,9 +117,9 @@ def test_every_operation_says_whether_it_is_idempotent(api: str) -> None:
             assert operation["x-idempotent"] is False, op_id
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_public_endpoints_are_marked_and_the_rest_need_the_key(api: str) -> None:
-    document = load(api)
+    document = load_schema(api)
     assert document["security"] == [{"bearerAuth": []}]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     public = {
@@ -130,9 +131,9 @@ def test_public_endpoints_are_marked_and_the_rest_need_the_key(api: str) -> None
     assert public == PUBLIC[api]
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_documented_error_statuses_have_the_error_body(api: str) -> None:
-    document = load(api)
+    document = load_schema(api)
     responses = document["components"]["responses"]
     for name in ("BadRequest", "Unauthorized", "NotFound", "TooManyRequests", "ServerError"):
         schema = responses[name]["content"]["application/json"]["schema"]
@@ -143,7 +144,7 @@ def test_documented_error_statuses_have_the_error_body(api: str) -> None:
 
 
 def test_reflow_parameters_carry_the_documented_rules() -> None:
-    document = load("reflow")
+    document = load_schema("reflow")
     params = document["components"]["parameters"]
     assert params["PerPage"]["schema"] == {
         "type": "integer",
@@ -172,7 +173,7 @@ def test_reflow_parameters_carry_the_documented_rules() -> None:
 
 
 def test_pocketsflow_parameters_carry_the_documented_rules() -> None:
-    document = load("pocketsflow")
+    document = load_schema("pocketsflow")
     schemas = document["components"]["schemas"]
     assert schemas["CustomerSortBy"]["enum"] == ["email", "country", "numberOfOrders", "createdAt"]
     assert schemas["SortOrder"]["enum"] == ["asc", "desc"]

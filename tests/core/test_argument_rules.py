@@ -8,6 +8,7 @@ rule's numbers and enum values.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,16 +36,28 @@ _VALUE_TYPE = [
     (PF, '"valueType": "percentage"'),
     (NOTES, "discount `value` when `valueType` is fixed"),
 ]
-_UPSELL = {
-    "name": [(PF, '"name": "Premium Upgrade"')],
-    "mainProductIds": [(PF, '"mainProductIds": ["65abc123..."]')],
-    "upsellProductId": [(PF, '"upsellProductId": "65abc456..."')],
-    "upsellPrice": [(PF, '"upsellPrice": 29.99')],
-    "upsellDescription": [(PF, '"upsellDescription": "Get the premium version at a discount!"')],
-    "primaryButtonText": [(PF, '"primaryButtonText": "Yes, upgrade me!"')],
-    "secondaryButtonText": [(PF, '"secondaryButtonText": "No thanks"')],
-    "active": [(PF, '"active": true')],
-}
+
+
+def _shown(**fields: object) -> dict[str, list[Quote]]:
+    """Each field's citation: the line of pocketsflow.md's example body that shows its value."""
+    return {name: [(PF, f'"{name}": {json.dumps(value)}')] for name, value in fields.items()}
+
+
+def _of(op_id: str, quotes: Mapping[str, list[Quote]]) -> dict[tuple[str, str, str], list[Quote]]:
+    """``quotes`` (field name -> citation) as the citations of Pocketsflow's ``op_id``."""
+    return {("pocketsflow", op_id, name): quote for name, quote in quotes.items()}
+
+
+_UPSELL = _shown(
+    name="Premium Upgrade",
+    mainProductIds=["65abc123..."],
+    upsellProductId="65abc456...",
+    upsellPrice=29.99,
+    upsellDescription="Get the premium version at a discount!",
+    primaryButtonText="Yes, upgrade me!",
+    secondaryButtonText="No thanks",
+    active=True,
+)
 _RF_PAYMENT = (RF, "string, pending paid failed refunded")
 _RF_FULFILLMENT = (RF, "string, unfulfilled shipped ready_for_pickup delivered returned")
 
@@ -55,68 +68,43 @@ CITATIONS: dict[tuple[str, str, str], list[Quote]] = {
         (PF, "POST /orders/subscriptions/cancel/:subscriptionId")
     ],
     ("pocketsflow", "reviews_list_for_product", "productId"): [(PF, "GET /reviews/:productId")],
-    ("pocketsflow", "products_create", "name"): [(PF, '"name": "New Product"')],
-    ("pocketsflow", "products_create", "price"): [(PF, '"price": 49.99')],
-    ("pocketsflow", "products_create", "description"): [
-        (PF, '"description": "Product description"')
-    ],
-    ("pocketsflow", "products_update", "name"): [(PF, '"name": "Updated Product Name"')],
-    ("pocketsflow", "products_update", "price"): [(PF, '"price": 59.99')],
-    ("pocketsflow", "products_update", "description"): [
-        (PF, '"description": "Product description"')
-    ],
+    **_of("products_create",
+          _shown(name="New Product", price=49.99, description="Product description")),
+    **_of("products_update",
+          _shown(name="Updated Product Name", price=59.99, description="Product description")),
     **{("pocketsflow", op, flag): [_PF_FLAGS] for op in ("products_create", "products_update")
        for flag in ("published", "showSales", "showReviews")},
-    ("pocketsflow", "variants_create", "productId"): [(PF, '"productId": "65abc123..."')],
-    ("pocketsflow", "variants_create", "name"): [(PF, '"name": "Premium Version"')],
-    ("pocketsflow", "variants_create", "price"): [(PF, '"price": 79.99')],
-    ("pocketsflow", "orders_list", "startDate"): [
-        (PF, "startDatestringFilter orders from this date (ISO 8601)")
-    ],
-    ("pocketsflow", "orders_list", "endDate"): [
-        (PF, "endDatestringFilter orders until this date (ISO 8601)")
-    ],
-    ("pocketsflow", "orders_list", "productId"): [(PF, "productIdstringFilter by product ID")],
-    ("pocketsflow", "orders_list", "page"): [(PF, "pagenumberPage number (default: 1)")],
-    ("pocketsflow", "orders_list", "pageSize"): [
-        (PF, "pageSizenumberItems per page (default: 20)")
-    ],
-    ("pocketsflow", "customers_list", "productId"): [(PF, "productIdstringFilter by product ID")],
-    ("pocketsflow", "customers_list", "sortBy"): [
-        (PF, "sortBystringSort field: email, country, numberOfOrders, createdAt")
-    ],
-    ("pocketsflow", "customers_list", "sortOrder"): [
-        (PF, "sortOrderstringSort direction: asc or desc")
-    ],
-    ("pocketsflow", "discounts_create", "name"): [(PF, '"name": "New Year Sale"')],
-    ("pocketsflow", "discounts_create", "code"): [(PF, '"code": "NEWYEAR25"')],
-    ("pocketsflow", "discounts_create", "value"): [(PF, '"value": 25')],
-    ("pocketsflow", "discounts_create", "valueType"): _VALUE_TYPE,
-    ("pocketsflow", "discounts_create", "active"): [(PF, '"active": true')],
-    ("pocketsflow", "discounts_create", "mainProductIds"): [
-        (PF, '"mainProductIds": ["65abc123...", "65abc456..."]')
-    ],
-    ("pocketsflow", "discounts_update", "name"): [(PF, '"name": "Updated Sale"')],
-    ("pocketsflow", "discounts_update", "code"): [(PF, '"code": "NEWYEAR30"')],
-    ("pocketsflow", "discounts_update", "value"): [(PF, '"value": 30')],
-    ("pocketsflow", "discounts_update", "valueType"): _VALUE_TYPE,
-    ("pocketsflow", "discounts_update", "active"): [(PF, '"active": true')],
-    ("pocketsflow", "discounts_update", "mainProductIds"): [
-        (PF, '"mainProductIds": ["65abc123..."]')
-    ],
-    **{("pocketsflow", "upsells_create", name): quote for name, quote in _UPSELL.items()},
+    **_of("variants_create", _shown(productId="65abc123...", name="Premium Version", price=79.99)),
+    **_of("orders_list", {
+        "startDate": [(PF, "startDatestringFilter orders from this date (ISO 8601)")],
+        "endDate": [(PF, "endDatestringFilter orders until this date (ISO 8601)")],
+        "productId": [(PF, "productIdstringFilter by product ID")],
+        "page": [(PF, "pagenumberPage number (default: 1)")],
+        "pageSize": [(PF, "pageSizenumberItems per page (default: 20)")],
+    }),
+    **_of("customers_list", {
+        "productId": [(PF, "productIdstringFilter by product ID")],
+        "sortBy": [(PF, "sortBystringSort field: email, country, numberOfOrders, createdAt")],
+        "sortOrder": [(PF, "sortOrderstringSort direction: asc or desc")],
+    }),
+    **_of("discounts_create", {
+        **_shown(name="New Year Sale", code="NEWYEAR25", value=25, active=True,
+                 mainProductIds=["65abc123...", "65abc456..."]),
+        "valueType": _VALUE_TYPE,
+    }),
+    **_of("discounts_update", {
+        **_shown(name="Updated Sale", code="NEWYEAR30", value=30, active=True,
+                 mainProductIds=["65abc123..."]),
+        "valueType": _VALUE_TYPE,
+    }),
+    **_of("upsells_create", _UPSELL),
     # The reference gives the update no body of its own: "POST /upsells/:id" takes the fields
     # of the create.
-    **{("pocketsflow", "upsells_update", name): [(PF, "POST /upsells/:id"), *quote]
-       for name, quote in _UPSELL.items()},
-    ("pocketsflow", "users_update", "firstName"): [(PF, '"firstName": "John"')],
-    ("pocketsflow", "users_update", "lastName"): [(PF, '"lastName": "Doe"')],
-    ("pocketsflow", "users_update", "currency"): [(PF, '"currency": "USD"')],
-    ("pocketsflow", "users_update", "country"): [(PF, '"country": "US"')],
-    ("pocketsflow", "subscriptions_list", "page"): [(PF, '"page": 1')],
-    ("pocketsflow", "subscriptions_list", "pageSize"): [(PF, '"pageSize": 20')],
-    ("pocketsflow", "subscriptions_list", "startDate"): [(PF, '"startDate": "2024-01-01"')],
-    ("pocketsflow", "subscriptions_list", "endDate"): [(PF, '"endDate": "2024-12-31"')],
+    **_of("upsells_update",
+          {name: [(PF, "POST /upsells/:id"), *quote] for name, quote in _UPSELL.items()}),
+    **_of("users_update", _shown(firstName="John", lastName="Doe", currency="USD", country="US")),
+    **_of("subscriptions_list",
+          _shown(page=1, pageSize=20, startDate="2024-01-01", endDate="2024-12-31")),
     # Reflow: the parameter tables of reflow.md, and NOTES.md for the project id.
     ("reflow", ANY, "projectId"): [(NOTES, "Project ids are integers.")],
     ("reflow", ANY, "page"): [(RF, "pagenumber, defaults to 1")],

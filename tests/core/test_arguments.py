@@ -7,12 +7,13 @@ references document. A small server on 127.0.0.1 records exactly what arrives.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from yarl import URL
 
 from _loopback import Seen, answering, serve
 from storeflow import Pocketsflow, Reflow
+from storeflow._apis import ApiName
 from storeflow.errors import ValidationError
 from storeflow.sandbox import Sandbox
 
@@ -65,23 +67,31 @@ async def sent(client: Any, call: Callable[[Any], Any]) -> Seen:
     return seen
 
 
-@pytest.fixture
-async def pf() -> Any:
-    async with (
-        serve(answering({})) as server,
-        Pocketsflow(PF_KEY, base_url=server.url, rate_limit=None, max_retries=0) as client,
-    ):
-        client.server = server  # type: ignore[attr-defined]
+CLIENTS: dict[ApiName, Callable[[str], Pocketsflow | Reflow]] = {
+    "pocketsflow": lambda url: Pocketsflow(PF_KEY, base_url=url, rate_limit=None, max_retries=0),
+    "reflow": lambda url: Reflow(267418190, RF_KEY, base_url=url, rate_limit=None, max_retries=0),
+}
+"""Each API's client, without retries, for a server at the given URL."""
+
+
+@contextlib.asynccontextmanager
+async def recording(api: ApiName) -> AsyncIterator[Any]:
+    """A client of ``api`` whose server (``client.server``) records each request it receives."""
+    async with serve(answering({})) as server, CLIENTS[api](server.url) as client:
+        client.server = server  # type: ignore[union-attr]
         yield client
 
 
 @pytest.fixture
-async def rf() -> Any:
-    async with (
-        serve(answering({})) as server,
-        Reflow(267418190, RF_KEY, base_url=server.url, rate_limit=None, max_retries=0) as client,
-    ):
-        client.server = server  # type: ignore[attr-defined]
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """:func:`recording` for the API the test names as its ``client`` parameter."""
+    async with recording(request.param) as client:
+        yield client
+
+
+@pytest.fixture
+async def rf() -> AsyncIterator[Any]:
+    async with recording("reflow") as client:
         yield client
 
 
@@ -206,23 +216,26 @@ RF_SPELLINGS: list[tuple[str, Callable[[Reflow], Any], Callable[[Seen], bool]]] 
 ]  # fmt: skip
 
 
-def _cases(*tables: list[Any]) -> list[Any]:
-    return [pytest.param(call, check, id=name) for table in tables for name, call, check in table]
+def _cases(api: ApiName, *tables: list[Any]) -> list[Any]:
+    return [
+        pytest.param(api, call, check, id=f"{api}-{name}")
+        for table in tables
+        for name, call, check in table
+    ]
 
 
-@pytest.mark.parametrize(("call", "check"), _cases(PF_ACCEPTED, PF_SPELLINGS))
-async def test_pocketsflow_sends_what_the_reference_allows(
-    pf: Pocketsflow, call: Callable[[Pocketsflow], Any], check: Callable[[Seen], bool]
+@pytest.mark.parametrize(
+    ("client", "call", "check"),
+    [
+        *_cases("pocketsflow", PF_ACCEPTED, PF_SPELLINGS),
+        *_cases("reflow", RF_ACCEPTED, RF_SPELLINGS),
+    ],
+    indirect=["client"],
+)
+async def test_each_client_sends_what_the_reference_allows(
+    client: Any, call: Callable[[Any], Any], check: Callable[[Seen], bool]
 ) -> None:
-    seen = await sent(pf, call)
-    assert check(seen), (seen.raw_path, seen.body)
-
-
-@pytest.mark.parametrize(("call", "check"), _cases(RF_ACCEPTED, RF_SPELLINGS))
-async def test_reflow_sends_what_the_reference_allows(
-    rf: Reflow, call: Callable[[Reflow], Any], check: Callable[[Seen], bool]
-) -> None:
-    seen = await sent(rf, call)
+    seen = await sent(client, call)
     assert check(seen), (seen.raw_path, seen.body)
 
 
@@ -280,6 +293,7 @@ async def test_pocketsflow_accepts_a_jwt(sandbox: Sandbox) -> None:
 
 TYPOS = """\
 from storeflow import Pocketsflow, Reflow
+from storeflow._apis import ApiName
 from storeflow.pocketsflow.models import CustomerSortBy, SortOrder, ValueType
 from storeflow.reflow.models import FulfillmentStatus, InventoryType, ProductOrder
 

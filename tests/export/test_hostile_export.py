@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,29 +80,44 @@ POINTS = [
 ]
 
 
-@pytest.mark.parametrize("point", POINTS)
+def holds_the_full_set_alone(sb: Sandbox, out: Path) -> None:
+    """The resumed JSON Lines export holds exactly the full set, and nothing is left beside it."""
+    assert read_jsonl(out) == expected(sb, "pocketsflow", "orders")
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+
+def has_one_header(sb: Sandbox, out: Path) -> None:
+    """The resumed CSV export has one header, then a line for each record of the full set."""
+    text = out.read_text(encoding="utf-8")
+    assert text.count("_id,buyerEmail") == 1
+    assert len(text.splitlines()) == 1 + len(expected(sb, "pocketsflow", "orders"))
+
+
+RESUMES = [
+    *(
+        pytest.param(point, "orders.jsonl", (), holds_the_full_set_alone, id=point)
+        for point in POINTS
+    ),
+    *(
+        pytest.param(point, "orders.csv", ("--format", "csv"), has_one_header, id=f"csv-{point}")
+        for point in ["open.checkpoint-saved", "commit.part-synced:3"]
+    ),
+]
+"""(crash point, output file name, export options, what the resumed file must be)."""
+
+
+@pytest.mark.parametrize(("point", "name", "options", "check"), RESUMES)
 def test_a_crash_at_every_step_resumes_to_exactly_the_full_set(
     running: Sandbox,  # noqa: F811 - the fixture
     tmp_path: Path,
     point: str,
+    name: str,
+    options: tuple[str, ...],
+    check: Callable[[Sandbox, Path], None],
 ) -> None:
-    out = tmp_path / "orders.jsonl"
-    crash_and_resume(running, out, point)
-    assert read_jsonl(out) == expected(running, "pocketsflow", "orders")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
-
-
-@pytest.mark.parametrize("point", ["open.checkpoint-saved", "commit.part-synced:3"])
-def test_a_crashed_csv_export_resumes_with_one_header(
-    running: Sandbox,  # noqa: F811 - the fixture
-    tmp_path: Path,
-    point: str,
-) -> None:
-    out = tmp_path / "orders.csv"
-    crash_and_resume(running, out, point, "--format", "csv")
-    text = out.read_text(encoding="utf-8")
-    assert text.count("_id,buyerEmail") == 1
-    assert len(text.splitlines()) == 1 + len(expected(running, "pocketsflow", "orders"))
+    out = tmp_path / name
+    crash_and_resume(running, out, point, *options)
+    check(running, out)
 
 
 # --- tampered or damaged state ---------------------------------------------------------------

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import inspect
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
+from conftest import collect, invoke, records
 from storeflow import Pocketsflow
 from storeflow._serde import structure, wire_fields
 from storeflow.errors import NotFoundError, ValidationError
@@ -36,7 +36,6 @@ from storeflow.pocketsflow.models import (
 )
 from storeflow.sandbox import Sandbox
 
-T = TypeVar("T")
 OID = "0123456789abcdef01234567"  # well-formed; the checks below refuse before using it
 
 
@@ -59,15 +58,6 @@ async def pf_shared(shared_sandbox: Sandbox) -> AsyncIterator[Pocketsflow]:
     """A client of the session's shared sandbox: for tests that only read."""
     async with connect(shared_sandbox) as client:
         yield client
-
-
-def records(sandbox: Sandbox, collection: str, model: type[T]) -> list[T]:
-    """The store's ``collection`` in list order, decoded as the client decodes the API."""
-    return [structure(record, model) for record in sandbox.pocketsflow.dump(collection)]
-
-
-async def collect(items: AsyncIterator[T]) -> list[T]:
-    return [item async for item in items]
 
 
 def fields_of(obj: Any, model: type) -> dict[str, Any]:
@@ -101,7 +91,7 @@ async def test_lists_return_every_record_in_order(
     pf_shared: Pocketsflow,
     shared_sandbox: Sandbox,
 ) -> None:
-    expected = records(shared_sandbox, collection, model)
+    expected = records(shared_sandbox.pocketsflow, collection, model)
     assert len(expected) > 1
     assert await read(pf_shared) == expected
 
@@ -116,23 +106,23 @@ async def test_gets_return_the_record_with_its_details(
         ("upsells", pf.upsells.get, Upsell),
         ("subscriptions", pf.subscriptions.get, Subscription),
     ]:
-        for record in records(shared_sandbox, collection, model)[:2]:
+        for record in records(shared_sandbox.pocketsflow, collection, model)[:2]:
             assert await get(record.id) == record
 
-    order = records(shared_sandbox, "orders", Order)[3]
+    order = records(shared_sandbox.pocketsflow, "orders", Order)[3]
     detail = await pf.orders.get(order.id)
     assert fields_of(detail, Order) == fields_of(order, Order)
     assert detail.customer is not None
     assert detail.customer.buyer_email == order.buyer_email
 
-    customer = records(shared_sandbox, "customers", Customer)[0]
+    customer = records(shared_sandbox.pocketsflow, "customers", Customer)[0]
     profile = await pf.customers.get(customer.id)
     assert fields_of(profile, Customer) == fields_of(customer, Customer)
     assert profile.orders is not None
     assert len(profile.orders) == customer.number_of_orders
     assert {o.buyer_email for o in profile.orders} == {customer.buyer_email}
 
-    reviews = records(shared_sandbox, "reviews", Review)
+    reviews = records(shared_sandbox.pocketsflow, "reviews", Review)
     product_id = reviews[0].product_id
     expected = [r for r in reviews if r.product_id == product_id]
     assert await pf.reviews.list_for_product(product_id) == expected
@@ -141,7 +131,7 @@ async def test_gets_return_the_record_with_its_details(
 
 
 async def test_the_public_reviews_endpoint_needs_no_valid_key(shared_sandbox: Sandbox) -> None:
-    review = records(shared_sandbox, "reviews", Review)[0]
+    review = records(shared_sandbox.pocketsflow, "reviews", Review)[0]
     unknown_key = "pk_test_" + "1" * 24
     async with Pocketsflow(
         unknown_key, base_url=shared_sandbox.pocketsflow_url, rate_limit=None
@@ -153,9 +143,9 @@ async def test_customers_sort_and_filter(pf_shared: Pocketsflow, shared_sandbox:
     by_email = await pf_shared.customers.list(sort_by="email", sort_order="asc")
     emails = [c.buyer_email for c in by_email]
     assert emails == sorted(emails)
-    assert len(by_email) == len(records(shared_sandbox, "customers", Customer))
+    assert len(by_email) == len(records(shared_sandbox.pocketsflow, "customers", Customer))
 
-    orders = records(shared_sandbox, "orders", Order)
+    orders = records(shared_sandbox.pocketsflow, "orders", Order)
     product_id = orders[0].product.id
     buyers = await pf_shared.customers.list(product_id=product_id)
     assert {c.buyer_email for c in buyers} == {
@@ -170,7 +160,7 @@ async def test_orders_pages_iter_and_filters_agree(
     pf_shared: Pocketsflow, shared_sandbox: Sandbox
 ) -> None:
     pf = pf_shared
-    everything = records(shared_sandbox, "orders", Order)
+    everything = records(shared_sandbox.pocketsflow, "orders", Order)
 
     page = await pf.orders.list(page=3, page_size=7)
     assert page.items == everything[14:21]
@@ -200,7 +190,7 @@ async def test_orders_iter_is_not_shifted_by_orders_created_during_the_walk(
     pf: Pocketsflow, sandbox: Sandbox
 ) -> None:
     store = sandbox.pocketsflow
-    before = records(sandbox, "orders", Order)
+    before = records(sandbox.pocketsflow, "orders", Order)
 
     async def walk_while_orders_arrive(**options: Any) -> list[Order]:
         walk = pf.orders.iter(page_size=10, concurrency=1, **options)
@@ -224,7 +214,7 @@ async def test_orders_iter_is_not_shifted_by_orders_created_during_the_walk(
 async def test_subscriptions_pages_and_day_filters(
     pf_shared: Pocketsflow, shared_sandbox: Sandbox
 ) -> None:
-    everything = records(shared_sandbox, "subscriptions", Subscription)
+    everything = records(shared_sandbox.pocketsflow, "subscriptions", Subscription)
     page = await pf_shared.subscriptions.list(page=2, page_size=10)
     assert page.items == everything[10:20]
     assert (page.page, page.total, page.total_pages) == (
@@ -375,7 +365,7 @@ async def test_user_settings_update(pf: Pocketsflow) -> None:
 
 async def test_subscription_cancel_and_refund(pf: Pocketsflow, sandbox: Sandbox) -> None:
     active = next(
-        s for s in records(sandbox, "subscriptions", Subscription)
+        s for s in records(sandbox.pocketsflow, "subscriptions", Subscription)
         if s.status is SubscriptionStatus.ACTIVE
     )  # fmt: skip
     assert active.interval in set(BillingInterval)
@@ -419,13 +409,6 @@ INVALID: list[tuple[str, Callable[[Pocketsflow], Any], str]] = [
     ("infinite price", lambda pf: pf.products.create(name="p", price=math.inf), "price"),
     ("str price", lambda pf: pf.products.create(name="p", price="29.99"), "price"),
 ]  # fmt: skip
-
-
-async def invoke(call: Callable[[Pocketsflow], Any], client: Pocketsflow) -> None:
-    """Run ``call``: ``iter()`` checks its arguments when called, the others when awaited."""
-    result = call(client)
-    if inspect.isawaitable(result):
-        await result
 
 
 @pytest.mark.parametrize(

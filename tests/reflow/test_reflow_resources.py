@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import inspect
 import itertools
 import math
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
-from conftest import SandboxFactory
+from conftest import SandboxFactory, collect, invoke, records
 from storeflow import Reflow
-from storeflow._serde import structure
 from storeflow.errors import NotFoundError, ValidationError
 from storeflow.reflow.models import (
     Category,
@@ -34,8 +32,6 @@ from storeflow.reflow.models import (
     User,
 )
 from storeflow.sandbox import Clock, Sandbox
-
-T = TypeVar("T")
 
 
 def connect(sandbox: Sandbox, *, key: bool = True) -> Reflow:
@@ -62,15 +58,6 @@ async def rf_shared(shared_sandbox: Sandbox) -> AsyncIterator[Reflow]:
         yield client
 
 
-def records(sandbox: Sandbox, collection: str, model: type[T]) -> list[T]:
-    """The store's ``collection`` in list order, decoded as the client decodes the API."""
-    return [structure(record, model) for record in sandbox.reflow.dump(collection)]
-
-
-async def collect(items: AsyncIterator[T]) -> list[T]:
-    return [item async for item in items]
-
-
 # -- reads ----------------------------------------------------------------------------------------
 
 
@@ -78,22 +65,22 @@ async def test_lists_return_every_record_in_order(
     rf_shared: Reflow, shared_sandbox: Sandbox
 ) -> None:
     rf = rf_shared
-    assert await rf.plans.list() == records(shared_sandbox, "plans", Plan)
-    assert await rf.categories.list() == records(shared_sandbox, "categories", Category)
+    assert await rf.plans.list() == records(shared_sandbox.reflow, "plans", Plan)
+    assert await rf.categories.list() == records(shared_sandbox.reflow, "categories", Category)
     assert await collect(rf.products.iter(fetch_hidden=True)) == records(
-        shared_sandbox, "products", Product
+        shared_sandbox.reflow, "products", Product
     )
-    assert await collect(rf.users.iter()) == records(shared_sandbox, "users", User)
-    assert await collect(rf.orders.iter()) == records(shared_sandbox, "orders", Order)
+    assert await collect(rf.users.iter()) == records(shared_sandbox.reflow, "users", User)
+    assert await collect(rf.orders.iter()) == records(shared_sandbox.reflow, "orders", Order)
 
 
 async def test_gets_return_the_record(rf_shared: Reflow, shared_sandbox: Sandbox) -> None:
     rf = rf_shared
-    plan = records(shared_sandbox, "plans", Plan)[0]
+    plan = records(shared_sandbox.reflow, "plans", Plan)[0]
     assert await rf.plans.get(plan.id) == plan
-    user = records(shared_sandbox, "users", User)[4]
+    user = records(shared_sandbox.reflow, "users", User)[4]
     assert await rf.users.get(user.id) == user
-    order = records(shared_sandbox, "orders", Order)[4]
+    order = records(shared_sandbox.reflow, "orders", Order)[4]
     assert await rf.orders.get(order.id) == order
 
     product = (await rf.products.list(per_page=5)).items[2]
@@ -101,7 +88,7 @@ async def test_gets_return_the_record(rf_shared: Reflow, shared_sandbox: Sandbox
     assert await rf.products.get(product.id) == product
     assert await rf.products.get(product.handle) == product
 
-    tree = records(shared_sandbox, "categories", Category)
+    tree = records(shared_sandbox.reflow, "categories", Category)
     category = await rf.categories.get(tree[1].id)
     assert category.handle is not None
     assert (category.id, category.name) == (tree[1].id, tree[1].name)
@@ -114,7 +101,7 @@ async def test_gets_return_the_record(rf_shared: Reflow, shared_sandbox: Sandbox
 async def test_hidden_products_need_fetch_hidden_and_the_key(
     rf_shared: Reflow, shared_sandbox: Sandbox
 ) -> None:
-    everything = records(shared_sandbox, "products", Product)
+    everything = records(shared_sandbox.reflow, "products", Product)
     visible = await collect(rf_shared.products.iter())
     hidden = [p for p in everything if p not in visible]
     assert hidden
@@ -170,7 +157,7 @@ async def test_product_filters_and_sort_orders(rf_shared: Reflow, shared_sandbox
         for p in found
     )
 
-    category = records(shared_sandbox, "categories", Category)[0]
+    category = records(shared_sandbox.reflow, "categories", Category)[0]
     in_category = await collect(rf.products.iter(category=category.id))
     assert in_category
     assert in_category == [
@@ -179,7 +166,7 @@ async def test_product_filters_and_sort_orders(rf_shared: Reflow, shared_sandbox
 
 
 async def test_pages_and_iter_agree(rf_shared: Reflow, shared_sandbox: Sandbox) -> None:
-    users = records(shared_sandbox, "users", User)
+    users = records(shared_sandbox.reflow, "users", User)
     page = await rf_shared.users.list(page=2, per_page=7)
     assert page.items == users[7:14]
     assert (page.page, page.page_size, page.total) == (2, 7, len(users))
@@ -190,7 +177,7 @@ async def test_pages_and_iter_agree(rf_shared: Reflow, shared_sandbox: Sandbox) 
     ]
 
     orders = await rf_shared.orders.list(page=3, per_page=11)
-    assert orders.items == records(shared_sandbox, "orders", Order)[22:33]
+    assert orders.items == records(shared_sandbox.reflow, "orders", Order)[22:33]
 
 
 class SteppedClock(Clock):
@@ -207,7 +194,7 @@ async def test_orders_iter_is_not_shifted_by_orders_created_during_the_walk(
 ) -> None:
     clock = SteppedClock()
     sandbox = await sandbox_factory(clock=clock)
-    before = records(sandbox, "orders", Order)
+    before = records(sandbox.reflow, "orders", Order)
 
     async def walk_while_orders_arrive(rf: Reflow, **options: Any) -> list[Order]:
         walk = rf.orders.iter(per_page=10, concurrency=1, **options)
@@ -228,7 +215,7 @@ async def test_orders_iter_is_not_shifted_by_orders_created_during_the_walk(
 
 async def test_order_filters(rf_shared: Reflow, shared_sandbox: Sandbox) -> None:
     rf = rf_shared
-    everything = records(shared_sandbox, "orders", Order)
+    everything = records(shared_sandbox.reflow, "orders", Order)
 
     for filters, keep in [
         ({"payment_status": "paid"}, lambda o: o.payment_status is PaymentStatus.PAID),
@@ -287,7 +274,7 @@ async def test_product_updates_round_trip(rf: Reflow) -> None:
 
 
 async def test_order_updates_round_trip(rf: Reflow, sandbox: Sandbox) -> None:
-    order = next(o for o in records(sandbox, "orders", Order) if not o.is_archived)
+    order = next(o for o in records(sandbox.reflow, "orders", Order) if not o.is_archived)
     updated = await rf.orders.update(
         order.id,
         payment_status="refunded",
@@ -358,13 +345,6 @@ INVALID: list[tuple[str, Callable[[Reflow], Any], str]] = [
     ("category letters", lambda rf: rf.products.list(category="shoes"), "category"),
     ("infinite before", lambda rf: rf.orders.list(created_before=math.inf), "created_before"),
 ]  # fmt: skip
-
-
-async def invoke(call: Callable[[Reflow], Any], client: Reflow) -> None:
-    """Run ``call``: ``iter()`` checks its arguments when called, the others when awaited."""
-    result = call(client)
-    if inspect.isawaitable(result):
-        await result
 
 
 @pytest.mark.parametrize(

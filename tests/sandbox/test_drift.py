@@ -25,6 +25,7 @@ from storeflow import Pocketsflow, Reflow
 from storeflow._serde import wire_fields
 from storeflow.errors import DecodeError
 from storeflow.export import export_all
+from storeflow.pagination import Page
 from storeflow.sandbox import DRIFT_KINDS, Drift, Sandbox
 from storeflow.sandbox._drift import new_enum_value
 from test_export import MODELS, SMALL, check_csv, clients, read_jsonl
@@ -77,50 +78,35 @@ def same(normal: Any, drifted: Any, where: str, tally: Tally) -> None:
         assert type(drifted) is type(normal), where  # coerced to the declared type
 
 
+async def read(resource: Any, *, iterate: bool = False) -> list[Any]:
+    """``resource``'s first list answer, every record through ``iter()`` when ``iterate``, and
+    the first record fetched by id."""
+    listed = await resource.list()
+    first = (listed.items if isinstance(listed, Page) else listed)[0]
+    iterated = [[record async for record in resource.iter()]] if iterate else []
+    return [listed, *iterated, await resource.get(first.id)]
+
+
 async def pocketsflow_scenario(pf: Pocketsflow, _rf: Reflow) -> list[Any]:
-    products = await pf.products.list()
-    orders = await pf.orders.list()
-    discounts = await pf.discounts.list()
-    subscriptions = await pf.subscriptions.list()
     return [
-        products,
-        await pf.products.get(products[0].id),
-        orders,
-        [order async for order in pf.orders.iter()],
-        await pf.orders.get(orders.items[0].id),
-        customers := await pf.customers.list(),
-        await pf.customers.get(customers[0].id),
+        *await read(pf.products),
+        *await read(pf.orders, iterate=True),
+        *await read(pf.customers),
         await pf.reviews.list(),
-        discounts,
-        await pf.discounts.get(discounts[0].id),
+        *await read(pf.discounts),
         await pf.upsells.list(),
         await pf.users.me(),
-        subscriptions,
-        [subscription async for subscription in pf.subscriptions.iter()],
-        await pf.subscriptions.get(subscriptions.items[0].id),
+        *await read(pf.subscriptions, iterate=True),
     ]
 
 
 async def reflow_scenario(_pf: Pocketsflow, rf: Reflow) -> list[Any]:
-    products = await rf.products.list()
-    categories = await rf.categories.list()
-    orders = await rf.orders.list()
-    users = await rf.users.list()
-    plans = await rf.plans.list()
     return [
-        products,
-        [product async for product in rf.products.iter()],
-        await rf.products.get(products.items[0].id),
-        categories,
-        await rf.categories.get(categories[0].id),
-        orders,
-        [order async for order in rf.orders.iter()],
-        await rf.orders.get(orders.items[0].id),
-        users,
-        [user async for user in rf.users.iter()],
-        await rf.users.get(users.items[0].id),
-        plans,
-        await rf.plans.get(plans[0].id),
+        *await read(rf.products, iterate=True),
+        *await read(rf.categories),
+        *await read(rf.orders, iterate=True),
+        *await read(rf.users, iterate=True),
+        *await read(rf.plans),
     ]
 
 

@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from conftest import SandboxFactory, SchemaChecker
 from storeflow import Pocketsflow, Reflow
+from storeflow._apis import ApiName
 from storeflow.pocketsflow import models as pf
 from storeflow.reflow import models as rf
 from storeflow.sandbox import Sandbox, Webhook, WebhookFaults
@@ -74,6 +75,15 @@ def hex_hmac(body: bytes, secret: str = SECRET) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+async def sending_to(
+    sandbox_factory: SandboxFactory, api: ApiName, inbox: Inbox, **options: Any
+) -> Sandbox:
+    """A sandbox (started with ``options``) that sends ``api``'s webhooks to ``inbox``."""
+    return await sandbox_factory(
+        webhooks=[Webhook(api=api, url=inbox.url, secret=SECRET)], **options
+    )
+
+
 def pf_client(sandbox: Sandbox) -> Pocketsflow:
     return Pocketsflow(
         api_key=sandbox.pocketsflow_test_key, base_url=sandbox.pocketsflow_url, rate_limit=None
@@ -92,9 +102,7 @@ def rf_client(sandbox: Sandbox) -> Reflow:
 async def test_new_pocketsflow_orders_send_signed_order_completed_events(
     sandbox_factory: SandboxFactory, inbox: Inbox, schema_checker: SchemaChecker
 ) -> None:
-    sandbox = await sandbox_factory(
-        webhooks=[Webhook(api="pocketsflow", url=inbox.url, secret=SECRET)]
-    )
+    sandbox = await sending_to(sandbox_factory, "pocketsflow", inbox)
     orders = sandbox.pocketsflow.add_orders(2)
     await sandbox.wait_for_webhooks()
     assert len(inbox.requests) == 2
@@ -125,9 +133,7 @@ async def test_new_pocketsflow_orders_send_signed_order_completed_events(
 async def test_pocketsflow_subscription_and_refund_changes_send_their_events(
     sandbox_factory: SandboxFactory, inbox: Inbox, schema_checker: SchemaChecker
 ) -> None:
-    sandbox = await sandbox_factory(
-        webhooks=[Webhook(api="pocketsflow", url=inbox.url, secret=SECRET)]
-    )
+    sandbox = await sending_to(sandbox_factory, "pocketsflow", inbox)
     active = next(s for s in sandbox.pocketsflow.dump("subscriptions") if s["status"] == "active")
     order = next(iter(sandbox.pocketsflow.dump("orders")))
     async with pf_client(sandbox) as client:
@@ -190,9 +196,8 @@ async def test_reflow_retries_with_backoff_until_it_gets_a_200(
     sandbox_factory: SandboxFactory, schema_checker: SchemaChecker
 ) -> None:
     async with serving(Inbox(statuses=[500, 204, 503])) as inbox:
-        sandbox = await sandbox_factory(
-            webhook_retry_delays=FAST_RETRIES,
-            webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)],
+        sandbox = await sending_to(
+            sandbox_factory, "reflow", inbox, webhook_retry_delays=FAST_RETRIES
         )
         (order,) = sandbox.reflow.add_orders(1)
         await sandbox.wait_for_webhooks()
@@ -219,9 +224,8 @@ async def test_reflow_retries_with_backoff_until_it_gets_a_200(
 
 async def test_reflow_gives_up_after_its_bounded_retries(sandbox_factory: SandboxFactory) -> None:
     async with serving(Inbox(statuses=[500] * 20)) as inbox:
-        sandbox = await sandbox_factory(
-            webhook_retry_delays=FAST_RETRIES,
-            webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)],
+        sandbox = await sending_to(
+            sandbox_factory, "reflow", inbox, webhook_retry_delays=FAST_RETRIES
         )
         sandbox.reflow.add_orders(1)
         await sandbox.wait_for_webhooks()
@@ -234,7 +238,7 @@ async def test_reflow_gives_up_after_its_bounded_retries(sandbox_factory: Sandbo
 async def test_reflow_order_and_product_updates_through_the_sdk_send_events(
     sandbox_factory: SandboxFactory, inbox: Inbox, schema_checker: SchemaChecker
 ) -> None:
-    sandbox = await sandbox_factory(webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)])
+    sandbox = await sending_to(sandbox_factory, "reflow", inbox)
     order = next(iter(sandbox.reflow.dump("orders")))
     product = next(iter(sandbox.reflow.dump("products")))
     async with rf_client(sandbox) as client:
@@ -255,9 +259,8 @@ async def test_reflow_order_and_product_updates_through_the_sdk_send_events(
 async def test_the_duplicate_fault_sends_each_event_twice(
     sandbox_factory: SandboxFactory, inbox: Inbox
 ) -> None:
-    sandbox = await sandbox_factory(
-        webhooks=[Webhook(api="pocketsflow", url=inbox.url, secret=SECRET)],
-        webhook_faults=WebhookFaults(duplicate=1.0),
+    sandbox = await sending_to(
+        sandbox_factory, "pocketsflow", inbox, webhook_faults=WebhookFaults(duplicate=1.0)
     )
     sandbox.pocketsflow.add_orders(1)
     await sandbox.wait_for_webhooks()
@@ -269,9 +272,8 @@ async def test_the_duplicate_fault_sends_each_event_twice(
 async def test_the_reorder_fault_sends_a_later_event_first(
     sandbox_factory: SandboxFactory, inbox: Inbox
 ) -> None:
-    sandbox = await sandbox_factory(
-        webhooks=[Webhook(api="reflow", url=inbox.url, secret=SECRET)],
-        webhook_faults=WebhookFaults(reorder=1.0),
+    sandbox = await sending_to(
+        sandbox_factory, "reflow", inbox, webhook_faults=WebhookFaults(reorder=1.0)
     )
     orders = sandbox.reflow.add_orders(2)
     await sandbox.wait_for_webhooks()
