@@ -24,6 +24,7 @@ from referencing.jsonschema import DRAFT202012
 
 from conftest import SandboxFactory, load_schema
 from storeflow import Pocketsflow, Reflow
+from storeflow._apis import API_NAMES
 from storeflow._client import BaseClient
 from storeflow._operation import Arguments, Operation, Rule
 from storeflow._resource import Resource, operation_id
@@ -150,7 +151,7 @@ ARGUMENTS: dict[str, Mapping[str, Arguments]] = {
 }
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_every_operation_has_exactly_one_method(api: str) -> None:
     methods = surface(offline_clients()[api])
     ops = schema_ops(api)
@@ -162,7 +163,7 @@ def test_every_operation_has_exactly_one_method(api: str) -> None:
         assert (generated[op_id].method, generated[op_id].path) == (op.method, op.path)
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_arguments_are_the_schema_s_parameters_in_snake_case(api: str) -> None:
     methods = surface(offline_clients()[api])
     for op_id, op in schema_ops(api).items():
@@ -176,7 +177,7 @@ def test_arguments_are_the_schema_s_parameters_in_snake_case(api: str) -> None:
         assert required == {snake(n) for n in op.body_required}, op_id
 
 
-@pytest.mark.parametrize("api", ["pocketsflow", "reflow"])
+@pytest.mark.parametrize("api", API_NAMES)
 def test_every_paginated_list_has_an_iter_taking_the_same_filters(api: str) -> None:
     client = offline_clients()[api]
     paginated = []
@@ -364,7 +365,7 @@ async def test_reflow_without_a_key_sends_only_public_requests(
 def _registry() -> Registry[Any]:
     return Registry().with_resources(
         (f"urn:{api}", SchemaResource(contents=document(api), specification=DRAFT202012))
-        for api in ("pocketsflow", "reflow")
+        for api in API_NAMES
     )
 
 
