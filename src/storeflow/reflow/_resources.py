@@ -12,7 +12,8 @@ Conventions:
   characters, ``stock_quantity`` 0-100,000, ``price`` an integer, the documented enums); every
   other rule is the server's, and its 400 comes back as :class:`~storeflow.errors.BadRequestError`.
 - Ids are an ``int`` or the same digits as a ``str`` (``"13156819"``); products and categories
-  are also addressed by handle (a non-empty ``str``). Path values are percent-encoded.
+  are also addressed by handle (a non-empty ``str``). Path values are percent-encoded. Any other
+  id (or an empty handle) raises ValidationError before sending.
 - Prices are ``int`` in the currency's smallest unit (1000 is $10.00, 500 is ¥500), as the API
   sends them. Floats, bools and Decimals are refused rather than guessed at.
 - Flags (``fetch_hidden``, ``is_canceled``, ``is_archived``) are ``True``/``False`` or the
@@ -143,11 +144,7 @@ class Plans(_Resource):
 
     @operation("plans_get")
     async def get(self, plan_id: Id) -> Plan:
-        """Return the plan ``plan_id``, active or not.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such plan.
-        """
+        """Return the plan ``plan_id``, active or not; NotFoundError when there is none."""
         return await self._read("plans_get", Plan, ("planId", "plan_id", plan_id))
 
 
@@ -175,11 +172,7 @@ class Users(_Resource):
 
     @operation("users_get")
     async def get(self, user_id: Id) -> User:
-        """Return the user account ``user_id``.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such user.
-        """
+        """Return the user account ``user_id``; NotFoundError when there is none."""
         return await self._read("users_get", User, ("userId", "user_id", user_id))
 
 
@@ -398,11 +391,7 @@ class Orders(_Resource):
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:
-        """Return the order ``order_id``.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such order.
-        """
+        """Return the order ``order_id``; NotFoundError when there is none."""
         return await self._read("orders_get", Order, ("orderId", "order_id", order_id))
 
     @operation("orders_update")
