@@ -344,16 +344,7 @@ class Orders(_Resource):
         status, a flag that is not ``True``/``False``/``"true"``/``"false"``, a malformed email
         or a naive datetime.
         """
-        filters = _order_filters(
-            payment_status,
-            fulfillment_status,
-            is_canceled,
-            is_archived,
-            customer_email,
-            created_after,
-            created_before,
-        )
-        return await self._list(OrderPage, page, per_page, filters)
+        return await self._list(OrderPage, page, per_page, _order_filters(locals()))
 
     def iter(
         self,
@@ -378,16 +369,9 @@ class Orders(_Resource):
         that are not part of this walk.
         """
         size = self._page_size(per_page)
-        filters = _order_filters(
-            payment_status,
-            fulfillment_status,
-            is_canceled,
-            is_archived,
-            customer_email,
-            created_after,
-            _ORDERS.pin(dt.datetime.now(dt.UTC)) if created_before is None else created_before,
-        )
-        return self._walk(OrderPage, size, filters, concurrency)
+        if created_before is None:
+            created_before = _ORDERS.pin(dt.datetime.now(dt.UTC))
+        return self._walk(OrderPage, size, _order_filters(locals()), concurrency)
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:
@@ -434,30 +418,20 @@ def _product_filters(
     }
 
 
-def _order_filters(
-    payment_status: object,
-    fulfillment_status: object,
-    is_canceled: object,
-    is_archived: object,
-    customer_email: object,
-    created_after: object,
-    created_before: object,
-) -> Filters:
-    """The checked query filters of ``GET /orders/`` (``None`` for those not given)."""
+def _order_filters(values: Mapping[str, Any]) -> Filters:
+    """The checked query filters of ``GET /orders/`` (``None`` for those not given), taken by
+    name from ``values`` (the ``locals()`` of :meth:`Orders.list` or :meth:`Orders.iter`, whose
+    filter arguments are named as the query's)."""
     rules = ARGUMENTS["orders_list"].rules
+    # These are sent under their own names; the two bounds are rounded outwards.
+    named = ("payment_status", "fulfillment_status", "is_canceled", "is_archived", "customer_email")
     return {
-        "payment_status": _arg("orders_list", "payment_status", "payment_status", payment_status),
-        "fulfillment_status": _arg(
-            "orders_list", "fulfillment_status", "fulfillment_status", fulfillment_status
-        ),
-        "is_canceled": _arg("orders_list", "is_canceled", "is_canceled", is_canceled),
-        "is_archived": _arg("orders_list", "is_archived", "is_archived", is_archived),
-        "customer_email": _arg("orders_list", "customer_email", "customer_email", customer_email),
+        **{name: _arg("orders_list", name, name, values[name]) for name in named},
         "created_after": check.unix_seconds(
-            rules["created_after"], "created_after", created_after, round_up=False
+            rules["created_after"], "created_after", values["created_after"], round_up=False
         ),
         "created_before": check.unix_seconds(
-            rules["created_before"], "created_before", created_before, round_up=True
+            rules["created_before"], "created_before", values["created_before"], round_up=True
         ),
     }
 
