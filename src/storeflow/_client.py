@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Final, Self
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, overload
 
 import attrs
 
@@ -21,6 +21,8 @@ from storeflow.pagination import Listing
 from storeflow.ratelimit import Limiter
 
 __all__ = ["LOG_ENV", "BaseClient", "setup_logging"]
+
+T = TypeVar("T")
 
 LOG_ENV: Final = "STOREFLOW_LOG"
 """Set to ``debug`` or ``info`` to see the ``storeflow`` logger's records on stderr."""
@@ -44,6 +46,31 @@ def setup_logging() -> None:
     handler.storeflow_env = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
+
+
+class _FromTransport(Generic[T]):
+    """A read-only client attribute that is its transport's attribute ``name``, documented by
+    ``doc``: the one way a client shows what its transport knows."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self._name = self._public = name
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type[Any], public: str) -> None:
+        self._public = public
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: BaseClient, owner: type[Any]) -> T: ...
+    def __get__(self, client: BaseClient | None, owner: type[Any]) -> Self | T:
+        if client is None:
+            return self
+        value: T = getattr(client._transport, self._name)
+        return value
+
+    def __set__(self, client: BaseClient, value: object) -> None:
+        raise AttributeError(f"{self._public} is read-only")
 
 
 class BaseClient:
@@ -124,35 +151,24 @@ class BaseClient:
         """
         return _raw.RawProxy(self)
 
-    @property
-    def stats(self) -> TransportStats:
-        """What this client (and every view of it) has sent so far."""
-        return self._transport.stats
-
-    @property
-    def timeout(self) -> Timeout:
-        """The timeouts each request of this client (or view) is sent with."""
-        return self._transport.timeout
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """When this client (or view) retries a request (from its ``max_retries``)."""
-        return self._transport.retry
-
-    @property
-    def limiter(self) -> Limiter | None:
-        """The rate limiter every request waits for (shared by the views); ``None``: none."""
-        return self._transport.limiter
-
-    @property
-    def has_api_key(self) -> bool:
-        """Whether requests carry an API key (never the key itself)."""
-        return self._transport.has_api_key
-
-    @property
-    def base_url(self) -> str:
-        """The API's base URL, without a trailing slash."""
-        return self._transport.base_url
+    stats: _FromTransport[TransportStats] = _FromTransport(
+        "stats", "What this client (and every view of it) has sent so far."
+    )
+    timeout: _FromTransport[Timeout] = _FromTransport(
+        "timeout", "The timeouts each request of this client (or view) is sent with."
+    )
+    retry_policy: _FromTransport[RetryPolicy] = _FromTransport(
+        "retry", "When this client (or view) retries a request (from its ``max_retries``)."
+    )
+    limiter: _FromTransport[Limiter | None] = _FromTransport(
+        "limiter", "The rate limiter every request waits for (shared by the views); ``None``: none."
+    )
+    has_api_key: _FromTransport[bool] = _FromTransport(
+        "has_api_key", "Whether requests carry an API key (never the key itself)."
+    )
+    base_url: _FromTransport[str] = _FromTransport(
+        "base_url", "The API's base URL, without a trailing slash."
+    )
 
     async def __aenter__(self) -> Self:
         return self

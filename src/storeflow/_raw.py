@@ -45,38 +45,26 @@ class RawResponse(Generic[T]):
 
     http_response: Response = attrs.field(repr=False)
     _parsed: T = attrs.field(repr=False, alias="parsed")
+    status: int = attrs.field(init=False)
+    """The HTTP status (2xx: errors are raised, with their headers, as :class:`APIError`)."""
+    headers: Mapping[str, str] = attrs.field(init=False, repr=False)
+    """The response headers (case-insensitive)."""
+    request_id: str | None = attrs.field(init=False)
+    """The server's id for the request, when it sent one."""
+    elapsed: float = attrs.field(init=False, repr=False)
+    """Seconds the call took, every attempt and wait included."""
+    attempts: int = attrs.field(init=False, repr=False)
+    """Attempts made (1 when the first one succeeded)."""
 
-    @property
-    def status(self) -> int:
-        """The HTTP status (2xx: errors are raised, with their headers, as :class:`APIError`)."""
-        return self.http_response.status
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The response headers (case-insensitive)."""
-        return self.http_response.headers
-
-    @property
-    def request_id(self) -> str | None:
-        """The server's id for the request, when it sent one."""
-        return self.http_response.request_id
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds the call took, every attempt and wait included."""
-        return self.http_response.elapsed
-
-    @property
-    def attempts(self) -> int:
-        """Attempts made (1 when the first one succeeded)."""
-        return self.http_response.attempts
+    def __attrs_post_init__(self) -> None:
+        # The fields not given are the response's own, read once under the same names.
+        for field in attrs.fields(type(self)):
+            if not field.init:
+                object.__setattr__(self, field.name, getattr(self.http_response, field.name))
 
     def parse(self) -> T:
         """What the typed method returns: the model, page or list."""
         return self._parsed
-
-    def __repr__(self) -> str:
-        return f"RawResponse(status={self.status}, request_id={self.request_id!r})"
 
 
 class RawProxy:

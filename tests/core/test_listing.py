@@ -75,8 +75,8 @@ def test_iter_and_the_export_pin_a_list_by_the_same_rule() -> None:
     assert Reflow.listings["orders"].pin(between) == whole + dt.timedelta(seconds=1)
     assert Reflow.listings["orders"].pin(whole) == whole
     assert Pocketsflow.listings["orders"].pin(between) == between
-    assert get("reflow", "orders").pin_time(between) == Reflow.listings["orders"].pin(between)
-    assert get("pocketsflow", "orders").pin_time(between) == between
+    assert get("reflow", "orders").listing.pin(between) == Reflow.listings["orders"].pin(between)
+    assert get("pocketsflow", "orders").listing.pin(between) == between
 
 
 def test_the_client_shows_its_timeout_retries_limiter_and_key_read_only() -> None:

@@ -199,7 +199,7 @@ async def test_every_collection_of_both_apis_equals_the_store(
         assert s.records == s.expected_total == len(records)
         assert not s.mismatch
         assert s.duplicates == 0
-        pages = -(-len(records) // 100) if get(s.api, s.collection).paginated else 1
+        pages = -(-len(records) // 100) if get(s.api, s.collection).listing.paginated else 1
         assert s.pages == s.requests == pages, s.collection
         if format == "jsonl":
             assert read_jsonl(s.path) == records, s.collection

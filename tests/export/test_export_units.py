@@ -185,7 +185,7 @@ def test_every_collection_has_a_csv_header_of_unique_names_with_its_id() -> None
             ).header()
             names_in_header = next(csv.reader(io.StringIO(header.decode())))
             assert len(names_in_header) == len(set(names_in_header)) > 1
-            assert collection.id_field in names_in_header
+            assert collection.listing.id_field in names_in_header
 
 
 def test_make_writer_refuses_an_unknown_format() -> None:
@@ -230,7 +230,7 @@ START = dt.datetime(2025, 3, 4, 5, 6, 7, 891234, tzinfo=dt.UTC)
 
 def test_pocketsflow_orders_pin_their_upper_bound_in_iso_milliseconds() -> None:
     orders = get("pocketsflow", "orders")
-    pin = orders.pin_time(START)
+    pin = orders.listing.pin(START)
     assert pin == START
     params = orders.params(pinned_at=pin, start_date=None, end_date=None, has_key=True)
     assert params == {"endDate": "2025-03-04T05:06:07.891Z"}
@@ -250,9 +250,9 @@ def test_pocketsflow_orders_pin_their_upper_bound_in_iso_milliseconds() -> None:
 
 def test_reflow_orders_pin_a_whole_second_exclusive_bound() -> None:
     orders = get("reflow", "orders")
-    pin = orders.pin_time(START)
+    pin = orders.listing.pin(START)
     assert pin == dt.datetime(2025, 3, 4, 5, 6, 8, tzinfo=dt.UTC)  # the next whole second
-    assert orders.pin_time(pin) == pin
+    assert orders.listing.pin(pin) == pin
     params = orders.params(pinned_at=pin, start_date=None, end_date=None, has_key=True)
     assert params == {"created_before": int(pin.timestamp())}
     day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

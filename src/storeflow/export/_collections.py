@@ -65,25 +65,11 @@ class Collection:
         return _CLIENTS[self.api].listings[self.name]
 
     @property
-    def id_field(self) -> str:
-        """The records' id, by which recent duplicates are skipped."""
-        return self.listing.id_field
-
-    @property
-    def paginated(self) -> bool:
-        """Whether the collection comes a page at a time."""
-        return self.listing.paginated
-
-    @property
     def pin(self) -> bool:
-        """Whether the export pins the list's upper time bound at its start."""
+        """Whether the export pins the list's upper time bound at its start (to the list's own
+        pin, :meth:`~storeflow.pagination.Listing.pin`, which the export waits for to pass
+        before its first request)."""
         return self.listing.bound != "none"
-
-    def pin_time(self, now: dt.datetime) -> dt.datetime:
-        """The upper time bound to pin for an export starting at ``now`` (timezone-aware):
-        the list's own pin (see :meth:`~storeflow.pagination.Listing.pin`), which the export
-        waits for to pass before its first request."""
-        return self.listing.pin(now)
 
     def params(
         self,
@@ -95,7 +81,7 @@ class Collection:
     ) -> dict[str, Any]:
         """The filter parameters sent with every page (besides the page number and size).
 
-        ``pinned_at`` (from :meth:`pin_time`, for collections with ``pin``) caps the upper
+        ``pinned_at`` (the listing's pin, for collections with ``pin``) caps the upper
         bound, so records created during the export stay out of it. A ``date`` as
         ``start_date`` means from the start of that day (UTC); as ``end_date``, through the end
         of that day. A list that hides records from the public (Reflow products) is asked for

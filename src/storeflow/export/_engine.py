@@ -309,7 +309,7 @@ class _Run:
         checkpoint.expected_total = page.total
         self.total_pages = max(self.total_pages or 0, page.total_pages)
         checkpoint.total_pages = self.total_pages
-        records = self.recent.fresh(page.records, self.collection.id_field)
+        records = self.recent.fresh(page.records, self.collection.listing.id_field)
         self.duplicates += len(page.records) - len(records)
         self.writing = True
         self.output.write(self.writer.encode(records))
@@ -342,7 +342,7 @@ class _Run:
         while not self.finished():
             first = self.checkpoint.pages + 1
             self.write(await fetch(first))
-            if not collection.paginated or self.total_pages is None:
+            if not collection.listing.paginated or self.total_pages is None:
                 break
             rest = fetch_pages(
                 fetch, first=first + 1, last=self.total_pages, concurrency=self.concurrency
@@ -412,7 +412,7 @@ async def run(
         format, collection.model, exclude=collection.csv_exclude, extra=collection.csv_extra
     )
     now = _utc_now()
-    pinned_at = collection.pin_time(now) if collection.pin else None
+    pinned_at = collection.listing.pin(now) if collection.pin else None
     params = collection.params(
         pinned_at=pinned_at,
         start_date=start_date,
@@ -455,7 +455,7 @@ async def run(
         return state.summary(resumed=True)
     try:
         if not resumed and pinned_at is not None:
-            # Wait for a whole-second bound to pass (see Collection.pin_time), plus a margin for
+            # Wait for a whole-second bound to pass (see Listing.pin), plus a margin for
             # a server clock slightly behind this one: at most about a second.
             wait = pinned_at.timestamp() - time.time()
             if wait > 0:

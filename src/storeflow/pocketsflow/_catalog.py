@@ -51,9 +51,6 @@ class Variants(PocketsflowResource):
 
         Raises ValidationError for a ``product_id`` that is not a string or a ``price`` that is
         not an amount; NotFoundError when the product does not exist.
-
-        Returns ``None`` when the answer holds no variant (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         return await self._write(
             "variants_create", Variant, wrapper="variant", body=VariantCreate, values=locals()
@@ -61,13 +58,7 @@ class Variants(PocketsflowResource):
 
     @operation("variants_delete")
     async def delete(self, variant_id: str) -> Deleted:
-        """Delete the variant ``variant_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such variant.
-
-        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
-        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
-        """
+        """Delete the variant ``variant_id``; NotFoundError when there is none."""
         return await self._delete("variants_delete", Deleted, ("id", "variant_id", variant_id))
 
 
@@ -88,10 +79,7 @@ class Products(PocketsflowResource):
 
     @operation("products_get")
     async def get(self, product_id: str) -> Product:
-        """Return the product ``product_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such product.
-        """
+        """Return the product ``product_id``; NotFoundError when there is none."""
         return await self._read("products_get", Product, ("id", "product_id", product_id))
 
     @operation("products_create")
@@ -110,9 +98,6 @@ class Products(PocketsflowResource):
         Sent exactly once: a create is never retried after it may have reached the server.
         Raises ValidationError for an empty ``name``, an invalid ``price`` (see the module
         notes on money) or a non-bool flag.
-
-        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         return await self._write(
             "products_create", Product, wrapper="product", body=ProductCreate, values=locals()
@@ -134,9 +119,6 @@ class Products(PocketsflowResource):
 
         Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
         there is no such product.
-
-        Returns ``None`` when the answer holds no product (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         path = ("id", "product_id", product_id)
         return await self._write(
@@ -145,13 +127,7 @@ class Products(PocketsflowResource):
 
     @operation("products_delete")
     async def delete(self, product_id: str) -> Deleted:
-        """Delete the product ``product_id`` and its variants.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such product.
-
-        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
-        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
-        """
+        """Delete the product ``product_id`` and its variants; NotFoundError when there is none."""
         return await self._delete("products_delete", Deleted, ("id", "product_id", product_id))
 
 
@@ -188,10 +164,7 @@ class Discounts(PocketsflowResource):
 
     @operation("discounts_get")
     async def get(self, discount_id: str) -> Discount:
-        """Return the discount ``discount_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such discount.
-        """
+        """Return the discount ``discount_id``; NotFoundError when there is none."""
         return await self._read("discounts_get", Discount, ("id", "discount_id", discount_id))
 
     @operation("discounts_create")
@@ -212,9 +185,6 @@ class Discounts(PocketsflowResource):
         whether a percentage may exceed 100, are the server's to decide. ``main_product_ids``
         limits the code to those products. Sent exactly once. Raises ValidationError for an
         unknown ``value_type`` or a value of the wrong type.
-
-        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         return await self._write(
             "discounts_create", Discount, wrapper="discount", body=DiscountCreate, values=locals()
@@ -236,9 +206,6 @@ class Discounts(PocketsflowResource):
 
         Raises ValidationError for an empty id, an unknown ``value_type`` or a value of the wrong
         type; NotFoundError when there is no such discount.
-
-        Returns ``None`` when the answer holds no discount (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         path = ("id", "discount_id", discount_id)
         return await self._write(
@@ -252,13 +219,7 @@ class Discounts(PocketsflowResource):
 
     @operation("discounts_delete")
     async def delete(self, discount_id: str) -> Deleted:
-        """Delete the discount ``discount_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such discount.
-
-        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
-        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
-        """
+        """Delete the discount ``discount_id``; NotFoundError when there is none."""
         return await self._delete("discounts_delete", Deleted, ("id", "discount_id", discount_id))
 
 
@@ -274,10 +235,7 @@ class Upsells(PocketsflowResource):
 
     @operation("upsells_get")
     async def get(self, upsell_id: str) -> Upsell:
-        """Return the upsell ``upsell_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such upsell.
-        """
+        """Return the upsell ``upsell_id``; NotFoundError when there is none."""
         return await self._read("upsells_get", Upsell, ("id", "upsell_id", upsell_id))
 
     @operation("upsells_create")
@@ -297,9 +255,6 @@ class Upsells(PocketsflowResource):
 
         Returns the created upsell; sent exactly once. Raises ValidationError for a value of the
         wrong type; NotFoundError when a product does not exist.
-
-        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         return await self._write(
             "upsells_create", Upsell, wrapper="upsell", body=UpsellCreate, values=locals()
@@ -323,9 +278,6 @@ class Upsells(PocketsflowResource):
 
         Raises ValidationError for an empty id or a value of the wrong type; NotFoundError when
         the upsell (or a product named) does not exist.
-
-        Returns ``None`` when the answer holds no upsell (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         path = ("id", "upsell_id", upsell_id)
         return await self._write(
@@ -334,11 +286,5 @@ class Upsells(PocketsflowResource):
 
     @operation("upsells_delete")
     async def delete(self, upsell_id: str) -> Deleted:
-        """Delete the upsell ``upsell_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such upsell.
-
-        Returns the answer as :class:`Deleted`, whatever its form: ``message`` when there is one,
-        the rest in ``extra``; an empty 204 gives an empty ``Deleted``.
-        """
+        """Delete the upsell ``upsell_id``; NotFoundError when there is none."""
         return await self._delete("upsells_delete", Deleted, ("id", "upsell_id", upsell_id))

@@ -15,12 +15,19 @@ Conventions:
   :mod:`storeflow.pocketsflow._params`); every other rule is the server's, and its 400 comes
   back as :class:`~storeflow.errors.BadRequestError`.
 - Ids are any non-empty string, sent percent-encoded (the REST examples show ObjectIds, the
-  webhook examples other ids; whether one names an object is the server's answer).
+  webhook examples other ids; whether one names an object is the server's answer). An empty id
+  raises ValidationError before sending.
 - Money (``price``, ``value``, ``upsell_price``) is a ``Decimal``, an ``int`` or a ``float`` in
   major units, sent as the exact JSON number; a float is read by its shortest repr, so
   ``49.99`` sends ``49.99``. No bound is documented, so none is checked.
 - Update methods send only the fields given: ``None`` (the default) leaves a field unchanged.
   The reference does not forbid an update with no field, so it is sent (the server decides).
+- A create, update, cancel or refund returns the object the server answered with, or ``None``
+  when the answer holds none (``{}``, ``{"success": true}``, a message, an empty 204): the
+  change was made all the same.
+- A delete returns the answer as :class:`~storeflow.pocketsflow.models.Deleted`, whatever its
+  form: ``message`` when there is one, the rest in ``extra``; an empty 204 gives an empty
+  ``Deleted``.
 - Dates (``start_date``, ``end_date``) are a ``date``, a timezone-aware ``datetime`` or an ISO
   8601 string; a naive ``datetime`` is refused.
 

@@ -106,7 +106,7 @@ class Orders(PocketsflowResource):
     async def get(self, order_id: str) -> OrderDetail:
         """Return the order ``order_id`` with its product, customer and review.
 
-        Raises ValidationError for an empty id; NotFoundError when there is no such order.
+        Raises NotFoundError when there is no such order.
         """
         return await self._read("orders_get", OrderDetail, ("id", "order_id", order_id))
 
@@ -139,10 +139,7 @@ class Customers(PocketsflowResource):
 
     @operation("customers_get")
     async def get(self, customer_id: str) -> CustomerDetail:
-        """Return the customer ``customer_id`` with their orders and reviews.
-
-        Raises ValidationError for an empty id; NotFoundError when there is no such customer.
-        """
+        """Return the customer ``customer_id``, with orders and reviews; NotFoundError if none."""
         path = ("id", "customer_id", customer_id)
         return await self._read("customers_get", CustomerDetail, path)
 
@@ -168,9 +165,6 @@ class Users(PocketsflowResource):
 
         ``currency`` is a currency code (``"USD"``), ``country`` a country code (``"US"``), sent
         as given. Raises ValidationError for a value that is not a string.
-
-        Returns ``None`` when the answer holds no profile (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
         """
         return await self._write(
             "users_update", User, wrapper="user", body=UserUpdate, values=locals()
@@ -217,10 +211,7 @@ class Subscriptions(PocketsflowResource):
 
     @operation("subscriptions_get")
     async def get(self, subscription_id: str) -> Subscription:
-        """Return the subscription ``subscription_id``.
-
-        Raises ValidationError for an empty id; NotFoundError when there is none.
-        """
+        """Return the subscription ``subscription_id``; NotFoundError when there is none."""
         path = ("id", "subscription_id", subscription_id)
         return await self._read("subscriptions_get", Subscription, path)
 
@@ -228,10 +219,7 @@ class Subscriptions(PocketsflowResource):
     async def cancel(self, subscription_id: str) -> Subscription | None:
         """Cancel the subscription and return it; cancelling it again changes nothing.
 
-        Raises ValidationError for an empty id; NotFoundError when there is none.
-
-        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
+        Raises NotFoundError when there is no such subscription.
         """
         path = ("subscriptionId", "subscription_id", subscription_id)
         return await self._write("subscriptions_cancel", Subscription, path, wrapper="subscription")
@@ -241,10 +229,7 @@ class Subscriptions(PocketsflowResource):
         """Refund the subscription and return it.
 
         Moves money, so it is sent exactly once: never retried after it may have reached the
-        server. Raises ValidationError for an empty id; NotFoundError when there is none.
-
-        Returns ``None`` when the answer holds no subscription (``{}``, ``{"success": true}``,
-        a message, an empty 204): the change was made all the same.
+        server. Raises NotFoundError when there is no such subscription.
         """
         path = ("subscriptionId", "subscription_id", subscription_id)
         return await self._write("subscriptions_refund", Subscription, path, wrapper="subscription")

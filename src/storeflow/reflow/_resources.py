@@ -12,7 +12,8 @@ Conventions:
   characters, ``stock_quantity`` 0-100,000, ``price`` an integer, the documented enums); every
   other rule is the server's, and its 400 comes back as :class:`~storeflow.errors.BadRequestError`.
 - Ids are an ``int`` or the same digits as a ``str`` (``"13156819"``); products and categories
-  are also addressed by handle (a non-empty ``str``). Path values are percent-encoded.
+  are also addressed by handle (a non-empty ``str``). Path values are percent-encoded. Any other
+  id (or an empty handle) raises ValidationError before sending.
 - Prices are ``int`` in the currency's smallest unit (1000 is $10.00, 500 is ¥500), as the API
   sends them. Floats, bools and Decimals are refused rather than guessed at.
 - Flags (``fetch_hidden``, ``is_canceled``, ``is_archived``) are ``True``/``False`` or the
@@ -143,11 +144,7 @@ class Plans(_Resource):
 
     @operation("plans_get")
     async def get(self, plan_id: Id) -> Plan:
-        """Return the plan ``plan_id``, active or not.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such plan.
-        """
+        """Return the plan ``plan_id``, active or not; NotFoundError when there is none."""
         return await self._read("plans_get", Plan, ("planId", "plan_id", plan_id))
 
 
@@ -175,11 +172,7 @@ class Users(_Resource):
 
     @operation("users_get")
     async def get(self, user_id: Id) -> User:
-        """Return the user account ``user_id``.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such user.
-        """
+        """Return the user account ``user_id``; NotFoundError when there is none."""
         return await self._read("users_get", User, ("userId", "user_id", user_id))
 
 
@@ -351,16 +344,7 @@ class Orders(_Resource):
         status, a flag that is not ``True``/``False``/``"true"``/``"false"``, a malformed email
         or a naive datetime.
         """
-        filters = _order_filters(
-            payment_status,
-            fulfillment_status,
-            is_canceled,
-            is_archived,
-            customer_email,
-            created_after,
-            created_before,
-        )
-        return await self._list(OrderPage, page, per_page, filters)
+        return await self._list(OrderPage, page, per_page, _order_filters(locals()))
 
     def iter(
         self,
@@ -385,24 +369,13 @@ class Orders(_Resource):
         that are not part of this walk.
         """
         size = self._page_size(per_page)
-        filters = _order_filters(
-            payment_status,
-            fulfillment_status,
-            is_canceled,
-            is_archived,
-            customer_email,
-            created_after,
-            _ORDERS.pin(dt.datetime.now(dt.UTC)) if created_before is None else created_before,
-        )
-        return self._walk(OrderPage, size, filters, concurrency)
+        if created_before is None:
+            created_before = _ORDERS.pin(dt.datetime.now(dt.UTC))
+        return self._walk(OrderPage, size, _order_filters(locals()), concurrency)
 
     @operation("orders_get")
     async def get(self, order_id: Id) -> Order:
-        """Return the order ``order_id``.
-
-        Raises ValidationError for an id that is neither an integer nor digits; NotFoundError
-        when there is no such order.
-        """
+        """Return the order ``order_id``; NotFoundError when there is none."""
         return await self._read("orders_get", Order, ("orderId", "order_id", order_id))
 
     @operation("orders_update")
@@ -445,30 +418,20 @@ def _product_filters(
     }
 
 
-def _order_filters(
-    payment_status: object,
-    fulfillment_status: object,
-    is_canceled: object,
-    is_archived: object,
-    customer_email: object,
-    created_after: object,
-    created_before: object,
-) -> Filters:
-    """The checked query filters of ``GET /orders/`` (``None`` for those not given)."""
+def _order_filters(values: Mapping[str, Any]) -> Filters:
+    """The checked query filters of ``GET /orders/`` (``None`` for those not given), taken by
+    name from ``values`` (the ``locals()`` of :meth:`Orders.list` or :meth:`Orders.iter`, whose
+    filter arguments are named as the query's)."""
     rules = ARGUMENTS["orders_list"].rules
+    # These are sent under their own names; the two bounds are rounded outwards.
+    named = ("payment_status", "fulfillment_status", "is_canceled", "is_archived", "customer_email")
     return {
-        "payment_status": _arg("orders_list", "payment_status", "payment_status", payment_status),
-        "fulfillment_status": _arg(
-            "orders_list", "fulfillment_status", "fulfillment_status", fulfillment_status
-        ),
-        "is_canceled": _arg("orders_list", "is_canceled", "is_canceled", is_canceled),
-        "is_archived": _arg("orders_list", "is_archived", "is_archived", is_archived),
-        "customer_email": _arg("orders_list", "customer_email", "customer_email", customer_email),
+        **{name: _arg("orders_list", name, name, values[name]) for name in named},
         "created_after": check.unix_seconds(
-            rules["created_after"], "created_after", created_after, round_up=False
+            rules["created_after"], "created_after", values["created_after"], round_up=False
         ),
         "created_before": check.unix_seconds(
-            rules["created_before"], "created_before", created_before, round_up=True
+            rules["created_before"], "created_before", values["created_before"], round_up=True
         ),
     }
 
