@@ -77,9 +77,11 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
         print("ready", flush=True)
         start_at = float(await asyncio.to_thread(sys.stdin.readline))
         await asyncio.sleep(max(start_at - time.time(), 0))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + args.duration
 
         async def worker(n: int) -> None:
-            while True:
+            while loop.time() < deadline:  # a worker stops by itself when the run is over
                 try:
                     await pf.request("GET", "/orders", params={"page": n % 20 + 1})
                     counts["ok"] += 1
@@ -87,9 +89,12 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
                     counts["refused" if "429" in str(exc) else "other"] += 1
                 n += TASKS
 
+        # The task group returns once every worker has stopped (gather returns at the first
+        # cancelled one), so the client is never closed under a running worker.
         try:
-            async with asyncio.timeout(args.duration):
-                await asyncio.gather(*(worker(i) for i in range(TASKS)))
+            async with asyncio.timeout_at(deadline), asyncio.TaskGroup() as workers:
+                for i in range(TASKS):
+                    workers.create_task(worker(i))
         except TimeoutError:
             pass  # the run is over: waiters give their slots back
     return counts

@@ -202,7 +202,7 @@ def test_timeouts_are_validated(options: dict[str, float], argument: str) -> Non
     with pytest.raises(errors.ValidationError) as caught:
         Timeout(**options)
     assert caught.value.argument == argument
-    assert client_timeout(Timeout(connect=1, total=2)) == aiohttp.ClientTimeout(total=2, connect=1)
+    assert client_timeout(Timeout(connect=1, total=2)) == aiohttp.ClientTimeout(connect=1)
 
 
 def test_rate_limit_choices() -> None:

@@ -1,4 +1,5 @@
-"""Cancellation gives everything back; sessions close exactly when they should; no deadlocks.
+"""Cancellation gives everything back and always ends a call cancelled; sessions close exactly
+when they should; no deadlocks.
 
 Warnings are errors in this suite, so an "Unclosed client session" or "Unclosed connector" from
 any test here fails it.
@@ -8,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+import redis
 from aiohttp import web
 
 from _loopback import KEY, answering, json_response, make_transport, serve
-from storeflow import Pocketsflow
-from storeflow.ratelimit import MemoryBackend, RateLimit, WindowLimiter
+from storeflow import Pocketsflow, Timeout
+from storeflow.ratelimit import FileBackend, MemoryBackend, RateLimit, WindowLimiter
 
 pytestmark = pytest.mark.looptime
 
@@ -164,3 +169,134 @@ async def test_a_thousand_concurrent_calls_complete() -> None:
             )
     assert [r.json()["n"] for r in responses] == list(range(1000))
     assert server.hits() == 1000
+
+
+# A cancelled call ends cancelled: never with another exception, never as if it went on. A
+# caller that counts every ``Exception`` and tries again (a worker loop) would otherwise go on
+# after its task was cancelled, and spin once its client is closed.
+
+
+async def ends_cancelled(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` (still running) and check that it ends cancelled."""
+    assert not task.done(), "the call ended before it could be cancelled"
+    task.cancel()
+    await asyncio.wait([task])
+    assert task.cancelled(), task.exception() or "the call went on as if never cancelled"
+
+
+async def cancelled_at_every_step(send: Callable[[], Awaitable[object]], steps: int) -> None:
+    """Cancel ``send()`` after 0, 1, 2, ... ``steps - 1`` turns of the loop: each call that is
+    still running when cancelled must end cancelled."""
+    for step in range(steps):
+        task = asyncio.create_task(send())
+        for _ in range(step):
+            await asyncio.sleep(0)
+        if task.done():
+            await task  # it finished first: fine, if it succeeded
+        else:
+            await ends_cancelled(task)
+
+
+async def test_a_call_cancelled_at_any_step_ends_cancelled(tmp_path: Path) -> None:
+    rates = {
+        "in-memory limiter": RateLimit(10_000, 60),
+        "file limiter": RateLimit(10_000, 60, backend=FileBackend(tmp_path / "budget")),
+    }
+    async with serve(answering({"ok": True})) as server:
+        for rate in rates.values():
+            async with make_transport(server.url, rate_limit=rate) as transport:
+                await cancelled_at_every_step(lambda: transport.request("GET", "/ok"), 60)
+
+
+@pytest.mark.looptime(False)  # the loop stalls for real
+@pytest.mark.parametrize("reading", ["head", "body"])
+@pytest.mark.parametrize("first", ["cancellation", "timeout"])
+async def test_a_cancellation_meeting_the_request_timeout_stays_a_cancellation(
+    reading: str, first: str
+) -> None:
+    # On a busy machine the loop stalls; the request's timeout and the task's cancellation
+    # then run in one turn. aiohttp's own total timer turned that into a TimeoutError.
+    release = asyncio.Event()
+
+    async def stall(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        if reading == "body":
+            await response.prepare(request)
+            await response.write(b"[")
+        await release.wait()
+        return response
+
+    async with (
+        serve(stall) as server,
+        make_transport(server.url, timeout=Timeout(total=0.5), max_retries=0) as transport,
+    ):
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(transport.request("GET", "/stall"))
+        await asyncio.sleep(0.2)  # in flight, its timeout 0.3 s away
+        assert not task.done()
+        if first == "cancellation":
+            loop.call_soon(lambda: (time.sleep(0.6), task.cancel()))
+        else:
+            loop.call_soon(time.sleep, 0.6)
+            loop.call_later(0.4, task.cancel)  # due after the timeout, both past when it wakes
+        await asyncio.wait([task])
+        release.set()
+    assert task.cancelled(), task.exception()
+
+
+async def test_a_call_cancelled_in_its_retry_backoff_ends_cancelled() -> None:
+    async with (
+        serve(answering({"message": "busy"}, status=503)) as server,
+        make_transport(server.url, max_retries=1) as transport,  # a 0.5 s backoff
+    ):
+        task = asyncio.create_task(transport.request("GET", "/busy"))
+        await settle(lambda: server.hits() == 1)
+        await asyncio.sleep(0.25)
+        await ends_cancelled(task)
+    assert server.hits() == 1
+
+
+async def test_a_call_cancelled_in_a_429_pause_ends_cancelled() -> None:
+    limiter = WindowLimiter(RateLimit(100, 60))
+    async with (
+        serve(answering({"message": "slow down"}, status=429, Retry_After="30")) as server,
+        make_transport(server.url, rate_limit=limiter, max_retries=1) as transport,
+    ):
+        task = asyncio.create_task(transport.request("GET", "/busy"))
+        await settle(lambda: server.hits() == 1)
+        await asyncio.sleep(10)  # the retry waits for the limiter's pause
+        await ends_cancelled(task)
+    assert server.hits() == 1
+
+
+@pytest.mark.looptime(False)  # Redis's clock is real
+async def test_a_call_cancelled_in_a_redis_limiter_ends_cancelled(redis_server: Any) -> None:
+    async with serve(answering({"ok": True})) as server:
+        # Redis-py writes each command through asyncio.wait_for, which on Python 3.11 drops a
+        # cancellation that arrives as the write completes: the first steps of the sweep.
+        rate = RateLimit(10_000, 60, backend=redis_server.url)
+        async with make_transport(server.url, rate_limit=rate) as transport:
+            await transport.request("GET", "/ok")  # connected
+            await cancelled_at_every_step(lambda: transport.request("GET", "/ok"), 40)
+
+        # Waiting for a slot in the shared log: the slot is given back, the call is cancelled.
+        rate = RateLimit(1, 60, backend=f"{redis_server.url}?prefix=wait")
+        async with make_transport(server.url, rate_limit=rate) as transport:
+            await transport.request("GET", "/ok")  # this window's budget is spent
+            sent = server.hits()
+            task = asyncio.create_task(transport.request("GET", "/ok"))
+            await asyncio.sleep(0.3)
+            await ends_cancelled(task)
+            assert server.hits() == sent
+
+        # Redis does not answer (paused), within its timeout: still a cancellation.
+        rate = RateLimit(10_000, 60, backend=f"{redis_server.url}?prefix=paused")
+        async with make_transport(server.url, rate_limit=rate) as transport:
+            await transport.request("GET", "/ok")
+            sent = server.hits()
+            with redis.Redis.from_url(redis_server.url) as admin:
+                admin.client_pause(1000, all=True)
+            task = asyncio.create_task(transport.request("GET", "/ok"))
+            await asyncio.sleep(0.3)
+            await ends_cancelled(task)
+            assert server.hits() == sent

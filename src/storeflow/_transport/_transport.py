@@ -70,8 +70,14 @@ _PLACEHOLDER: Final = re.compile(r"\{([^{}]+)\}")
 
 
 def client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    """The :class:`aiohttp.ClientTimeout` equivalent to ``timeout``."""
-    return aiohttp.ClientTimeout(total=timeout.total, connect=timeout.connect)
+    """The part of ``timeout`` aiohttp enforces: ``connect``.
+
+    The transport bounds each attempt by ``timeout.total`` itself, with :func:`asyncio.timeout`.
+    aiohttp's own total timer is entered twice per request (around the request and around
+    reading the response head) and undoes its cancellation twice: a task cancelled just as
+    that timer fires would get a ``TimeoutError`` instead of its ``CancelledError``.
+    """
+    return aiohttp.ClientTimeout(connect=timeout.connect)
 
 
 class Transport:
@@ -515,17 +521,20 @@ class Transport:
         ticket = self.stats.requests
         self.stats.outstanding[ticket] = (started, attempt)
         try:
-            async with session.request(
-                method,
-                request.url,
-                params=request.query,
-                data=request.body,
-                headers=request.headers,
-                timeout=self._client_timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-                trace_request_ctx=admitted_at,
-            ) as resp:
+            async with (
+                asyncio.timeout(self.timeout.total),
+                session.request(
+                    method,
+                    request.url,
+                    params=request.query,
+                    data=request.body,
+                    headers=request.headers,
+                    timeout=self._client_timeout,
+                    allow_redirects=False,
+                    raise_for_status=False,
+                    trace_request_ctx=admitted_at,
+                ) as resp,
+            ):
                 body_read = await self._read_body(resp)
                 if body_read is None:
                     resp.close()  # drop the connection rather than read the rest

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
 import math
@@ -60,7 +61,7 @@ import random
 import socket
 import urllib.parse
 import weakref
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -414,14 +415,40 @@ class RedisLimiter:
     async def _call(self, script: str, keys: tuple[str, ...], args: tuple[Any, ...]) -> Any:
         """Run ``script`` once, within ``backend.timeout``."""
         client = await self.backend.client()
-        async with asyncio.timeout(self.backend.timeout):
+        async with self._answer_in_time():
             return await client.eval(script, len(keys), *keys, *args)
+
+    async def _remove(self, member: str) -> None:
+        """Take ``member``'s slot out of the log, within ``backend.timeout``."""
+        client = await self.backend.client()
+        async with self._answer_in_time():
+            await client.zrem(self._keys[0], member)
+
+    @contextlib.asynccontextmanager
+    async def _answer_in_time(self) -> AsyncIterator[None]:
+        """Bound one Redis command by ``backend.timeout``, keeping a cancellation it dropped.
+
+        redis-py writes each command through ``asyncio.wait_for``, which on Python 3.11 returns
+        normally when the task is cancelled just as the write completes: the task would go on
+        as if it had never been cancelled. Its ``cancelling()`` count still tells, and the
+        cancellation is raised here.
+
+        Raises:
+            asyncio.CancelledError: the task was cancelled during the command.
+            TimeoutError: Redis did not answer within ``backend.timeout``.
+        """
+        task = asyncio.current_task()
+        assert task is not None
+        cancelling = task.cancelling()
+        async with asyncio.timeout(self.backend.timeout):
+            yield
+        if task.cancelling() > cancelling:
+            raise asyncio.CancelledError
 
     async def _release(self, member: str) -> None:
         """Give a slot back; if Redis fails, the slot just expires unused."""
         try:
-            async with asyncio.timeout(self.backend.timeout):
-                await (await self.backend.client()).zrem(self._keys[0], member)
+            await self._remove(member)
         except Exception as exc:
             logger.warning("could not give a slot back to %r: %s", self.backend, _reason(exc))
 
@@ -502,8 +529,7 @@ class RedisLimiter:
             # Redis lost the last window's slots. The settle pause (set by the first process
             # back) holds everyone while each puts its own back; then this reservation is
             # made again among them.
-            async with asyncio.timeout(self.backend.timeout):
-                await (await self.backend.client()).zrem(self._keys[0], member)
+            await self._remove(member)
             delay, *_ = await self._call(RESERVE, self._keys, args)
         return float(delay)
 
