@@ -31,9 +31,7 @@ HTTPFailure(400)."""
 
 
 def _string(rule: Rule) -> Check:
-    return lambda body, name, value: body.string(
-        name, value, min_length=rule.min_length, max_length=rule.max_length, pattern=rule.pattern
-    )
+    return lambda body, name, value: body.string(name, value, rule)
 
 
 def _integer(rule: Rule) -> Check:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeVar
 
+from storeflow._operation import Rule
 from storeflow.sandbox._http import ErrorBody, HTTPFailure
 
 __all__ = ["Body", "Params", "parse_iso"]
@@ -23,28 +24,31 @@ __all__ = ["Body", "Params", "parse_iso"]
 _INTEGER_RE: Final = re.compile(r"-?[0-9]+")
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
+_FLAGS: Final = ("true", "false")
+
+_T = TypeVar("_T")
 
 
-def _bounds(minimum: float | None, maximum: float | None) -> str:
-    if minimum is not None and maximum is not None:
-        return f" between {minimum} and {maximum}"
-    if minimum is not None:
-        return f" of at least {minimum}"
-    if maximum is not None:
-        return f" of at most {maximum}"
-    return ""
+# How a rule words its bounds, by which of them are given (minimum, maximum): a number's, and a
+# string's length. ``{s}`` is the plural "s" of any minimum but 1.
+_WORDING: Final = {
+    (True, True): (" between {minimum} and {maximum}", "{minimum} to {maximum} characters long"),
+    (True, False): (" of at least {minimum}", "at least {minimum} character{s} long"),
+    (False, True): (" of at most {maximum}", "at most {maximum} characters long"),
+    (False, False): ("", ""),
+}
+_NUMBER: Final = 0
+_LENGTH: Final = 1
+
+
+def _worded(column: int, minimum: float | None, maximum: float | None) -> str:
+    """The ``column`` wording of :data:`_WORDING` for the bounds given, filled in."""
+    wording = _WORDING[minimum is not None, maximum is not None][column]
+    return wording.format(minimum=minimum, maximum=maximum, s="" if minimum == 1 else "s")
 
 
 def _integer_rule(name: str, minimum: int | None, maximum: int | None) -> str:
-    return f"{name} must be an integer{_bounds(minimum, maximum)}"
-
-
-def _length_rule(min_length: int | None, max_length: int | None) -> str:
-    if min_length is not None and max_length is not None:
-        return f"{min_length} to {max_length} characters long"
-    if min_length is not None:
-        return f"at least {min_length} character{'s' if min_length != 1 else ''} long"
-    return f"at most {max_length} characters long"
+    return f"{name} must be an integer{_worded(_NUMBER, minimum, maximum)}"
 
 
 def parse_iso(text: str) -> dt.datetime | None:
@@ -98,7 +102,7 @@ class _Checker:
         if (min_length is not None and len(text) < min_length) or (
             max_length is not None and len(text) > max_length
         ):
-            raise self.fail(f"{name} must be {_length_rule(min_length, max_length)}")
+            raise self.fail(f"{name} must be {_worded(_LENGTH, min_length, max_length)}")
         if pattern is not None and not re.fullmatch(pattern, text):
             expected = pattern if isinstance(pattern, str) else pattern.pattern
             raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
@@ -108,11 +112,12 @@ class _Checker:
 class Params(_Checker):
     """Checked access to the parameters of a query string.
 
-    Every getter returns the parsed value, or ``default`` when the parameter is absent, and
-    raises ``HTTPFailure(400, error_body(message))`` when it is present but breaks its rule; the
-    message names the parameter and the rule (``"pageSize must be an integer between 1 and
-    100"``). An empty value (``?page=``) counts as present and is checked like any other.
-    Unknown parameters are ignored, as web APIs do.
+    Every getter returns the parsed value, or ``None`` when the parameter is absent (a caller
+    with a default writes ``params.integer("page") or 1``), and raises
+    ``HTTPFailure(400, error_body(message))`` when it is present but breaks its rule; the message
+    names the parameter and the rule (``"pageSize must be an integer between 1 and 100"``). An
+    empty value (``?page=``) counts as present and is checked like any other. Unknown parameters
+    are ignored, as web APIs do.
 
     The getters are named ``integer``/``string``/... rather than after the builtins so that the
     builtins stay usable as types inside the class.
@@ -126,22 +131,22 @@ class Params(_Checker):
         """The parameter's text as sent, unchecked, or ``None`` when absent."""
         return self._query.get(name)
 
+    def _given(self, name: str, parse: Callable[[str], _T]) -> _T | None:
+        """``parse`` of the parameter's text, or ``None`` when the parameter is absent."""
+        text = self._query.get(name)
+        return None if text is None else parse(text)
+
     def integer(
-        self,
-        name: str,
-        default: int | None = None,
-        *,
-        minimum: int | None = None,
-        maximum: int | None = None,
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
         """An integer in decimal digits (optional leading ``-``), within the bounds given and,
         where a bound is not given, within a signed 64-bit integer's range.
 
         Raises HTTPFailure(400) for anything else (``1.0``, ``+1``, ``abc``, out of bounds).
         """
-        text = self._query.get(name)
-        if text is None:
-            return default
+        return self._given(name, lambda text: self._decimal(name, text, minimum, maximum))
+
+    def _decimal(self, name: str, text: str, minimum: int | None, maximum: int | None) -> int:
         if not _INTEGER_RE.fullmatch(text):
             raise self.fail(_integer_rule(name, minimum, maximum))
         # More digits than any 64-bit integer has: out of range, and not worth parsing (int()
@@ -153,49 +158,36 @@ class Params(_Checker):
         return self._bounded(name, value, minimum, maximum)
 
     def string(
-        self,
-        name: str,
-        default: str | None = None,
-        *,
-        min_length: int | None = None,
-        max_length: int | None = None,
-        pattern: str | re.Pattern[str] | None = None,
-        rule: str | None = None,
+        self, name: str, *, pattern: str | re.Pattern[str] | None = None, rule: str | None = None
     ) -> str | None:
-        """A string within the length bounds that fully matches ``pattern`` (if given).
+        """The parameter as sent, fully matching ``pattern`` (if given).
 
         ``rule`` replaces the generic "must match pattern ..." in the error message, for a
         friendlier one ("must be a 24-character hex ObjectId"). Raises HTTPFailure(400).
         """
-        text = self._query.get(name)
-        if text is None:
-            return default
-        return self._matching(name, text, min_length, max_length, pattern, rule)
+        return self._given(name, lambda text: self._matching(name, text, None, None, pattern, rule))
 
-    def enum(self, name: str, values: Sequence[str], default: str | None = None) -> str | None:
+    def enum(self, name: str, values: Sequence[str]) -> str | None:
         """One of ``values`` exactly (case-sensitive). Raises HTTPFailure(400) otherwise."""
-        text = self._query.get(name)
-        if text is None:
-            return default
+        return self._given(name, lambda text: self._one_of(name, text, values))
+
+    def _one_of(self, name: str, text: str, values: Sequence[str]) -> str:
         if text not in values:
             raise self.fail(f"{name} must be one of {', '.join(values)}")
         return text
 
-    def bool_string(self, name: str, default: bool | None = None) -> bool | None:
+    def bool_string(self, name: str) -> bool | None:
         """``"true"`` or ``"false"`` as a bool. Raises HTTPFailure(400) for anything else."""
-        text = self.enum(name, ("true", "false"))
-        if text is None:
-            return default
-        return text == "true"
+        return self._given(name, lambda text: self._one_of(name, text, _FLAGS) == "true")
 
-    def datetime(self, name: str, default: dt.datetime | None = None) -> dt.datetime | None:
+    def datetime(self, name: str) -> dt.datetime | None:
         """An ISO 8601 date-time (or date) as an aware datetime; naive values are taken as UTC.
 
         Raises HTTPFailure(400) when the text is not ISO 8601.
         """
-        text = self._query.get(name)
-        if text is None:
-            return default
+        return self._given(name, lambda text: self._iso(name, text))
+
+    def _iso(self, name: str, text: str) -> dt.datetime:
         value = parse_iso(text)
         if value is None:
             raise self.fail(f"{name} must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z")
@@ -227,19 +219,14 @@ class Body(_Checker):
         if not self.data:
             raise self.fail("the request body must contain at least one field")
 
-    def string(
-        self,
-        name: str,
-        value: object,
-        *,
-        min_length: int | None = None,
-        max_length: int | None = None,
-        pattern: str | None = None,
-    ) -> str:
-        """A JSON string within the length bounds fully matching ``pattern`` (if given)."""
+    def string(self, name: str, value: object, rule: Rule | None = None) -> str:
+        """A JSON string within ``rule``'s length bounds, fully matching its pattern (where
+        ``rule`` gives them)."""
         if not isinstance(value, str):
             raise self.fail(f"{name} must be a string")
-        return self._matching(name, value, min_length, max_length, pattern, None)
+        if rule is None:
+            return value
+        return self._matching(name, value, rule.min_length, rule.max_length, rule.pattern, None)
 
     def integer(
         self, name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
@@ -263,7 +250,7 @@ class Body(_Checker):
     ) -> float | int:
         """A finite JSON number within the bounds, returned as sent (int or float); booleans,
         strings, non-finite values and out-of-bounds ones are refused."""
-        rule = f"{name} must be a number{_bounds(minimum, maximum)}"
+        rule = f"{name} must be a number{_worded(_NUMBER, minimum, maximum)}"
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(rule)
         if isinstance(value, float) and not math.isfinite(value):

@@ -188,8 +188,8 @@ async def _orders_list(request: web.Request) -> web.Response:
         end=params.datetime("endDate"),
         product_id=params.string("productId"),
         # The sandbox's own rules (the reference states no bound), answered the documented way.
-        page=params.integer("page", 1, minimum=1) or 1,
-        page_size=params.integer("pageSize", 20, minimum=1) or 20,
+        page=params.integer("page", minimum=1) or 1,
+        page_size=params.integer("pageSize", minimum=1) or 20,
     )
     return json_response(page)
 
@@ -199,8 +199,8 @@ async def _customers_list(request: web.Request) -> web.Response:
     params = Params(request.query, message_body)
     customers = store.list_customers(
         params.string("productId"),
-        params.enum("sortBy", _SORT_BY.enum or (), "createdAt") or "createdAt",
-        params.enum("sortOrder", _SORT_ORDER.enum or (), "desc") or "desc",
+        params.enum("sortBy", _SORT_BY.enum or ()) or "createdAt",
+        params.enum("sortOrder", _SORT_ORDER.enum or ()) or "desc",
     )
     return json_response(customers)
 

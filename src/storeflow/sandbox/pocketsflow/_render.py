@@ -47,11 +47,14 @@ class PocketsflowRecords(PocketsflowData):
             "net": _money(gross - taxes - fee),
             "taxes": _money(taxes),
             "createdAt": _iso_ms(self._o_ms[i]),
-            "product": {"_id": self._product_ids[product], "name": self._product_names[product]},
+            "product": {
+                "_id": self._product_ids[product],
+                "name": self._product_records[product]["name"],
+            },
         }
         discount = self._o_discount[i]
         if discount >= 0:
-            order["discountCode"] = self._discount_codes[discount]
+            order["discountCode"] = self._discount_records[discount]["code"]
         return order
 
     def _customer(self, index: int) -> dict[str, Any]:

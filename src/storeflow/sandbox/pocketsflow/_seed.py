@@ -145,9 +145,10 @@ class PocketsflowData:
         self._products: dict[str, dict[str, Any]] = {}
         self._variants: dict[str, dict[str, Any]] = {}
         self._product_variants: dict[str, list[str]] = {}
-        # Orders point into this append-only table so that deleted products keep their name.
+        # Orders point into these append-only tables, so that they show a product's name as it
+        # is now, and a deleted product's last name.
         self._product_ids: list[str] = []
-        self._product_names: list[str] = []
+        self._product_records: list[dict[str, Any]] = []
         self._product_index: dict[str, int] = {}
         self._customers: list[dict[str, Any]] = []
         self._customer_index: dict[str, int] = {}
@@ -156,8 +157,8 @@ class PocketsflowData:
         self._discount_ids: list[str] = []
         self._discount_index: dict[str, int] = {}
         self._discount_used: list[int] = []
-        # Orders show the code of the discount they used, even after it was deleted.
-        self._discount_codes: list[str] = []
+        # Orders show the code of the discount they used as it is now, even after it was deleted.
+        self._discount_records: list[dict[str, Any]] = []
         self._reviews: dict[str, dict[str, Any]] = {}
         self._review_of_order: dict[int, str] = {}
         self._upsells: dict[str, dict[str, Any]] = {}
@@ -423,7 +424,7 @@ class PocketsflowData:
         self._product_variants[pid] = []
         self._product_index[pid] = len(self._product_ids)
         self._product_ids.append(pid)
-        self._product_names.append(product["name"])
+        self._product_records.append(product)
         return product
 
     def _insert_variant(self, ms: int, product_id: str, name: str, price: float) -> dict[str, Any]:
@@ -446,7 +447,7 @@ class PocketsflowData:
         self._discount_index[did] = len(self._discount_ids)
         self._discount_ids.append(did)
         self._discount_used.append(0)
-        self._discount_codes.append(discount["code"])
+        self._discount_records.append(discount)
         return discount
 
     def _insert_review(self, ms: int, order: int, rating: int, text: str | None) -> None:

@@ -15,12 +15,32 @@ import math
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from copy import copy
+from typing import Any, Final
 
 from storeflow.pocketsflow.models import SubscriptionStatus
 from storeflow.sandbox._stores import newest_first
 from storeflow.sandbox.pocketsflow._render import PocketsflowRecords, _pagination, _public
 from storeflow.sandbox.pocketsflow._seed import _DAY_MS, _MAX_ORDERS, _cents, _iso_ms, _money
+
+# A created record's fields in the order the API shows them, with the value of each one the
+# request may leave out (the required ones, ``None`` here, are always sent).
+_NEW_PRODUCT: Final[Mapping[str, Any]] = {
+    "name": None,
+    "price": None,
+    "description": None,
+    "published": True,
+    "showSales": False,
+    "showReviews": True,
+}
+_NEW_DISCOUNT: Final[Mapping[str, Any]] = {
+    "name": None,
+    "code": None,
+    "value": None,
+    "valueType": None,
+    "active": True,
+    "mainProductIds": [],
+}
 
 
 class PocketsflowStore(PocketsflowRecords):
@@ -150,23 +170,12 @@ class PocketsflowStore(PocketsflowRecords):
 
     def create_product(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Create a product from checked ``fields`` (name, price and optional flags)."""
-        product = self._insert_product(
-            int(self.clock.now() * 1000),
-            name=fields["name"],
-            price=fields["price"],
-            description=fields.get("description"),
-            published=fields.get("published", True),
-            showSales=fields.get("showSales", False),
-            showReviews=fields.get("showReviews", True),
-        )
-        return self._product(product)
+        ms = int(self.clock.now() * 1000)
+        return self._product(self._insert_product(ms, **_filled(fields, _NEW_PRODUCT)))
 
     def update_product(self, product_id: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Change the given fields of a product; later orders take its new name."""
-        product = _changed(self._products, product_id, fields)
-        if product is not None:
-            self._product_names[self._product_index[product_id]] = product["name"]
-        return _shown(product, self._product)
+        """Change the given fields of a product; its orders show its new name."""
+        return _shown(_changed(self._products, product_id, fields), self._product)
 
     def delete_product(self, product_id: str) -> bool:
         """Delete a product and its variants (its past orders and reviews remain)."""
@@ -278,23 +287,12 @@ class PocketsflowStore(PocketsflowRecords):
 
     def create_discount(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Create a discount from checked ``fields``."""
-        discount = self._insert_discount(
-            self.clock.now(),
-            name=fields["name"],
-            code=fields["code"],
-            value=fields["value"],
-            valueType=fields["valueType"],
-            active=fields.get("active", True),
-            mainProductIds=list(fields.get("mainProductIds", [])),
-        )
-        return self._discount(discount)
+        now = self.clock.now()
+        return self._discount(self._insert_discount(now, **_filled(fields, _NEW_DISCOUNT)))
 
     def update_discount(self, discount_id: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
         """Change the given fields of a discount (its ``used`` count stays)."""
-        discount = _changed(self._discounts, discount_id, fields)
-        if discount is not None:
-            self._discount_codes[self._discount_index[discount_id]] = discount["code"]
-        return _shown(discount, self._discount)
+        return _shown(_changed(self._discounts, discount_id, fields), self._discount)
 
     def delete_discount(self, discount_id: str) -> bool:
         """Delete a discount; orders that used it keep showing its code."""
@@ -399,6 +397,14 @@ def _changed(
     if record is not None:
         record.update(fields)
     return record
+
+
+def _filled(fields: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field of ``defaults``, in its order: as sent in ``fields``, else a copy of the
+    default."""
+    return {
+        name: fields[name] if name in fields else copy(value) for name, value in defaults.items()
+    }
 
 
 def _day_ms(day: dt.date) -> int:

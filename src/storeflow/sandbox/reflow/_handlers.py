@@ -183,7 +183,7 @@ async def _users_get(request: web.Request) -> web.Response:
 
 def _fetch_hidden(request: web.Request, project: _Project, params: Params) -> bool:
     """The ``fetch_hidden`` parameter; ``true`` needs the API key (HTTPFailure 400/401)."""
-    fetch_hidden = params.bool_string("fetch_hidden", False)
+    fetch_hidden = params.bool_string("fetch_hidden")
     if fetch_hidden:
         _authenticate(request, project)
     return bool(fetch_hidden)
