@@ -310,3 +310,17 @@ def test_a_million_orders_of_each_api_fit_in_a_gibibyte() -> None:
     assert seen["pocketsflow"] == [1_000_000, 20]
     assert seen["reflow"] == [1_000_000, 20]
     assert seen["peak"] < 2**30
+
+
+def test_a_schema_pattern_is_searched_for_as_json_schema_does() -> None:
+    from storeflow._operation import Rule
+    from storeflow.sandbox._checks import Body
+    from storeflow.sandbox._http import HTTPFailure, message_body
+
+    body = Body({}, message_body)
+    digit = Rule(name="code", location="body", types=("string",), pattern="[0-9]")
+    assert body.string("code", "ab1c", digit) == "ab1c"  # a match anywhere, as JSON Schema reads it
+    anchored = attrs.evolve(digit, pattern="^[0-9]+$")
+    assert body.string("code", "123", anchored) == "123"
+    with pytest.raises(HTTPFailure):
+        body.string("code", "12a", anchored)

@@ -98,12 +98,16 @@ class _Checker:
         max_length: int | None,
         pattern: str | re.Pattern[str] | None,
         rule: str | None,
+        *,
+        search: bool = False,
     ) -> str:
         if (min_length is not None and len(text) < min_length) or (
             max_length is not None and len(text) > max_length
         ):
             raise self.fail(f"{name} must be {_worded(_LENGTH, min_length, max_length)}")
-        if pattern is not None and not re.fullmatch(pattern, text):
+        # A schema's pattern is searched for (as JSON Schema does); our own must match whole.
+        matches = re.search if search else re.fullmatch
+        if pattern is not None and not matches(pattern, text):
             expected = pattern if isinstance(pattern, str) else pattern.pattern
             raise self.fail(f"{name} {rule or f'must match the pattern {expected}'}")
         return text
@@ -220,13 +224,15 @@ class Body(_Checker):
             raise self.fail("the request body must contain at least one field")
 
     def string(self, name: str, value: object, rule: Rule | None = None) -> str:
-        """A JSON string within ``rule``'s length bounds, fully matching its pattern (where
-        ``rule`` gives them)."""
+        """A JSON string within ``rule``'s length bounds, holding a match of its pattern (where
+        ``rule`` gives them), as JSON Schema reads a pattern."""
         if not isinstance(value, str):
             raise self.fail(f"{name} must be a string")
         if rule is None:
             return value
-        return self._matching(name, value, rule.min_length, rule.max_length, rule.pattern, None)
+        return self._matching(
+            name, value, rule.min_length, rule.max_length, rule.pattern, None, search=True
+        )
 
     def integer(
         self, name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
