@@ -17,7 +17,6 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,17 @@ from bench import (
     bench_ratelimit,
     bench_requests,
 )
-from bench._common import RESULTS, ROOT, Settings, log, machine
+from bench._common import RESULTS, ROOT, Benchmark, Settings, log, machine
 
 NAMES = ("requests", "decode", "ratelimit", "fleet", "memory")
 
 
-RUNNERS: dict[str, tuple[Callable[[Settings], dict[str, Any]], Callable[[Any], None]]] = {
-    "requests": (bench_requests.run, bench_requests.print_results),
-    "decode": (bench_decode.run, bench_decode.print_results),
-    "ratelimit": (bench_ratelimit.run, bench_ratelimit.print_results),
-    "fleet": (bench_fleet.run, bench_fleet.print_results),
-    "memory": (bench_memory.run, bench_memory.print_results),
+BENCHMARKS: dict[str, Benchmark] = {
+    "requests": bench_requests.BENCHMARK,
+    "decode": bench_decode.BENCHMARK,
+    "ratelimit": bench_ratelimit.BENCHMARK,
+    "fleet": bench_fleet.BENCHMARK,
+    "memory": bench_memory.BENCHMARK,
 }
 
 
@@ -70,18 +69,18 @@ def main() -> int:
         "errors": {},
     }
     for name in args.only or NAMES:
-        run, show = RUNNERS[name]
+        benchmark = BENCHMARKS[name]
         log(f"{name}: starting")
         bench_started = time.perf_counter()
         try:
-            result = run(settings)
+            result = benchmark.run(settings)
         except Exception:
             results["errors"][name] = traceback.format_exc()[-4000:]
             log(f"{name}: FAILED\n{results['errors'][name]}")
             continue
         result["seconds"] = time.perf_counter() - bench_started
         results["benchmarks"][name] = result
-        show(result)
+        benchmark.show(result)
         log(f"{name}: done in {result['seconds']:.0f} s")
     results["seconds"] = time.perf_counter() - started
     results["machine"]["load_average_end"] = list(os.getloadavg())

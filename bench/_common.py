@@ -1,4 +1,4 @@
-"""What the benchmarks share: settings, a module's entry point, the sandbox, child runs, tables.
+"""What the benchmarks share: settings, a module's parts, the sandbox, child runs, tables.
 
 Every measured client runs in a child process of its own (``python -m bench.<module> --child``)
 so that its CPU time is its own, and talks over loopback HTTP to a sandbox started as another
@@ -24,10 +24,10 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -67,17 +67,32 @@ def fmt_spread(s: dict[str, Any], fmt: str = "{:.1f}") -> str:
     return med if s["n"] == 1 else f"{med} ({lo}-{hi})"
 
 
-def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print a table with rich (every cell already formatted)."""
-    from rich.console import Console
-    from rich.table import Table
+class Table(NamedTuple):
+    """A table: its title, then one row per item, each mapping a column's heading to its cell.
 
-    table = Table(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        table.add_row(*row)
-    Console(width=140).print(table)
+    Every row has the same headings, in the same order; every cell is already formatted.
+    """
+
+    title: str
+    rows: list[dict[str, str]]
+
+    @property
+    def columns(self) -> list[str]:
+        """The headings, in order (none when there are no rows)."""
+        return list(self.rows[0]) if self.rows else []
+
+
+def print_table(table: Table) -> None:
+    """Print ``table`` with rich."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    out = RichTable(title=table.title, title_justify="left")
+    for i, column in enumerate(table.columns):
+        out.add_column(column, justify="left" if i == 0 else "right")
+    for row in table.rows:
+        out.add_row(*row.values())
+    Console(width=140).print(out)
 
 
 def log(message: str) -> None:
@@ -106,42 +121,56 @@ def run_child(module: str, args: Sequence[str], *, timeout: float) -> dict[str, 
     return result
 
 
-Result = TypeVar("Result")
 ChildRun = Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]
 # A child's option: its type (``bool``: a flag), or the values it may take.
 ChildOption = type[str] | type[int] | type[float] | type[bool] | tuple[str, ...]
 
 
-def module_main(
-    description: str | None,
-    run: Callable[[Settings], Result],
-    show: Callable[[Result], None],
-    *,
-    child: ChildRun | None = None,
-    child_options: Mapping[str, ChildOption] | None = None,
-) -> None:
-    """What ``python -m bench.<module>`` does.
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark module: how it runs, how its result is shown, and its measured child.
 
-    Without ``--child``: the benchmark alone (``[--quick]``), ``show(run(settings))``. With
-    ``--child`` (how :func:`run_child` starts it): one measured run, ``child(args)``, its result
-    printed as one JSON line (the last). Its options: ``--url`` and ``--key`` of the sandbox it
-    measures against, then ``child_options`` (each required but the flags).
+    ``run`` measures and returns the result; ``table`` turns the result into its table, and
+    ``notes`` (if any) prints what follows the table. ``child`` is one measured run in a child
+    process (see :meth:`main`), with its ``child_options``.
     """
-    if "--child" in sys.argv and child is not None:
-        parser = argparse.ArgumentParser()
-        parser.add_argument("--child", action="store_true")
-        for name, kind in {"url": str, "key": str, **(child_options or {})}.items():
-            if kind is bool:
-                parser.add_argument(f"--{name}", action="store_true")
-            elif isinstance(kind, tuple):
-                parser.add_argument(f"--{name}", choices=kind, required=True)
-            else:
-                parser.add_argument(f"--{name}", type=kind, required=True)
-        print(json.dumps(asyncio.run(child(parser.parse_args()))), flush=True)
-        return
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller stores")
-    show(run(Settings(quick=parser.parse_args().quick)))
+
+    description: str | None
+    run: Callable[[Settings], dict[str, Any]]
+    table: Callable[[dict[str, Any]], Table]
+    notes: Callable[[dict[str, Any]], None] | None = None
+    child: ChildRun | None = None
+    child_options: Mapping[str, ChildOption] = field(default_factory=dict)
+
+    def show(self, result: dict[str, Any]) -> None:
+        """Print the table of ``result``, then its notes."""
+        print_table(self.table(result))
+        if self.notes is not None:
+            self.notes(result)
+
+    def main(self) -> None:
+        """What ``python -m bench.<module>`` does.
+
+        Without ``--child``: the benchmark alone (``[--quick]``), ``show(run(settings))``. With
+        ``--child`` (how :func:`run_child` starts it): one measured run, ``child(args)``, its
+        result printed as one JSON line (the last). Its options: ``--url`` and ``--key`` of the
+        sandbox it measures against, then ``child_options`` (each required but the flags).
+        """
+        if "--child" in sys.argv and self.child is not None:
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--child", action="store_true")
+            for name, kind in {"url": str, "key": str, **self.child_options}.items():
+                if kind is bool:
+                    parser.add_argument(f"--{name}", action="store_true")
+                elif isinstance(kind, tuple):
+                    parser.add_argument(f"--{name}", choices=kind, required=True)
+                else:
+                    parser.add_argument(f"--{name}", type=kind, required=True)
+            print(json.dumps(asyncio.run(self.child(parser.parse_args()))), flush=True)
+            return
+        parser = argparse.ArgumentParser(description=self.description)
+        parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller stores")
+        self.show(self.run(Settings(quick=parser.parse_args().quick)))
 
 
 class SandboxProcess:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bench_decode, bench_fleet, bench_memory, bench_ratelimit, bench_requests
-from bench._common import NOMINAL, fmt_spread, print_table
+from bench._common import NOMINAL, Table, fmt_spread, print_table
 
 CPU_TARGET = 1.6  # storeflow typed-call CPU per request / raw aiohttp + orjson's
 REQUEST_TARGET = 1.10  # storeflow request() CPU per request / raw aiohttp + orjson's
@@ -192,7 +192,7 @@ def _fleet_section(r: dict[str, Any]) -> str:
             "sandbox limiting 200 per sliding window. Ideal: 200 per window. `sent/ideal` "
             "above 1 is over-admission (separate in-process limiters: one budget each).",
             "",
-            _table(bench_fleet.COLUMNS, bench_fleet.rows(r)),
+            _table(bench_fleet.table(r).rows),
         ]
     )
 
@@ -207,20 +207,22 @@ def _verdict(met: bool | None) -> str:
 
 def print_targets(results: dict[str, Any]) -> None:
     """The targets as a table on stdout."""
-    print_table(
-        "Targets",
-        ["target", "measured", "met"],
-        [[t["target"], t["measured"], "yes" if t["met"] else "NO"] for t in results["targets"]],
-    )
+    rows = [
+        {"target": t["target"], "measured": t["measured"], "met": "yes" if t["met"] else "NO"}
+        for t in results["targets"]
+    ]
+    print_table(Table("Targets", rows))
 
 
 # -- markdown -----------------------------------------------------------------------------------
 
 
-def _table(columns: list[str], rows: list[list[str]]) -> str:
+def _table(rows: list[dict[str, str]]) -> str:
+    """``rows`` (heading: cell, as in :class:`Table`) as a markdown table."""
+    columns = list(rows[0]) if rows else []
     align = ["---"] + ["---:"] * (len(columns) - 1)
     lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join(row.values()) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -254,7 +256,7 @@ def _requests_section(r: dict[str, Any]) -> str:
         "requests/s is bounded by the sandbox too (it shares the two cores), so *req/s per core* "
         "(1 / CPU per request) shows what the client alone could drive.",
         "",
-        _table(bench_requests.COLUMNS, bench_requests.rows(r)),
+        _table(bench_requests.table(r).rows),
         "",
         f"storeflow vs openapi-python-client: throughput "
         f"**{fmt_spread(vs['throughput_ratio'], '{:.2f}x')}**, per-core capacity "
@@ -282,9 +284,17 @@ def _requests_section(r: dict[str, Any]) -> str:
             f"{prof['samples']} busy samples; time waiting in `select` left out):",
             "",
             _table(
-                ["frame", "share of busy samples"],
-                [[f"`{n.strip()}`", f"{s:.0%}"] for n, s in prof["phases"].items()]
-                + [[f"own time: `{x['function']}`", f"{x['share']:.0%}"] for x in prof["top_own"]],
+                [
+                    {"frame": f"`{n.strip()}`", "share of busy samples": f"{s:.0%}"}
+                    for n, s in prof["phases"].items()
+                ]
+                + [
+                    {
+                        "frame": f"own time: `{x['function']}`",
+                        "share of busy samples": f"{x['share']:.0%}",
+                    }
+                    for x in prof["top_own"]
+                ]
             ),
         ]
     else:
@@ -326,7 +336,7 @@ def _decode_section(d: dict[str, Any]) -> str:
             "",
             peers,
             "",
-            _table(bench_decode.COLUMNS, bench_decode.rows(d)),
+            _table(bench_decode.table(d).rows),
             "",
             *notes,
             "",
@@ -362,7 +372,7 @@ def _ratelimit_section(r: dict[str, Any]) -> str:
             "and in any sliding window. One run per cell: the table's N values and both modes "
             "are the repeats.",
             "",
-            _table(bench_ratelimit.COLUMNS, bench_ratelimit.rows(r)),
+            _table(bench_ratelimit.table(r).rows),
         ]
     )
 
@@ -380,7 +390,7 @@ def _memory_section(m: dict[str, Any]) -> str:
             "(`VmHWM`: the whole process, interpreter and imports included); CPU per record is "
             "the child's CPU time over the whole export.",
             "",
-            _table(bench_memory.COLUMNS, bench_memory.rows(m)),
+            _table(bench_memory.table(m).rows),
         ]
     )
 
@@ -529,7 +539,14 @@ def _misses(results: dict[str, Any]) -> str:
 def write_markdown(results: dict[str, Any], path: Path, *, chart: Path) -> None:
     """Write the report of ``results`` to ``path``."""
     b = results["benchmarks"]
-    rows = [[t["target"], t["measured"], _verdict(t["met"])] for t in results["targets"]]
+    rows = [
+        {
+            "target": t["target"],
+            "measured (median, min-max)": t["measured"],
+            "verdict": _verdict(t["met"]),
+        }
+        for t in results["targets"]
+    ]
     mode = (
         "the quick run (`nox -s bench -- --quick`: fewer repeats, smaller stores)"
         if results["mode"] == "quick"
@@ -547,7 +564,7 @@ def write_markdown(results: dict[str, Any], path: Path, *, chart: Path) -> None:
         "",
         "## Targets",
         "",
-        _table(["target", "measured (median, min-max)", "verdict"], rows),
+        _table(rows),
         "",
         "## Machine",
         "",

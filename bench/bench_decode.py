@@ -41,7 +41,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from bench._common import Settings, fmt_spread, log, module_main, print_table, spread
+from bench._common import Benchmark, Settings, Table, fmt_spread, log, spread
 from bench._peers import MSGSPEC, PYDANTIC
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage
@@ -340,32 +340,27 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
-COLUMNS = ["case: library", "µs/record", "µs/page", "vs pydantic", "vs msgspec"]
-
-
-def rows(result: dict[str, Any]) -> list[list[str]]:
-    """One table row per case and library of :func:`run`'s result (:data:`COLUMNS`)."""
-    return [
-        [
-            f"{case}: {name}",
-            fmt_spread(lib["us_per_record"], "{:.2f}"),
-            f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
-            fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
-            fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
-        ]
-        for case, data in result["cases"].items()
-        for name, lib in data["libraries"].items()
-    ]
-
-
-def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result, then what storeflow's decode is made of."""
-    print_table(
+def table(result: dict[str, Any]) -> Table:
+    """:func:`run`'s result as a table: a row per case and library."""
+    return Table(
         f"Decode: {result['pages']} distinct 100-record pages per case, bytes to models, "
         f"median (min-max) of {result['repeats']} runs",
-        COLUMNS,
-        rows(result),
+        [
+            {
+                "case: library": f"{case}: {name}",
+                "µs/record": fmt_spread(lib["us_per_record"], "{:.2f}"),
+                "µs/page": f"{lib['us_per_record']['median'] * PAGE_SIZE:.0f}",
+                "vs pydantic": fmt_spread(lib["ratio_to_pydantic"], "{:.2f}x"),
+                "vs msgspec": fmt_spread(lib["ratio_to_msgspec"], "{:.2f}x"),
+            }
+            for case, data in result["cases"].items()
+            for name, lib in data["libraries"].items()
+        ],
     )
+
+
+def notes(result: dict[str, Any]) -> None:
+    """What storeflow's decode is made of, a line per case (after the table)."""
     for case, data in result["cases"].items():
         c = data["components"]
         print(
@@ -376,5 +371,7 @@ def print_results(result: dict[str, Any]) -> None:
         )
 
 
+BENCHMARK = Benchmark(__doc__, run, table, notes)
+
 if __name__ == "__main__":
-    module_main(__doc__, run, print_results)
+    BENCHMARK.main()

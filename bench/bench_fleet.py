@@ -31,12 +31,12 @@ from typing import Any
 from bench._common import (
     NOMINAL,
     ROOT,
+    Benchmark,
     ChildOption,
     SandboxProcess,
     Settings,
+    Table,
     log,
-    module_main,
-    print_table,
 )
 
 PROCESSES = (1, 2, 4)
@@ -52,7 +52,7 @@ def plan(settings: Settings) -> dict[str, Any]:
     return {"time_scale": 20.0 if settings.quick else 10.0}
 
 
-# A child's options besides the sandbox's --url and --key (see module_main).
+# A child's options besides the sandbox's --url and --key (see Benchmark.main).
 CHILD_OPTIONS: dict[str, ChildOption] = {
     "backend": str,
     "redis": str,
@@ -183,35 +183,28 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
-COLUMNS = ["processes", "backend", "sent", "200", "429", "utilisation", "sent/ideal", "max/window"]
-
-
-def rows(result: dict[str, Any]) -> list[list[str]]:
-    """One table row per run of :func:`run`'s result (:data:`COLUMNS`)."""
-    return [
-        [
-            str(r["processes"]),
-            r["backend"],
-            str(r["sent"]),
-            str(r["ok"]),
-            str(r["server_429"]),
-            f"{r['utilisation']:.2f}",
-            f"{r['sent_over_ideal']:.2f}",
-            str(r["server_max_sliding_window"]),
-        ]
-        for r in result["runs"]
-    ]
-
-
-def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    print_table(
+def table(result: dict[str, Any]) -> Table:
+    """:func:`run`'s result as a table: a row per run."""
+    return Table(
         f"Fleet: one 200-per-window budget over processes (window {result['window_real_s']:.0f}"
         f" s real, {result['windows']} windows per run)",
-        COLUMNS,
-        rows(result),
+        [
+            {
+                "processes": str(r["processes"]),
+                "backend": r["backend"],
+                "sent": str(r["sent"]),
+                "200": str(r["ok"]),
+                "429": str(r["server_429"]),
+                "utilisation": f"{r['utilisation']:.2f}",
+                "sent/ideal": f"{r['sent_over_ideal']:.2f}",
+                "max/window": str(r["server_max_sliding_window"]),
+            }
+            for r in result["runs"]
+        ],
     )
 
 
+BENCHMARK = Benchmark(__doc__, run, table, child=_child, child_options=CHILD_OPTIONS)
+
 if __name__ == "__main__":
-    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
+    BENCHMARK.main()

@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    Benchmark,
     ChildOption,
     SandboxProcess,
     Settings,
+    Table,
     fmt_spread,
     log,
-    module_main,
-    print_table,
     run_child,
     spread,
 )
@@ -69,7 +69,7 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
-# A child's options besides the sandbox's --url and --key (see module_main); --raw: the raw loop.
+# A child's options besides the sandbox's --url and --key (see Benchmark.main); --raw: the raw loop.
 CHILD_OPTIONS: dict[str, ChildOption] = {"out": str, "expect": int, "raw": bool}
 
 
@@ -256,46 +256,29 @@ def run(settings: Settings) -> dict[str, Any]:
     return {"sizes": sizes, "concurrency": 8, "format": "jsonl", "components": components(key)}
 
 
-COLUMNS = [
-    "orders",
-    "runs",
-    "peak RSS MB",
-    "RSS after imports MB",
-    "records/s",
-    "export CPU µs/record",
-    "raw loop CPU µs/record",
-    "export vs raw",
-    "file MB",
-]
-
-
-def rows(result: dict[str, Any]) -> list[list[str]]:
-    """One table row per store size of :func:`run`'s result (:data:`COLUMNS`)."""
-    return [
-        [
-            f"{s['orders']:,}",
-            str(s["runs"]),
-            fmt_spread(s["peak_rss_mb"], "{:.1f}"),
-            fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
-            fmt_spread(s["records_per_s"], "{:,.0f}"),
-            fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
-            fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
-            fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
-            f"{s['file_mb']:.0f}",
-        ]
-        for s in result["sizes"].values()
-    ]
-
-
-def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    print_table(
+def table(result: dict[str, Any]) -> Table:
+    """:func:`run`'s result as a table: a row per store size."""
+    return Table(
         "Memory and scale: export of every order to JSON Lines, limiter off, "
         "median (min-max) of the runs",
-        COLUMNS,
-        rows(result),
+        [
+            {
+                "orders": f"{s['orders']:,}",
+                "runs": str(s["runs"]),
+                "peak RSS MB": fmt_spread(s["peak_rss_mb"], "{:.1f}"),
+                "RSS after imports MB": fmt_spread(s["baseline_rss_mb"], "{:.1f}"),
+                "records/s": fmt_spread(s["records_per_s"], "{:,.0f}"),
+                "export CPU µs/record": fmt_spread(s["cpu_us_per_record"], "{:.1f}"),
+                "raw loop CPU µs/record": fmt_spread(s["raw_cpu_us_per_record"], "{:.1f}"),
+                "export vs raw": fmt_spread(s["cpu_ratio_to_raw"], "{:.2f}x"),
+                "file MB": f"{s['file_mb']:.0f}",
+            }
+            for s in result["sizes"].values()
+        ],
     )
 
 
+BENCHMARK = Benchmark(__doc__, run, table, child=_child, child_options=CHILD_OPTIONS)
+
 if __name__ == "__main__":
-    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
+    BENCHMARK.main()

@@ -39,12 +39,12 @@ from typing import Any
 
 from bench._common import (
     NOMINAL,
+    Benchmark,
     ChildOption,
     SandboxProcess,
     Settings,
+    Table,
     log,
-    module_main,
-    print_table,
     run_child,
 )
 
@@ -113,7 +113,7 @@ def _limiter(name: str, window: float) -> Any:
     return None
 
 
-# A child's options besides the sandbox's --url and --key (see module_main).
+# A child's options besides the sandbox's --url and --key (see Benchmark.main).
 CHILD_OPTIONS: dict[str, ChildOption] = {
     "limiter": LIMITERS,
     "window": float,
@@ -284,47 +284,31 @@ def run(settings: Settings) -> dict[str, Any]:
     return result
 
 
-COLUMNS = [
-    "mode, N: client limiter",
-    "time s",
-    "ideal s",
-    "vs ideal",
-    "429s",
-    "server max fixed",
-    "server max sliding",
-    "failed calls",
-]
-
-
-def rows(result: dict[str, Any]) -> list[list[str]]:
-    """One table row per mode, N and limiter of :func:`run`'s result (:data:`COLUMNS`)."""
-    return [
-        [
-            f"{mode}, N={n}: {LABELS[limiter]}",
-            f"{f['elapsed_s']:.2f}",
-            f"{f['ideal_s']:.2f}",
-            f"{f['ratio_to_ideal']:.3f}x",
-            str(f["server_429"]),
-            str(f["server_max_fixed_window"]),
-            str(f["server_max_sliding_window"]),
-            str(f["failed_calls"]),
-        ]
-        for mode, counts in result["modes"].items()
-        for n, runs in counts.items()
-        for limiter, f in runs.items()
-    ]
-
-
-def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    print_table(
+def table(result: dict[str, Any]) -> Table:
+    """:func:`run`'s result as a table: a row per mode, N and limiter."""
+    return Table(
         f"Rate limit: time to finish N requests, 200/window, window = "
         f"{result['window_real_s']:g} s real (time scale {result['time_scale']:g}), faults "
         f"{result['faults']}, {result['concurrency']} in flight",
-        COLUMNS,
-        rows(result),
+        [
+            {
+                "mode, N: client limiter": f"{mode}, N={n}: {LABELS[limiter]}",
+                "time s": f"{f['elapsed_s']:.2f}",
+                "ideal s": f"{f['ideal_s']:.2f}",
+                "vs ideal": f"{f['ratio_to_ideal']:.3f}x",
+                "429s": str(f["server_429"]),
+                "server max fixed": str(f["server_max_fixed_window"]),
+                "server max sliding": str(f["server_max_sliding_window"]),
+                "failed calls": str(f["failed_calls"]),
+            }
+            for mode, counts in result["modes"].items()
+            for n, runs in counts.items()
+            for limiter, f in runs.items()
+        ],
     )
 
 
+BENCHMARK = Benchmark(__doc__, run, table, child=_child, child_options=CHILD_OPTIONS)
+
 if __name__ == "__main__":
-    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
+    BENCHMARK.main()

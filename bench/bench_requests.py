@@ -40,12 +40,13 @@ from typing import Any
 
 from bench._common import (
     ROOT,
+    Benchmark,
     ChildOption,
     SandboxProcess,
     Settings,
+    Table,
     fmt_spread,
     log,
-    module_main,
     print_table,
     run_child,
     spread,
@@ -231,7 +232,7 @@ async def _drive(
     return made, received
 
 
-# A child's options besides the sandbox's --url and --key (see module_main).
+# A child's options besides the sandbox's --url and --key (see Benchmark.main).
 CHILD_OPTIONS: dict[str, ChildOption] = {
     "client": CLIENTS,
     "gen": str,
@@ -428,52 +429,46 @@ def measure(
     }
 
 
-COLUMNS = [
-    "client",
-    "req/s",
-    "client CPU µs/request",
-    "CPU vs raw",
-    "req/s vs raw",
-    "req/s per core",
-    "sandbox CPU µs/request",
-]
-
-
-def rows(result: dict[str, Any]) -> list[list[str]]:
-    """One table row per client of :func:`run`'s result (:data:`COLUMNS`)."""
-    return [
-        [
-            c["label"],
-            fmt_spread(c["requests_per_s"], "{:.0f}"),
-            fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
-            fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
-            fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
-            fmt_spread(c["capacity_per_core"], "{:.0f}"),
-            fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
-        ]
-        for c in result["clients"].values()
-    ]
-
-
-def print_results(result: dict[str, Any]) -> None:
-    """The table of :func:`run`'s result."""
-    print_table(
+def table(result: dict[str, Any]) -> Table:
+    """:func:`run`'s result as a table: a row per client."""
+    return Table(
         f"Per-request cost: GET /orders (100 orders) for {result['seconds_per_run']:g} s per run, "
         f"{result['concurrency']} in flight, median (min-max) of {result['repeats']} runs",
-        COLUMNS,
-        rows(result),
+        [
+            {
+                "client": c["label"],
+                "req/s": fmt_spread(c["requests_per_s"], "{:.0f}"),
+                "client CPU µs/request": fmt_spread(c["cpu_us_per_request"], "{:.0f}"),
+                "CPU vs raw": fmt_spread(c["cpu_ratio_to_raw"], "{:.2f}x"),
+                "req/s vs raw": fmt_spread(c["throughput_ratio_to_raw"], "{:.2f}x"),
+                "req/s per core": fmt_spread(c["capacity_per_core"], "{:.0f}"),
+                "sandbox CPU µs/request": fmt_spread(c["sandbox_cpu_us_per_request"], "{:.0f}"),
+            }
+            for c in result["clients"].values()
+        ],
     )
-    vs = result["storeflow_vs_openapi"]
+
+
+def notes(result: dict[str, Any]) -> None:
+    """After the table: where storeflow's CPU goes, then storeflow vs openapi-python-client."""
     prof = result["profile_storeflow"]
     if "error" in prof:
         print(f"profile: py-spy could not run: {prof['error']}")
     else:
         print_table(
-            f"Where storeflow's client CPU goes (py-spy, {prof['samples']} busy samples)",
-            ["frame", "share of busy samples"],
-            [[name, f"{share:.1%}"] for name, share in prof["phases"].items()]
-            + [[f"own: {r['function']}", f"{r['share']:.1%}"] for r in prof["top_own"][:8]],
+            Table(
+                f"Where storeflow's client CPU goes (py-spy, {prof['samples']} busy samples)",
+                [
+                    {"frame": name, "share of busy samples": f"{share:.1%}"}
+                    for name, share in prof["phases"].items()
+                ]
+                + [
+                    {"frame": f"own: {r['function']}", "share of busy samples": f"{r['share']:.1%}"}
+                    for r in prof["top_own"][:8]
+                ],
+            )
         )
+    vs = result["storeflow_vs_openapi"]
     print(
         "storeflow vs openapi-python-client: throughput "
         f"{fmt_spread(vs['throughput_ratio'], '{:.2f}x')}, "
@@ -481,5 +476,7 @@ def print_results(result: dict[str, Any]) -> None:
     )
 
 
+BENCHMARK = Benchmark(__doc__, run, table, notes, child=_child, child_options=CHILD_OPTIONS)
+
 if __name__ == "__main__":
-    module_main(__doc__, run, print_results, child=_child, child_options=CHILD_OPTIONS)
+    BENCHMARK.main()
