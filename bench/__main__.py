@@ -29,7 +29,8 @@ from bench import (
     bench_ratelimit,
     bench_requests,
 )
-from bench._common import RESULTS, ROOT, Benchmark, Settings, log, machine
+from bench._benchmark import Benchmark, Settings
+from bench._common import RESULTS, ROOT, log, machine
 
 NAMES = ("requests", "decode", "ratelimit", "fleet", "memory")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import bench_decode, bench_fleet, bench_memory, bench_ratelimit, bench_requests
-from bench._common import NOMINAL, Table, fmt_spread, print_table
+from bench._benchmark import Table, print_table
+from bench._common import NOMINAL, fmt_spread
 
 CPU_TARGET = 1.6  # storeflow typed-call CPU per request / raw aiohttp + orjson's
 REQUEST_TARGET = 1.10  # storeflow request() CPU per request / raw aiohttp + orjson's

@@ -41,7 +41,8 @@ from typing import Any
 import msgspec
 import orjson
 
-from bench._common import Benchmark, Settings, Table, fmt_spread, log, spread
+from bench._benchmark import Benchmark, Settings, Table
+from bench._common import fmt_spread, log, spread
 from bench._peers import MSGSPEC, PYDANTIC
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage

@@ -28,16 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    NOMINAL,
-    ROOT,
-    Benchmark,
-    ChildOption,
-    SandboxProcess,
-    Settings,
-    Table,
-    log,
-)
+from bench._benchmark import Benchmark, ChildOption, Settings, Table
+from bench._common import NOMINAL, ROOT, SandboxProcess, log
 
 PROCESSES = (1, 2, 4)
 BACKENDS = ("redis", "file", "separate")

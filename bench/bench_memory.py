@@ -32,17 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    Benchmark,
-    ChildOption,
-    SandboxProcess,
-    Settings,
-    Table,
-    fmt_spread,
-    log,
-    run_child,
-    spread,
-)
+from bench._benchmark import Benchmark, ChildOption, Settings, Table
+from bench._common import SandboxProcess, fmt_spread, log, run_child, spread
 
 MB = 2**20
 

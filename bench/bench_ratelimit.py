@@ -37,16 +37,8 @@ import statistics
 import time
 from typing import Any
 
-from bench._common import (
-    NOMINAL,
-    Benchmark,
-    ChildOption,
-    SandboxProcess,
-    Settings,
-    Table,
-    log,
-    run_child,
-)
+from bench._benchmark import Benchmark, ChildOption, Settings, Table
+from bench._common import NOMINAL, SandboxProcess, log, run_child
 
 # The client-side limiters, in the order each run measures them.
 LABELS = {

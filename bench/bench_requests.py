@@ -38,19 +38,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench._common import (
-    ROOT,
-    Benchmark,
-    ChildOption,
-    SandboxProcess,
-    Settings,
-    Table,
-    fmt_spread,
-    log,
-    print_table,
-    run_child,
-    spread,
-)
+from bench._benchmark import Benchmark, ChildOption, Settings, Table, print_table
+from bench._common import ROOT, SandboxProcess, fmt_spread, log, run_child, spread
 
 # The measured clients, in the order the first run measures them.
 LABELS = {
