@@ -33,7 +33,7 @@ from storeflow.sandbox import Sandbox
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 APIS = ("pocketsflow", "reflow")
 
-pytest_plugins = ["pytester", "_sandbox_tools"]  # the sandbox tests' client and its fixtures
+pytest_plugins = ["pytester", "_sandbox_tools", "_export_tools"]  # shared helpers with fixtures
 
 
 def pytest_configure(config: pytest.Config) -> None:
