@@ -30,25 +30,16 @@ from storeflow.sandbox import Sandbox, Scale
 CLI = [sys.executable, "-c", "import sys; from storeflow.cli import main; sys.exit(main())"]
 """The ``storeflow`` command, run in a subprocess."""
 
-# Records per collection, (SMALL, STORE): in SMALL every paginated collection spans several
-# 100-record pages (the in-process export tests); STORE has 40 pages of Pocketsflow orders and two
-# of Reflow users, the rest small (the command-line tests).
-_SIZES: dict[str, tuple[int, int]] = {
-    "products": (12, 10),
-    "customers": (40, 50),
-    "orders": (250, 4000),
-    "reviews": (30, 10),
-    "discounts": (4, 2),
-    "upsells": (3, 2),
-    "subscriptions": (130, 10),
-    "reflow_products": (130, 10),
-    "reflow_categories": (9, 4),
-    "reflow_orders": (230, 150),
-    "reflow_users": (120, 150),
-    "reflow_plans": (4, 2),
-}
-SMALL = Scale(**{name: small for name, (small, _) in _SIZES.items()})
-STORE = Scale(**{name: store for name, (_, store) in _SIZES.items()})
+# Every paginated collection spans several 100-record pages (the in-process export tests).
+SMALL = Scale(
+    products=12, customers=40, orders=250, reviews=30, discounts=4, upsells=3, subscriptions=130,
+    reflow_products=130, reflow_categories=9, reflow_orders=230, reflow_users=120, reflow_plans=4,
+)  # fmt: skip
+# 40 pages of Pocketsflow orders and two of Reflow users, the rest small (the command's tests).
+STORE = Scale(
+    products=10, customers=50, orders=4000, reviews=10, discounts=2, upsells=2, subscriptions=10,
+    reflow_products=10, reflow_categories=4, reflow_orders=150, reflow_users=150, reflow_plans=2,
+)  # fmt: skip
 
 MODELS: dict[str, dict[str, type]] = {  # the model of each collection's records
     "pocketsflow": {
