@@ -39,7 +39,7 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 T = TypeVar("T")
 C = TypeVar("C")
 
-pytest_plugins = ["pytester", "_sandbox_tools"]  # the sandbox tests' client and its fixtures
+pytest_plugins = ["pytester", "_sandbox_tools", "_export_tools"]  # shared helpers with fixtures
 
 
 def pytest_configure(config: pytest.Config) -> None:

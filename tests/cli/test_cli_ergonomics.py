@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from _export_tools import CLI, STORE, expected, read_jsonl
 from conftest import point_clients_at
 from storeflow import Pocketsflow, RateLimit, __version__
 from storeflow.cli import main
 from storeflow.cli._progress import Display, Watch, duration
 from storeflow.export import ExportProgress
 from storeflow.sandbox import Sandbox
-from test_export import expected, read_jsonl
-from test_export_cli import CLI, STORE
 
 KEY = "pk_test_Display0000000000000001"
 

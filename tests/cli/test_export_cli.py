@@ -12,34 +12,16 @@ import re
 import signal
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import ResponseLog, SandboxInThread, point_clients_at
+from _export_tools import CLI, STORE, check_csv, expected, read_jsonl
+from conftest import ResponseLog
 from storeflow.cli import main
 from storeflow.export import COLLECTIONS
 from storeflow.pocketsflow import models as pf_models
-from storeflow.sandbox import Faults, Sandbox, Scale
-from test_export import check_csv, expected, read_jsonl
-
-CLI = [sys.executable, "-c", "import sys; from storeflow.cli import main; sys.exit(main())"]
-
-STORE = Scale(
-    products=10,
-    customers=50,
-    orders=4000,
-    reviews=10,
-    discounts=2,
-    upsells=2,
-    subscriptions=10,
-    reflow_products=10,
-    reflow_categories=4,
-    reflow_orders=150,
-    reflow_users=150,
-    reflow_plans=2,
-)
+from storeflow.sandbox import Faults, Sandbox
 
 
 def _pages_done(checkpoint: Path) -> int:
@@ -131,19 +113,6 @@ async def _kill_and_resume(
     else:
         check_csv(out, records, pf_models.Order)
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # noqa: ASYNC240
-
-
-@pytest.fixture(scope="module")
-def running(sandbox_in_thread: SandboxInThread) -> Iterator[Sandbox]:
-    """A small schema-checked sandbox in a thread, for the synchronous command tests (state
-    never changed)."""
-    with sandbox_in_thread(seed=12, scale=STORE) as sb:
-        yield sb
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch, running: Sandbox) -> Sandbox:
-    return point_clients_at(monkeypatch, running)
 
 
 def test_export_all_of_an_api_to_a_directory(

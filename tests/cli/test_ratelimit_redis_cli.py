@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import redis
 
+from _export_tools import expected, read_jsonl
 from _redis_server import RedisServer, free_port
 from conftest import SandboxInThread, point_clients_at
 from storeflow.cli import main
 from storeflow.sandbox import Sandbox, Scale
-from test_export import expected, read_jsonl
 
 SECRET = "Redis-Pass-Nobody-Knows-42"
 

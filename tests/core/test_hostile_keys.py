@@ -15,10 +15,10 @@ from aiohttp import web
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from _leak_checks import encodings, everything_about, leaks
 from _loopback import serve
 from storeflow import Reflow, StoreflowError
 from storeflow.export import export
-from test_hostile_transport import encodings, everything_about, leaks
 
 #: Printable characters from every range (letters, symbols, punctuation, CJK, emoji), none of
 #: them whitespace: what a Reflow key may hold.

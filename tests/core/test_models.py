@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from _compat_payloads import (
     PF_CUSTOMERS,
     PF_DISCOUNTS,
+    PF_ME,
     PF_ORDERS,
     PF_PRODUCTS,
     PF_REVIEWS,
@@ -45,19 +46,60 @@ def _wire(obj: Any) -> Any:
     return orjson.loads(_serde.dumps(obj))
 
 
+def _decoded(payload: Any, cls: Any) -> Any:
+    """A reference answer sent as JSON and decoded as ``cls``."""
+    return _serde.decode(orjson.dumps(payload), cls)
+
+
+def _check_request(body: dict[str, Any], expected: Any) -> None:
+    """A reference request body structures to ``expected`` and goes out as the same JSON."""
+    model = _serde.structure(body, type(expected))
+    assert model == expected
+    assert _wire(model) == body
+
+
 # --- Pocketsflow: every JSON example of the reference -----------------------------------------
+
+#: The one record of each of the reference's list answers, as its model.
+PRODUCT = pf.Product(
+    id="65abc123...",
+    name="My Digital Product",
+    price=Decimal("29.99"),
+    published=True,
+    created_at=dt.datetime(2024, 1, 15, 10, 30, tzinfo=UTC),
+)
+
+REVIEW = pf.Review(
+    id="65rev123...",
+    product_id="65abc123...",
+    buyer_email="customer@example.com",
+    rating=5,
+    review="Great product!",
+    created_at=dt.datetime(2024, 1, 25, 16, 0, tzinfo=UTC),
+)
+
+DISCOUNT = pf.Discount(
+    id="65disc123...",
+    name="Summer Sale",
+    code="SUMMER20",
+    value=Decimal("20"),
+    value_type=pf.ValueType.PERCENTAGE,
+    active=True,
+    used=15,
+)
+
+CUSTOMER = pf.Customer(
+    id="65cust123...",
+    buyer_email="customer@example.com",
+    country="US",
+    number_of_orders=3,
+    created_at=dt.datetime(2024, 1, 10, 9, 0, tzinfo=UTC),
+)
 
 
 def test_products_list_example() -> None:
-    body = orjson.dumps(PF_PRODUCTS)
-    (product,) = _serde.decode(body, list[pf.Product])
-    assert product == pf.Product(
-        id="65abc123...",
-        name="My Digital Product",
-        price=Decimal("29.99"),
-        published=True,
-        created_at=dt.datetime(2024, 1, 15, 10, 30, tzinfo=UTC),
-    )
+    (product,) = _decoded(PF_PRODUCTS, list[pf.Product])
+    assert product == PRODUCT
     assert str(product.price) == "29.99"
     assert product.created_at is not None
     assert product.created_at.utcoffset() == dt.timedelta(0)
@@ -79,24 +121,21 @@ def test_product_create_example() -> None:
 
 
 def test_product_update_example() -> None:
-    body = {"name": "Updated Product Name", "price": 59.99}
-    update = _serde.structure(body, pf.ProductUpdate)
-    assert update == pf.ProductUpdate(name="Updated Product Name", price=Decimal("59.99"))
-    assert _wire(update) == body
+    _check_request(
+        {"name": "Updated Product Name", "price": 59.99},
+        pf.ProductUpdate(name="Updated Product Name", price=Decimal("59.99")),
+    )
 
 
 def test_variant_create_example() -> None:
-    body = {"productId": "65abc123...", "name": "Premium Version", "price": 79.99}
-    variant = _serde.structure(body, pf.VariantCreate)
-    assert variant == pf.VariantCreate(
-        product_id="65abc123...", name="Premium Version", price=Decimal("79.99")
+    _check_request(
+        {"productId": "65abc123...", "name": "Premium Version", "price": 79.99},
+        pf.VariantCreate(product_id="65abc123...", name="Premium Version", price=Decimal("79.99")),
     )
-    assert _wire(variant) == body
 
 
 def test_orders_page_example() -> None:
-    body = orjson.dumps(PF_ORDERS)
-    page = _serde.decode(body, pf.OrderPage)
+    page = _decoded(PF_ORDERS, pf.OrderPage)
     assert page == pf.OrderPage(
         orders=[
             pf.Order(
@@ -122,105 +161,58 @@ def test_order_detail_is_an_order_with_customer_and_review() -> None:
     body = {**PF_ORDERS["orders"][0], "customer": PF_CUSTOMERS[0], "review": None}  # type: ignore[dict-item]
     detail = _serde.structure(body, pf.OrderDetail)
     assert isinstance(detail, pf.Order)
-    assert detail.customer == pf.Customer(
-        id="65cust123...",
-        buyer_email="customer@example.com",
-        country="US",
-        number_of_orders=3,
-        created_at=dt.datetime(2024, 1, 10, 9, 0, tzinfo=UTC),
-    )
+    assert detail.customer == CUSTOMER
     assert detail.review is None
     assert detail.product.name == "My Product"
 
 
 def test_customers_list_example() -> None:
-    body = orjson.dumps(PF_CUSTOMERS)
-    assert _serde.decode(body, list[pf.Customer]) == [
-        pf.Customer(
-            id="65cust123...",
-            buyer_email="customer@example.com",
-            country="US",
-            number_of_orders=3,
-            created_at=dt.datetime(2024, 1, 10, 9, 0, tzinfo=UTC),
-        )
-    ]
+    assert _decoded(PF_CUSTOMERS, list[pf.Customer]) == [CUSTOMER]
 
 
 def test_reviews_list_example() -> None:
-    body = orjson.dumps(PF_REVIEWS)
-    assert _serde.decode(body, list[pf.Review]) == [
-        pf.Review(
-            id="65rev123...",
-            product_id="65abc123...",
-            buyer_email="customer@example.com",
-            rating=5,
-            review="Great product!",
-            created_at=dt.datetime(2024, 1, 25, 16, 0, tzinfo=UTC),
-        )
-    ]
+    assert _decoded(PF_REVIEWS, list[pf.Review]) == [REVIEW]
 
 
 def test_discounts_list_example() -> None:
-    body = orjson.dumps(PF_DISCOUNTS)
-    (discount,) = _serde.decode(body, list[pf.Discount])
-    assert discount == pf.Discount(
-        id="65disc123...",
-        name="Summer Sale",
-        code="SUMMER20",
-        value=Decimal("20"),
-        value_type=pf.ValueType.PERCENTAGE,
-        active=True,
-        used=15,
-    )
+    (discount,) = _decoded(PF_DISCOUNTS, list[pf.Discount])
+    assert discount == DISCOUNT
     assert discount.value_type is pf.ValueType.PERCENTAGE
 
 
-def test_discount_create_example() -> None:
-    body = {
-        "name": "New Year Sale",
-        "code": "NEWYEAR25",
-        "value": 25,
-        "valueType": "percentage",
-        "active": True,
-        "mainProductIds": ["65abc123...", "65abc456..."],
-    }
-    create = _serde.structure(body, pf.DiscountCreate)
-    assert create == pf.DiscountCreate(
-        name="New Year Sale",
-        code="NEWYEAR25",
-        value=Decimal("25"),
-        value_type=pf.ValueType.PERCENTAGE,
-        active=True,
-        main_product_ids=["65abc123...", "65abc456..."],
+@pytest.mark.parametrize(
+    ("cls", "name", "code", "value", "product_ids"),
+    [
+        (pf.DiscountCreate, "New Year Sale", "NEWYEAR25", 25, ["65abc123...", "65abc456..."]),
+        (pf.DiscountUpdate, "Updated Sale", "NEWYEAR30", 30, ["65abc123..."]),
+    ],
+    ids=["create", "update"],
+)
+def test_discount_create_and_update_examples(
+    cls: Any, name: str, code: str, value: int, product_ids: list[str]
+) -> None:
+    _check_request(
+        {
+            "name": name,
+            "code": code,
+            "value": value,
+            "valueType": "percentage",
+            "active": True,
+            "mainProductIds": product_ids,
+        },
+        cls(
+            name=name,
+            code=code,
+            value=Decimal(value),
+            value_type=pf.ValueType.PERCENTAGE,
+            active=True,
+            main_product_ids=product_ids,
+        ),
     )
-    assert _wire(create) == body
-
-
-def test_discount_update_example() -> None:
-    body = {
-        "name": "Updated Sale",
-        "code": "NEWYEAR30",
-        "value": 30,
-        "valueType": "percentage",
-        "active": True,
-        "mainProductIds": ["65abc123..."],
-    }
-    update = _serde.structure(body, pf.DiscountUpdate)
-    assert update == pf.DiscountUpdate(
-        name="Updated Sale",
-        code="NEWYEAR30",
-        value=Decimal("30"),
-        value_type=pf.ValueType.PERCENTAGE,
-        active=True,
-        main_product_ids=["65abc123..."],
-    )
-    assert _wire(update) == body
 
 
 def test_upsells_list_example() -> None:
-    body = orjson.dumps(PF_UPSELLS)
-    upsells = _serde.decode(body, pf.UpsellList)
-    assert upsells == pf.UpsellList(
+    assert _decoded(PF_UPSELLS, pf.UpsellList) == pf.UpsellList(
         upsells=[
             pf.Upsell(
                 id="65ups123...",
@@ -236,46 +228,44 @@ def test_upsells_list_example() -> None:
 
 
 def test_upsell_create_example() -> None:
-    body = {
-        "name": "Premium Upgrade",
-        "mainProductIds": ["65abc123..."],
-        "upsellProductId": "65abc456...",
-        "upsellPrice": 29.99,
-        "upsellDescription": "Get the premium version at a discount!",
-        "primaryButtonText": "Yes, upgrade me!",
-        "secondaryButtonText": "No thanks",
-        "active": True,
-    }
-    create = _serde.structure(body, pf.UpsellCreate)
-    assert create == pf.UpsellCreate(
-        name="Premium Upgrade",
-        main_product_ids=["65abc123..."],
-        upsell_product_id="65abc456...",
-        upsell_price=Decimal("29.99"),
-        upsell_description="Get the premium version at a discount!",
-        primary_button_text="Yes, upgrade me!",
-        secondary_button_text="No thanks",
-        active=True,
+    _check_request(
+        {
+            "name": "Premium Upgrade",
+            "mainProductIds": ["65abc123..."],
+            "upsellProductId": "65abc456...",
+            "upsellPrice": 29.99,
+            "upsellDescription": "Get the premium version at a discount!",
+            "primaryButtonText": "Yes, upgrade me!",
+            "secondaryButtonText": "No thanks",
+            "active": True,
+        },
+        pf.UpsellCreate(
+            name="Premium Upgrade",
+            main_product_ids=["65abc123..."],
+            upsell_product_id="65abc456...",
+            upsell_price=Decimal("29.99"),
+            upsell_description="Get the premium version at a discount!",
+            primary_button_text="Yes, upgrade me!",
+            secondary_button_text="No thanks",
+            active=True,
+        ),
     )
-    assert _wire(create) == body
 
 
 def test_user_update_example() -> None:
-    body = {"firstName": "John", "lastName": "Doe", "currency": "USD", "country": "US"}
-    update = _serde.structure(body, pf.UserUpdate)
-    assert update == pf.UserUpdate(first_name="John", last_name="Doe", currency="USD", country="US")
-    assert _wire(update) == body
+    _check_request(
+        {"firstName": "John", "lastName": "Doe", "currency": "USD", "country": "US"},
+        pf.UserUpdate(first_name="John", last_name="Doe", currency="USD", country="US"),
+    )
 
 
 def test_subscriptions_query_example() -> None:
-    body = {"page": 1, "pageSize": 20, "startDate": "2024-01-01", "endDate": "2024-12-31"}
-    query = _serde.structure(body, pf.SubscriptionQuery)
     # Dates are sent as the ISO 8601 text the caller's value gives (a date, an aware datetime or
     # a string); the request model carries that text.
-    assert query == pf.SubscriptionQuery(
-        page=1, page_size=20, start_date="2024-01-01", end_date="2024-12-31"
+    _check_request(
+        {"page": 1, "pageSize": 20, "startDate": "2024-01-01", "endDate": "2024-12-31"},
+        pf.SubscriptionQuery(page=1, page_size=20, start_date="2024-01-01", end_date="2024-12-31"),
     )
-    assert _wire(query) == body
 
 
 def test_error_example() -> None:
@@ -284,16 +274,7 @@ def test_error_example() -> None:
 
 
 def test_user_profile_fields_public_callers_read() -> None:
-    body = {
-        "_id": "65f1c0de9a1b2c3d4e5f6a7b",
-        "email": "john@example.com",
-        "subdomain": "johns-store",
-        "firstName": "John",
-        "lastName": "Doe",
-        "currency": "USD",
-        "country": "US",
-        "stripeAccount": "acct_unknown_to_the_schema",
-    }
+    body = {**PF_ME, "stripeAccount": "acct_unknown_to_the_schema"}
     user = _serde.structure(body, pf.User)
     assert user == pf.User(
         id="65f1c0de9a1b2c3d4e5f6a7b",

@@ -5,47 +5,21 @@ client is closed when the application stops (an unclosed session fails the test,
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import importlib.util
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import aiohttp
 import pytest
-import uvicorn
-from aiohttp.test_utils import TestServer
 
+from _example_apps import EXAMPLES, SERVERS, Serving, client_options, load_example
 from _loopback import free_port
 from storeflow import Pocketsflow, RateLimit
 from storeflow._serde import structure
 from storeflow.pocketsflow.models import Order, Product
 from storeflow.sandbox import Sandbox
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``examples/<name>.py`` (the examples are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # FastAPI resolves the handlers' annotations through it
-    spec.loader.exec_module(module)
-    return module
-
-
-def client_options(sandbox: Sandbox) -> dict[str, Any]:
-    return {
-        "api_key": sandbox.pocketsflow_test_key,
-        "base_url": sandbox.pocketsflow_url,
-        "rate_limit": None,
-    }
 
 
 async def check_routes(base_url: str, sandbox: Sandbox) -> None:
@@ -76,40 +50,6 @@ async def check_routes(base_url: str, sandbox: Sandbox) -> None:
         async with http.get("/orders/recent", params={"limit": "101"}) as response:
             assert response.status == 200
             assert len((await response.json())["orders"]) == min(101, len(orders))
-
-
-@contextlib.asynccontextmanager
-async def aiohttp_serving(app: Any) -> AsyncIterator[str]:
-    """Serve the aiohttp ``app`` on a loopback port (its start-up and cleanup run)."""
-    async with TestServer(app, host="127.0.0.1") as server:
-        yield str(server.make_url(""))
-
-
-@contextlib.asynccontextmanager
-async def uvicorn_serving(app: Any) -> AsyncIterator[str]:
-    """Serve the ASGI ``app`` with uvicorn in this event loop on a free loopback port."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", http="h11"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():  # it failed to start: raise why
-                await task
-            await asyncio.sleep(0.01)  # uvicorn sets a flag, not an event
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-Serving = Callable[[Any], contextlib.AbstractAsyncContextManager[str]]
-SERVERS: dict[str, tuple[Serving, Callable[[ModuleType, Any], Any]]] = {
-    "aiohttp_app": (aiohttp_serving, lambda example, app: app[example.POCKETSFLOW]),
-    "fastapi_app": (uvicorn_serving, lambda example, app: app.state.pocketsflow),
-}
 
 
 class Example(NamedTuple):

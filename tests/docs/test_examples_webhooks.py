@@ -15,13 +15,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from _example_apps import SERVERS, client_options, load_example
 from conftest import SandboxFactory
 from storeflow import Pocketsflow, Reflow
 from storeflow.pocketsflow import models as pf
 from storeflow.reflow import models as rf
 from storeflow.sandbox import Sandbox, Webhook, WebhookDelivery, WebhookFaults
 from storeflow.webhooks import WebhookEvent, sign
-from test_examples import SERVERS, client_options, load_example
 
 PF_SECRET = "pf-endpoint-secret-0001"
 RF_SECRET = "rf-endpoint-secret-0002"

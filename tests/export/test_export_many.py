@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from _export_tools import orders_pages
 from _loopback import KEY, serve
 from storeflow import Pocketsflow, RateLimit, Reflow
 from storeflow.cli import main
@@ -24,7 +25,6 @@ from storeflow.export import (
     store_id,
 )
 from storeflow.sandbox import Sandbox
-from test_export import orders_pages
 
 
 def keyed(n: int) -> list[str]:

@@ -17,14 +17,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from _export_tools import CLI, expected, orders_pages, read_jsonl
 from _loopback import KEY, json_response, serve
 from storeflow import Pocketsflow, errors, ratelimit
 from storeflow.cli import main
 from storeflow.export import ExportError, export
 from storeflow.export._checkpoint import CRASH_EXIT, CRASH_POINTS, load, save
 from storeflow.sandbox import Sandbox
-from test_export import expected, orders_pages, read_jsonl
-from test_export_cli import CLI, keys, running  # noqa: F401 - the fixtures, reused
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +107,7 @@ RESUMES = [
 
 @pytest.mark.parametrize(("point", "name", "options", "check"), RESUMES)
 def test_a_crash_at_every_step_resumes_to_exactly_the_full_set(
-    running: Sandbox,  # noqa: F811 - the fixture
+    running: Sandbox,
     tmp_path: Path,
     point: str,
     name: str,
@@ -160,7 +159,7 @@ TAMPERING = {
 
 
 @pytest.fixture(scope="module")
-def crashed(running: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def crashed(running: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The files of an export killed after its third page commit (made once, copied per test)."""
     folder = tmp_path_factory.mktemp("crashed")
     crash(running, folder / "orders.jsonl", "commit.part-synced:4")
@@ -169,7 +168,7 @@ def crashed(running: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("tampering", list(TAMPERING))
 def test_tampered_state_is_refused_with_one_line_and_exit_2(
-    keys: Sandbox,  # noqa: F811 - the fixture
+    keys: Sandbox,
     crashed: Path,
     tmp_path: Path,
     tampering: str,

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from _admissions import max_in_any_interval
 from _loopback import KEY, serve
 from conftest import SandboxFactory
 from storeflow import Pocketsflow, RateLimit, ratelimit
 from storeflow.ratelimit import FileBackend, WindowLimiter
-from test_ratelimit import max_in_any_interval
 
 RATE = RateLimit(20, 60.0)
 

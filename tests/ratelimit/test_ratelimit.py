@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from aiolimiter import AsyncLimiter
 
+from _admissions import max_in_any_interval
 from storeflow import ratelimit
 from storeflow.errors import ValidationError
 from storeflow.ratelimit import (
@@ -52,17 +53,6 @@ def _fresh_registry() -> Iterator[None]:
     ratelimit._registry.limiters.clear()
     yield
     ratelimit._registry.limiters.clear()
-
-
-def max_in_any_interval(times: list[float], length: float) -> int:
-    """The most admissions that any closed interval of ``length`` holds (two pointers)."""
-    ordered = sorted(times)
-    most = lo = 0
-    for hi, t in enumerate(ordered):
-        while t - ordered[lo] > length:
-            lo += 1
-        most = max(most, hi - lo + 1)
-    return most
 
 
 def max_in_fixed_windows(times: list[float], length: float, offset: float) -> int:

@@ -20,6 +20,7 @@ import attrs
 import pytest
 from aiohttp import ClientSession
 
+from _export_tools import MODELS, SMALL, check_csv, clients, read_jsonl
 from conftest import ResponseLog, SandboxFactory
 from storeflow import Pocketsflow, Reflow
 from storeflow._serde import wire_fields
@@ -28,7 +29,6 @@ from storeflow.export import export_all
 from storeflow.pagination import Page
 from storeflow.sandbox import DRIFT_KINDS, Drift, Sandbox
 from storeflow.sandbox._drift import new_enum_value
-from test_export import MODELS, SMALL, check_csv, clients, read_jsonl
 
 DRIFT = Drift(seed=11)
 

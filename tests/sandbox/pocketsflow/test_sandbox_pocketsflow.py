@@ -143,9 +143,9 @@ async def test_upsell_of_unknown_product_is_404(shared_sandbox: Sandbox, shared_
 # -- validation ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("params", "needle"),
-    [
+#: The query parameters each route refuses, and a phrase of the message that says why.
+QUERIES_REFUSED: dict[str, list[tuple[dict[str, str], str]]] = {
+    "/orders": [
         ({"page": "0"}, "page must be an integer of at least 1"),
         ({"page": "one"}, "page must be an integer"),
         ({"page": "1.5"}, "page must be an integer"),
@@ -158,29 +158,17 @@ async def test_upsell_of_unknown_product_is_404(shared_sandbox: Sandbox, shared_
         ({"startDate": "yesterday"}, "startDate must be an ISO 8601 date-time"),
         ({"endDate": "2024-13-01"}, "endDate must be an ISO 8601 date-time"),
     ],
-)
-async def test_orders_parameters_are_checked(
-    shared_pf: Http, params: dict[str, str], needle: str
-) -> None:
-    assert needle in await shared_pf.refused("GET", "/orders", params=params)
-
-
-@pytest.mark.parametrize(
-    ("params", "needle"),
-    [
+    "/customers": [
         ({"sortBy": "name"}, "sortBy must be one of email, country, numberOfOrders, createdAt"),
         ({"sortOrder": "up"}, "sortOrder must be one of asc, desc"),
     ],
-)
-async def test_customers_parameters_are_checked(
-    shared_pf: Http, params: dict[str, str], needle: str
-) -> None:
-    assert needle in await shared_pf.refused("GET", "/customers", params=params)
+}
 
+_SALE = {"name": "Sale", "code": "SALE", "value": 10, "valueType": "percentage"}
 
-@pytest.mark.parametrize(
-    ("body", "needle"),
-    [
+#: The bodies each ``POST`` route refuses, and a phrase of the message that says why.
+BODIES_REFUSED: dict[str, list[tuple[Any, str]]] = {
+    "/products": [
         ({"price": 10}, "name is required"),
         ({"name": "x"}, "price is required"),
         ({"name": 5, "price": 10}, "name must be a string"),
@@ -193,9 +181,52 @@ async def test_customers_parameters_are_checked(
         ({"name": "x", "price": 1, "color": "red"}, "unknown field 'color'"),
         ([1, 2], "the request body must be a JSON object"),
     ],
+    "/products/variants": [({"name": "x", "price": 1}, "productId is required")],
+    "/discounts": [
+        ({**_SALE, "valueType": "ratio"}, "valueType must be one of percentage, fixed"),
+        ({**_SALE, "value": 150}, "value must be at most 100 for a percentage"),
+        ({**_SALE, "value": -5}, "value must be a number of at least 0"),
+        ({**_SALE, "mainProductIds": "abc"}, "mainProductIds must be an array"),
+        ({**_SALE, "mainProductIds": ["abc"]}, "product abc not found"),
+        ({**_SALE, "mainProductIds": [UNKNOWN_ID]}, f"product {UNKNOWN_ID} not found"),
+        ({**_SALE, "active": 1}, "active must be true or false"),
+        ({**_SALE, "used": 3}, "unknown field 'used'"),
+    ],
+    "/users/update": [
+        ({"firstName": 3}, "firstName must be a string"),
+        ({"email": "a@b.c"}, "unknown field 'email'"),
+    ],
+    "/orders/subscriptions": [
+        ({"page": 0}, "page must be an integer of at least 1"),
+        ({"page": 1.5}, "page must be an integer"),
+        ({"page": 1e20}, "page must be an integer between 1 and 9223372036854775807"),
+        ({"page": 2**64}, "page must be an integer between 1 and 9223372036854775807"),
+        ({"pageSize": 0}, "pageSize must be an integer of at least 1"),
+        ({"startDate": "2024/01/01"}, "startDate must be an ISO 8601 date such as 2024-01-31"),
+        ({"endDate": "2024-02-30"}, "endDate must be an ISO 8601 date such as 2024-01-31"),
+        ({"status": "active"}, "unknown field 'status'"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "needle"),
+    [(path, *case) for path, cases in QUERIES_REFUSED.items() for case in cases],
 )
-async def test_product_create_body_is_checked(shared_pf: Http, body: Any, needle: str) -> None:
-    assert needle in await shared_pf.refused("POST", "/products", json=body)
+async def test_query_parameters_are_checked(
+    shared_pf: Http, path: str, params: dict[str, str], needle: str
+) -> None:
+    assert needle in await shared_pf.refused("GET", path, params=params)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "needle"),
+    [(path, *case) for path, cases in BODIES_REFUSED.items() for case in cases],
+)
+async def test_request_bodies_are_checked(
+    shared_pf: Http, path: str, body: Any, needle: str
+) -> None:
+    assert needle in await shared_pf.refused("POST", path, json=body)
 
 
 @pytest.mark.parametrize(
@@ -243,26 +274,6 @@ async def test_what_the_reference_does_not_forbid_is_served(
     assert reply.status == 200, reply.json
 
 
-@pytest.mark.parametrize(
-    ("body", "needle"),
-    [
-        ({"valueType": "ratio"}, "valueType must be one of percentage, fixed"),
-        ({"value": 150}, "value must be at most 100 for a percentage"),
-        ({"value": -5}, "value must be a number of at least 0"),
-        ({"mainProductIds": "abc"}, "mainProductIds must be an array"),
-        ({"mainProductIds": ["abc"]}, "product abc not found"),
-        ({"mainProductIds": [UNKNOWN_ID]}, f"product {UNKNOWN_ID} not found"),
-        ({"active": 1}, "active must be true or false"),
-        ({"used": 3}, "unknown field 'used'"),
-    ],
-)
-async def test_discount_create_body_is_checked(
-    shared_pf: Http, body: dict[str, Any], needle: str
-) -> None:
-    full = {"name": "Sale", "code": "SALE", "value": 10, "valueType": "percentage", **body}
-    assert needle in await shared_pf.refused("POST", "/discounts", json=full)
-
-
 async def test_discount_codes_are_unique(sandbox: Sandbox, pf: Http) -> None:
     existing = sandbox.pocketsflow.list_discounts()
     body = {"name": "Dup", "code": existing[0]["code"].lower(), "value": 5, "valueType": "fixed"}
@@ -294,41 +305,3 @@ async def test_upsell_create_body_is_checked(
         **body,
     }
     assert needle in await shared_pf.refused("POST", "/upsells", json=full)
-
-
-@pytest.mark.parametrize(
-    ("body", "needle"),
-    [
-        ({"firstName": 3}, "firstName must be a string"),
-        ({"email": "a@b.c"}, "unknown field 'email'"),
-    ],
-)
-async def test_user_update_body_is_checked(
-    shared_pf: Http, body: dict[str, Any], needle: str
-) -> None:
-    assert needle in await shared_pf.refused("POST", "/users/update", json=body)
-
-
-@pytest.mark.parametrize(
-    ("body", "needle"),
-    [
-        ({"page": 0}, "page must be an integer of at least 1"),
-        ({"page": 1.5}, "page must be an integer"),
-        ({"page": 1e20}, "page must be an integer between 1 and 9223372036854775807"),
-        ({"page": 2**64}, "page must be an integer between 1 and 9223372036854775807"),
-        ({"pageSize": 0}, "pageSize must be an integer of at least 1"),
-        ({"startDate": "2024/01/01"}, "startDate must be an ISO 8601 date such as 2024-01-31"),
-        ({"endDate": "2024-02-30"}, "endDate must be an ISO 8601 date such as 2024-01-31"),
-        ({"status": "active"}, "unknown field 'status'"),
-    ],
-)
-async def test_subscriptions_query_is_checked(
-    shared_pf: Http, body: dict[str, Any], needle: str
-) -> None:
-    assert needle in await shared_pf.refused("POST", "/orders/subscriptions", json=body)
-
-
-async def test_variant_body_is_checked(shared_pf: Http) -> None:
-    assert "productId is required" in await shared_pf.refused(
-        "POST", "/products/variants", json={"name": "x", "price": 1}
-    )
