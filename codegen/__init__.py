@@ -28,6 +28,7 @@ import copy
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -182,6 +183,13 @@ class _Table(NamedTuple):
         return _ruff(source, f"src/storeflow/{api}/{self.module}")
 
 
+TABLES: Final = {
+    name: _Table(**fields)
+    for name, fields in tomllib.loads((TEMPLATES / "tables.toml").read_text("utf-8")).items()
+}
+"""The generated table modules, by name, as ``codegen/templates/tables.toml`` describes them."""
+
+
 def api_names(source: Path = API_NAMES_SOURCE) -> tuple[str, ...]:
     """The APIs storeflow speaks, as the ``API_NAMES`` tuple of ``source`` lists them.
 
@@ -282,14 +290,6 @@ def _auth(security: list[Mapping[str, Any]] | None) -> str:
     return "optional" if any(not requirement for requirement in security) else "required"
 
 
-_OPERATIONS: Final = _Table(
-    "_operations.py",
-    "Every operation of the {title}, keyed by operationId.",
-    "OPERATIONS: Final[Mapping[str, Operation]]",
-    "Method, path template, idempotency and auth of each operation of the schema.",
-)
-
-
 def render_operations(api: str, document: Mapping[str, Any]) -> str:
     """Return the source of ``storeflow/<api>/_operations.py`` for the parsed schema ``document``.
 
@@ -319,7 +319,7 @@ def render_operations(api: str, document: Mapping[str, Any]) -> str:
                 f"    {operation_id!r}: Operation(id={operation_id!r}, method={method.upper()!r},"
                 f" path={path!r}, idempotent={idempotent!r}, auth={auth!r}),"
             )
-    return _OPERATIONS.render(api, document, entries)
+    return TABLES["operations"].render(api, document, entries)
 
 
 def _model_of(ref: Any, models: str, where: str) -> str:
@@ -347,14 +347,6 @@ def _response_schema(document: Mapping[str, Any], operation: Mapping[str, Any]) 
     return None
 
 
-_RESPONSES: Final = _Table(
-    "_responses.py",
-    "The model of each successful answer of the {title}.",
-    "RESPONSES: Final[Mapping[str, tuple[type[Any], bool]]]",
-    "By operationId: the model of the JSON answer, and whether it is a bare array.",
-)
-
-
 def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
     """Return the source of ``storeflow/<api>/_responses.py`` for the parsed schema ``document``.
 
@@ -376,15 +368,7 @@ def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
             ref = schema.get("items", {}).get("$ref") if array else schema.get("$ref")
             model = _model_of(ref, models, where)
             entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
-    return _RESPONSES.render(api, document, entries)
-
-
-_WEBHOOKS: Final = _Table(
-    "_webhooks.py",
-    "Every webhook event of the {title}, keyed by event name.",
-    "EVENTS: Final[Mapping[str, type[Any]]]",
-    "The model of each event's body, from the schema's ``webhooks`` section.",
-)
+    return TABLES["responses"].render(api, document, entries)
 
 
 def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
@@ -402,7 +386,7 @@ def render_webhooks(api: str, document: Mapping[str, Any], models: str) -> str:
         except (KeyError, TypeError):
             raise CodegenError(f"{where} has no post with a JSON body $ref") from None
         entries.append(f"    {name!r}: models.{_model_of(ref, models, where)},")
-    return _WEBHOOKS.render(api, document, entries)
+    return TABLES["webhooks"].render(api, document, entries)
 
 
 def render(schema_dir: Path) -> dict[Path, str]:

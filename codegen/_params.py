@@ -10,9 +10,9 @@ states about it (type, required, enum, bounds, pattern) and nothing else, plus t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
-from codegen import _HTTP_METHODS, CodegenError, _Table
+from codegen import _HTTP_METHODS, TABLES, CodegenError
 
 __all__ = ["render_params"]
 
@@ -102,14 +102,6 @@ def _arguments(document: Mapping[str, Any], shared: list[Any], operation: Mappin
     )
 
 
-_PARAMS: Final = _Table(
-    "_params.py",
-    "The argument rules of every operation of the {title}.",
-    "ARGUMENTS: Final[Mapping[str, Arguments]]",
-    "What the schema states about each argument of each operation, by operationId.",
-)
-
-
 def render_params(api: str, document: Mapping[str, Any]) -> str:
     """Return the source of ``storeflow/<api>/_params.py`` for the parsed schema ``document``.
 
@@ -133,4 +125,4 @@ def render_params(api: str, document: Mapping[str, Any]) -> str:
                 entries.append(
                     f"    {operation['operationId']!r}: {_arguments(document, shared, operation)},"
                 )
-    return _PARAMS.render(api, document, entries, aliases)
+    return TABLES["params"].render(api, document, entries, aliases)
