@@ -245,6 +245,30 @@ async def invoke(call: Callable[[C], Any], client: C) -> None:
         await result
 
 
+def client_fixtures(
+    connect: Callable[[Sandbox], contextlib.AbstractAsyncContextManager[C]], name: str
+) -> tuple[Any, Any]:
+    """Two fixtures of a client that ``connect`` opens: ``name`` on a fresh sandbox (for tests
+    that change data) and ``<name>_shared`` on the session's shared one (for tests that only
+    read). A test module assigns both: ``pf, pf_shared = client_fixtures(connect, "pf")``."""
+
+    async def opened(sandbox: Sandbox) -> AsyncIterator[C]:
+        async with connect(sandbox) as client:
+            yield client
+
+    @pytest.fixture(name=name)
+    async def fresh(sandbox: Sandbox) -> AsyncIterator[C]:
+        async for client in opened(sandbox):
+            yield client
+
+    @pytest.fixture(name=f"{name}_shared")
+    async def shared(shared_sandbox: Sandbox) -> AsyncIterator[C]:
+        async for client in opened(shared_sandbox):
+            yield client
+
+    return fresh, shared
+
+
 def internal_errors(sandbox: Sandbox) -> int:
     """How many requests a handler of ``sandbox`` failed on (answered 500): sandbox bugs."""
     stats = sandbox.stats()

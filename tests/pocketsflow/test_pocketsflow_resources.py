@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from conftest import collect, invoke, records
+from conftest import client_fixtures, collect, invoke, records
 from storeflow import Pocketsflow
 from storeflow._serde import structure, wire_fields
 from storeflow.errors import NotFoundError, ValidationError
@@ -46,18 +46,7 @@ def connect(sandbox: Sandbox) -> Pocketsflow:
     )
 
 
-@pytest.fixture
-async def pf(sandbox: Sandbox) -> AsyncIterator[Pocketsflow]:
-    """A client of a fresh sandbox: for tests that change data."""
-    async with connect(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-async def pf_shared(shared_sandbox: Sandbox) -> AsyncIterator[Pocketsflow]:
-    """A client of the session's shared sandbox: for tests that only read."""
-    async with connect(shared_sandbox) as client:
-        yield client
+pf, pf_shared = client_fixtures(connect, "pf")
 
 
 def fields_of(obj: Any, model: type) -> dict[str, Any]:

@@ -11,13 +11,13 @@ import contextlib
 import datetime as dt
 import itertools
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from conftest import SandboxFactory, collect, invoke, records
+from conftest import SandboxFactory, client_fixtures, collect, invoke, records
 from storeflow import Reflow
 from storeflow.errors import NotFoundError, ValidationError
 from storeflow.reflow.models import (
@@ -44,18 +44,7 @@ def connect(sandbox: Sandbox, *, key: bool = True) -> Reflow:
     )
 
 
-@pytest.fixture
-async def rf(sandbox: Sandbox) -> AsyncIterator[Reflow]:
-    """A client of a fresh sandbox: for tests that change data."""
-    async with connect(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-async def rf_shared(shared_sandbox: Sandbox) -> AsyncIterator[Reflow]:
-    """A client of the session's shared sandbox: for tests that only read."""
-    async with connect(shared_sandbox) as client:
-        yield client
+rf, rf_shared = client_fixtures(connect, "rf")
 
 
 # -- reads ----------------------------------------------------------------------------------------
