@@ -6,12 +6,14 @@ tests use the session's shared sandbox; tests that change state start their own.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aiohttp
 import pytest
 
 from _sandbox_tools import UNKNOWN_ID, Http, pf_of
+from storeflow.pocketsflow._operations import OPERATIONS
 from storeflow.sandbox import Sandbox, Scale
 
 # -- auth ---------------------------------------------------------------------------------------
@@ -84,22 +86,16 @@ async def test_product_reviews_are_public(sandbox: Sandbox, pf: Http) -> None:
 
 # -- 404 and malformed ids ----------------------------------------------------------------------
 
+# Every route with an id in its path, from the operation table (the public reviews of a product
+# are above); an update sends one change.
 ID_ROUTES = [
-    ("GET", "/products/{}", None),
-    ("DELETE", "/products/{}", None),
-    ("POST", "/products/update/{}", {"name": "x"}),
-    ("DELETE", "/products/variants/{}", None),
-    ("GET", "/orders/{}", None),
-    ("GET", "/customers/{}", None),
-    ("GET", "/discounts/{}", None),
-    ("POST", "/discounts/{}", {"name": "x"}),
-    ("DELETE", "/discounts/{}", None),
-    ("GET", "/upsells/{}", None),
-    ("POST", "/upsells/{}", {"name": "x"}),
-    ("DELETE", "/upsells/{}", None),
-    ("GET", "/orders/subscriptions/{}", None),
-    ("POST", "/orders/subscriptions/cancel/{}", None),
-    ("POST", "/orders/subscriptions/refund/{}", None),
+    (
+        op.method,
+        re.sub(r"\{\w+\}", "{}", op.path),
+        {"name": "x"} if op.id.endswith("_update") else None,
+    )
+    for op in OPERATIONS.values()
+    if "{" in op.path and op.id != "reviews_list_for_product"
 ]
 
 
