@@ -123,14 +123,15 @@ async def test_variant_of_unknown_product_is_404(shared_pf: Http) -> None:
     assert (await shared_pf("POST", "/products/variants", json=body)).status == 404
 
 
+def upsell(sandbox: Sandbox, **changes: Any) -> dict[str, Any]:
+    """A valid upsell body, selling the store's first product after itself, with ``changes``."""
+    product = sandbox.pocketsflow.list_products()[0]["_id"]
+    body = {"name": "Up", "mainProductIds": [product], "upsellProductId": product, "upsellPrice": 5}
+    return {**body, **changes}
+
+
 async def test_upsell_of_unknown_product_is_404(shared_sandbox: Sandbox, shared_pf: Http) -> None:
-    product = shared_sandbox.pocketsflow.list_products()[0]["_id"]
-    body = {
-        "name": "Up",
-        "mainProductIds": [product],
-        "upsellProductId": UNKNOWN_ID,
-        "upsellPrice": 5,
-    }
+    body = upsell(shared_sandbox, upsellProductId=UNKNOWN_ID)
     reply = await shared_pf("POST", "/upsells", json=body)
     assert reply.status == 404
     assert UNKNOWN_ID in reply.json["message"]
@@ -292,12 +293,5 @@ async def test_discount_codes_are_unique(sandbox: Sandbox, pf: Http) -> None:
 async def test_upsell_create_body_is_checked(
     shared_sandbox: Sandbox, shared_pf: Http, body: dict[str, Any], needle: str
 ) -> None:
-    product = shared_sandbox.pocketsflow.list_products()[0]["_id"]
-    full = {
-        "name": "Up",
-        "mainProductIds": [product],
-        "upsellProductId": product,
-        "upsellPrice": 5,
-        **body,
-    }
+    full = upsell(shared_sandbox, **body)
     assert needle in await shared_pf.refused("POST", "/upsells", json=full)
