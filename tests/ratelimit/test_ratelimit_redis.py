@@ -91,6 +91,30 @@ async def test_a_cancelled_waiter_gives_its_slot_back(redis_server: RedisServer)
     client.close()
 
 
+async def test_a_call_cancelled_while_reserving_keeps_no_slot(redis_server: RedisServer) -> None:
+    # A cancellation that arrives while (or just after) the reserving script runs: the script
+    # may have logged the slot, so it is given back like a waiter's.
+    (a,) = limiters(redis_server.url, 1, RateLimit(10_000, 60.0))
+    await a.acquire()  # connected
+    client = redis.Redis.from_url(redis_server.url)
+    slots = a.backend.keys(a.endpoint)[0]
+    cancelled = 0
+    for turns in range(40):
+        logged = client.zcard(slots)
+        task = asyncio.create_task(a.acquire())
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.wait([task])
+        if task.cancelled():
+            cancelled += 1
+            assert client.zcard(slots) == logged, turns
+        else:
+            assert client.zcard(slots) == logged + 1, turns
+    assert cancelled
+    client.close()
+
+
 async def test_a_pause_holds_every_process(redis_server: RedisServer) -> None:
     a, b = limiters(redis_server.url, 2, RateLimit(100, 10.0))
     loop = asyncio.get_running_loop()

@@ -317,27 +317,32 @@ class RedisLimiter:
         loop = asyncio.get_running_loop()
         member = f"{self._process}:{next(_members)}"
         previous = ""
-        while True:
-            if (wait := self._paused_until - loop.time()) > 0:
-                # This process's own 429: hold at once, before Redis has the pause.
-                await asyncio.sleep(wait)
-            if self._local is not None and loop.time() < self._retry_at:
-                await self._local.acquire()
-                self._admitted(loop.time(), member)
-                return
-            reply = await self._reserve(member, previous)
-            if reply is None:  # the "local" fallback took over
-                continue
-            delay = reply
-            if delay <= 0:
-                self._admitted(loop.time(), member)
-                return
-            try:
-                await asyncio.sleep(delay)
-            except BaseException:
+        reserved = False  # whether Redis may hold a slot for ``member``
+        try:
+            while True:
+                if (wait := self._paused_until - loop.time()) > 0:
+                    # This process's own 429: hold at once, before Redis has the pause.
+                    await asyncio.sleep(wait)
+                if self._local is not None and loop.time() < self._retry_at:
+                    await self._local.acquire()
+                    self._admitted(loop.time(), member)
+                    return
+                reserved = True  # from the moment the script may run
+                reply = await self._reserve(member, previous)
+                if reply is None:  # the "local" fallback took over
+                    continue
+                if reply <= 0:
+                    self._admitted(loop.time(), member)
+                    return
+                await asyncio.sleep(reply)
+                previous = member
+        except RateLimitBackendError:
+            raise  # Redis did not answer: nothing to give back to it
+        except BaseException:
+            # Cancelled while the script ran, or while waiting for the slot: give it back.
+            if reserved:
                 await asyncio.shield(self._release(member))
-                raise
-            previous = member
+            raise
 
     def pause(self, seconds: float) -> None:
         """Admit nobody, in every process sharing the budget, for the next ``seconds`` seconds.
