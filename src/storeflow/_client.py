@@ -212,7 +212,6 @@ class BaseClient:
             DecodeError: a successful response whose body is not JSON.
         """
         response = await self._transport.request(method, path, params=params, json=json)
-        _raw.record(response)
         return response.json()
 
     def _repr_fields(self) -> dict[str, object]:

@@ -1,37 +1,24 @@
 """Raw responses: ``client.with_raw_response.orders.list()`` gives the parsed model together
 with the HTTP response it came from (status, headers, request id), in openai-python's style.
 
-Every typed method sends through :meth:`storeflow._resource.Resource._call` (and
-:meth:`~storeflow._client.BaseClient.request` through the transport); both hand the response to
-:func:`record`, which keeps it when a raw call is collecting in the current context. The proxies
-here run the ordinary method inside such a context, so no method needs a raw twin.
+Every response the transport returns is recorded for a raw call collecting in the current
+context (:func:`storeflow._transport.collecting`). The proxies here run the ordinary method
+inside such a block, so no method needs a raw twin.
 """
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from storeflow._transport import Response
+from storeflow._transport import Response, collecting
 
-__all__ = ["RawProxy", "RawResponse", "record"]
+__all__ = ["RawProxy", "RawResponse"]
 
 T = TypeVar("T")
-
-_collecting: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
-    "storeflow_raw_responses", default=None
-)
-
-
-def record(response: Response) -> None:
-    """Keep ``response`` for the raw call running in this context, if there is one."""
-    responses = _collecting.get()
-    if responses is not None:
-        responses.append(response)
 
 
 @attrs.frozen
@@ -96,12 +83,8 @@ class RawProxy:
 
 def _raw_method(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[RawResponse[T]]]:
     async def call(*args: Any, **kwargs: Any) -> RawResponse[T]:
-        responses: list[Response] = []
-        token = _collecting.set(responses)
-        try:
+        with collecting() as responses:
             parsed = await method(*args, **kwargs)
-        finally:
-            _collecting.reset(token)
         return RawResponse(http_response=responses[-1], parsed=parsed)
 
     call.__name__ = getattr(method, "__name__", "call")

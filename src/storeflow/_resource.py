@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 import attrs
 
-from storeflow import _raw, _serde
+from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._operation import Arguments, Operation
 from storeflow._transport import Response, RetryPolicy, Transport
@@ -177,11 +177,9 @@ class Resource:
             wire, name, value = path
             path_params = {wire: check.argument(self._arguments, op_id, wire, name, value)}
         op = self._operations[op_id]
-        response = await self._transport.call(
+        return await self._transport.call(
             op, path_params=path_params, params=params, json=json, retry=retry
         )
-        _raw.record(response)
-        return response
 
     async def _read(
         self,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
 from storeflow import _serde, errors
 
-__all__ = ["Reply", "Response", "request_id", "text"]
+__all__ = ["Reply", "Response", "collecting", "record", "request_id", "text"]
 
 T = TypeVar("T")
 
@@ -118,3 +120,27 @@ class Reply:
     reason: str | None = attrs.field(repr=False)
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)
+
+
+_collected: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
+    "storeflow_raw_responses", default=None
+)
+
+
+def record(response: Response) -> None:
+    """Keep ``response`` for the :func:`collecting` block running in this context, if any."""
+    responses = _collected.get()
+    if responses is not None:
+        responses.append(response)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Response]]:
+    """Collect every response the transport returns inside the block, in this context (the
+    raw responses of :mod:`storeflow._raw`)."""
+    responses: list[Response] = []
+    token = _collected.set(responses)
+    try:
+        yield responses
+    finally:
+        _collected.reset(token)

@@ -39,7 +39,7 @@ from storeflow._transport._request import (
     check_path,
     encode_body,
 )
-from storeflow._transport._response import Reply, Response
+from storeflow._transport._response import Reply, Response, record
 from storeflow._transport._retry import (
     IDEMPOTENT_METHODS,
     MAX_RETRY_AFTER,
@@ -434,6 +434,7 @@ class Transport:
                     except errors.DecodeError:
                         await asyncio.sleep(self.backoff(attempt - 1))
                         continue
+                record(response)
                 return response
             pause = retry_after(outcome.headers)
             waitable = pause is None or pause <= MAX_RETRY_AFTER
