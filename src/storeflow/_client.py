@@ -4,6 +4,7 @@ options and raw responses."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
 import sys
@@ -86,9 +87,12 @@ class BaseClient:
     """How each list of the API is asked for and answered, by resource name (``orders`` for
     ``client.orders``), in the order an export of the whole store reads them."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, api: str, store: str) -> None:
         setup_logging()
         self._attach(transport)
+        # Only a digest of the key, if one names the store, is kept.
+        identity = f"{api}\0{transport.base_url}\0{store}"
+        self._store_id = hashlib.sha256(identity.encode()).hexdigest()[:12]
 
     @staticmethod
     def _options(arguments: Mapping[str, Any]) -> ClientOptions:
@@ -150,6 +154,16 @@ class BaseClient:
         Every method that sends one request is there (``iter()`` is not: it sends many).
         """
         return _raw.RawProxy(self)
+
+    @property
+    def store_id(self) -> str:
+        """A short, stable id of the store this client reads (12 hex digits), safe to show.
+
+        A Pocketsflow store is its key (one key, one account) and a Reflow store its project,
+        each at its base URL; the id is a SHA-256 digest of that, from which the key cannot be
+        recovered.
+        """
+        return self._store_id
 
     stats: _FromTransport[TransportStats] = _FromTransport(
         "stats", "What this client (and every view of it) has sent so far."

@@ -22,7 +22,6 @@ from storeflow.export import (
     in_shard,
     parse_shard,
     parse_stores,
-    store_id,
 )
 from storeflow.sandbox import Sandbox
 
@@ -45,7 +44,7 @@ async def test_every_store_is_exported_as_if_alone_into_its_own_folder(
             for name, client in (("a", a), ("b", b), ("r", r))
         }
     names = [s.name for s in many.stores]
-    assert names == ["acme", f"pocketsflow-{store_id(b)}", f"reflow-{store_id(r)}"]
+    assert names == ["acme", f"pocketsflow-{b.store_id}", f"reflow-{r.store_id}"]
     for result, solo in zip(many.stores, alone.values(), strict=True):
         assert result.error is None
         assert [s.collection for s in result.summaries] == list(COLLECTIONS[result.api])
@@ -125,8 +124,8 @@ def test_the_shards_split_the_stores_exactly_once_and_stably() -> None:
             counts = [sum(o == [k] for o in owners) for k in range(1, 6)]
             assert all(c > 0 for c in counts)
     again = [Pocketsflow(key, base_url="http://127.0.0.1:9") for key in keyed(40)]
-    assert [store_id(c) for c in again] == [store_id(c) for c in clients[:40]]
-    assert all(KEY not in store_id(c) and len(store_id(c)) == 12 for c in clients)
+    assert [c.store_id for c in again] == [c.store_id for c in clients[:40]]
+    assert all(KEY not in c.store_id and len(c.store_id) == 12 for c in clients)
 
 
 @pytest.mark.looptime
@@ -142,7 +141,7 @@ async def test_export_many_with_a_shard_exports_only_its_stores(tmp_path: Path) 
             for client in clients:
                 await client.aclose()
     exported = sorted(s.name for d in done for s in d.stores)
-    assert exported == sorted(f"pocketsflow-{store_id(c)}" for c in clients)
+    assert exported == sorted(f"pocketsflow-{c.store_id}" for c in clients)
     assert [d.skipped for d in done] == [8 - len(d.stores) for d in done]
 
 
@@ -209,7 +208,7 @@ def test_the_command_exports_the_stores_of_a_file_and_the_environment_with_one_s
     out = tmp_path / "out"
     assert main(["export", "stores", "products", "--stores", str(listing), "--out", str(out)]) == 0
     printed, err = capsys.readouterr()
-    rf = f"reflow-{store_id(Reflow(sb.reflow_project_id, base_url=sb.reflow_url))}"
+    rf = f"reflow-{Reflow(sb.reflow_project_id, base_url=sb.reflow_url).store_id}"
     assert sorted(p.name for p in out.iterdir()) == sorted(["acme", rf])
     assert printed.splitlines()[0].startswith("acme: pocketsflow products: ")
     assert printed.splitlines()[-1].startswith("2 stores (0 failed, 0 in other shards): ")

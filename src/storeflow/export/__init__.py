@@ -77,7 +77,6 @@ from storeflow.export._many import (
     in_shard,
     parse_shard,
     parse_stores,
-    store_id,
 )
 from storeflow.export._writers import DEFAULT_FORMAT, FORMATS, Format, check_format
 from storeflow.pocketsflow import Pocketsflow
@@ -109,7 +108,6 @@ __all__ = [
     "parse_shard",
     "parse_stores",
     "requires_key",
-    "store_id",
 ]
 
 

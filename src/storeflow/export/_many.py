@@ -9,7 +9,6 @@ interleave: a small store finishes early and a large one cannot hold the others 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import re
 import time
@@ -34,7 +33,8 @@ _NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 class Store:
     """One store to export: a client, and optionally the name of its output folder.
 
-    Without ``name`` the folder is ``<api>-<id>``, ``id`` being :func:`store_id` (never the key).
+    Without ``name`` the folder is ``<api>-<id>``, ``id`` being the client's ``store_id`` (never
+    the key).
     """
 
     client: Pocketsflow | Reflow
@@ -109,27 +109,14 @@ def parse_stores(text: str) -> list[StoreSpec]:
     return [_spec(token) for token in tokens]
 
 
-def store_id(client: Pocketsflow | Reflow) -> str:
-    """A short, stable id of the store ``client`` reads (12 hex digits), safe to show.
-
-    A Pocketsflow store is its key (one key, one account) and a Reflow store its project, each
-    at its base URL; the id is a SHA-256 digest of that, from which the key cannot be recovered.
-    """
-    if isinstance(client, Pocketsflow):
-        identity = f"pocketsflow\0{client.base_url}\0{client._transport._api_key or ''}"
-    else:
-        identity = f"reflow\0{client.base_url}\0{client.project_id}"
-    return hashlib.sha256(identity.encode()).hexdigest()[:12]
-
-
 def in_shard(client: Pocketsflow | Reflow, shard: tuple[int, int]) -> bool:
     """Whether the store of ``client`` belongs to ``shard`` ``(k, n)``: the k-th of n (1-based).
 
-    The split depends only on each store's :func:`store_id`, so every host computes the same
+    The split depends only on each store's ``store_id``, so every host computes the same
     one and each store falls in exactly one shard.
     """
     k, n = shard
-    return int(store_id(client), 16) % n == k - 1
+    return int(client.store_id, 16) % n == k - 1
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -203,7 +190,7 @@ def _named(stores: Iterable[Store | Pocketsflow | Reflow]) -> list[tuple[str, St
     for item in stores:
         store = item if isinstance(item, Store) else Store(item)
         api = "pocketsflow" if isinstance(store.client, Pocketsflow) else "reflow"
-        ident = store_id(store.client)
+        ident = store.client.store_id
         if store.name is not None and not _NAME.fullmatch(store.name):
             raise ValidationError(
                 "stores", f"a store name is letters, digits, '.', '_', '-': got {store.name!r}"

@@ -93,7 +93,9 @@ class Pocketsflow(BaseClient):
                 api=API,
                 base_url=base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
                 options=self._options(locals()),
-            )
+            ),
+            api="pocketsflow",
+            store=key or "",
         )
 
     def _attach(self, transport: Transport) -> None:

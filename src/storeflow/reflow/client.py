@@ -111,7 +111,9 @@ class Reflow(BaseClient):
                 base_url=base_url,
                 options=self._options(locals()),
                 path_params={"projectId": self._project_id},
-            )
+            ),
+            api="reflow",
+            store=str(self._project_id),
         )
 
     def _attach(self, transport: Transport) -> None:
