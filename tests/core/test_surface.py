@@ -514,6 +514,20 @@ BOUNDS = [
 @pytest.mark.parametrize(
     "bound", BOUNDS, ids=[f"{b.api}-{b.argument}-{i}" for i, b in enumerate(BOUNDS)]
 )
+def test_each_generated_rule_states_the_schema_s_bounds(bound: Bound) -> None:
+    # The boundary values below come from the generated rule: a bound it lost would not be
+    # probed, so the rule's bounds are held to the schema node's here.
+    schema, rule = constraint(bound.api, bound.pointer), bound.rule()
+    stated = ("minimum", "maximum", "minLength", "maxLength", "maxItems")
+    assert (rule.minimum, rule.maximum, rule.min_length, rule.max_length, rule.max_items) == tuple(
+        schema.get(key) for key in stated
+    )
+    assert rule.enum == (tuple(schema["enum"]) if "enum" in schema else None)
+
+
+@pytest.mark.parametrize(
+    "bound", BOUNDS, ids=[f"{b.api}-{b.argument}-{i}" for i, b in enumerate(BOUNDS)]
+)
 async def test_argument_checks_agree_with_the_schema_at_the_bounds(
     bound: Bound, empty_sandbox: Sandbox
 ) -> None:
