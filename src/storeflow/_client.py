@@ -235,5 +235,9 @@ class BaseClient:
         }
 
     def __repr__(self) -> str:
+        if "_transport" not in vars(self):
+            # A constructor that raised: a debugger or error tracker showing its frame's
+            # ``self`` must not fail on the attributes it never set.
+            return f"{type(self).__name__}(<not constructed>)"
         fields = ", ".join(f"{name}={value!r}" for name, value in self._repr_fields().items())
         return f"{type(self).__name__}({fields})"

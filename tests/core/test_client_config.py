@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -58,6 +59,29 @@ def test_clients_are_built_outside_an_event_loop_without_io() -> None:
     rf = Reflow(267418190)
     assert pf.base_url == "https://api.pocketsflow.com"
     assert rf.base_url == "https://api.reflowhq.com/v2"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Pocketsflow(KEY, max_retries=-1),
+        lambda: Reflow(1, KEY, max_retries=-1),
+        lambda: Reflow("not a project"),
+    ],
+    ids=["pocketsflow", "reflow", "reflow-project"],
+)
+def test_a_client_whose_constructor_raised_can_be_shown(build: Any) -> None:
+    # Debuggers and error trackers show each frame's locals: the half-built ``self`` too.
+    with pytest.raises(errors.ValidationError) as raised:
+        build()
+    tb = raised.value.__traceback__
+    shown = []
+    while tb is not None:
+        if isinstance(client := tb.tb_frame.f_locals.get("self"), Pocketsflow | Reflow):
+            shown.append(repr(client))
+        tb = tb.tb_next
+    assert any(text.endswith("(<not constructed>)") for text in shown), shown
+    assert not any(KEY in text for text in shown)
 
 
 def test_pocketsflow_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
