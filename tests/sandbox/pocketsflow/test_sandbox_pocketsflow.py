@@ -99,6 +99,14 @@ ID_ROUTES = [
 ]
 
 
+def test_the_id_routes_are_every_route_with_an_id() -> None:
+    # Read from the operation table: an empty or short table would test nothing.
+    assert ("GET", "/products/{}", None) in ID_ROUTES
+    assert ("POST", "/discounts/{}", {"name": "x"}) in ID_ROUTES
+    assert ("POST", "/orders/subscriptions/refund/{}", None) in ID_ROUTES
+    assert len(ID_ROUTES) == len({(method, template) for method, template, _ in ID_ROUTES})
+
+
 @pytest.mark.parametrize(("method", "template", "body"), ID_ROUTES)
 async def test_unknown_ids_are_404(shared_pf: Http, method: str, template: str, body: Any) -> None:
     reply = await shared_pf(method, template.format(UNKNOWN_ID), json=body)
