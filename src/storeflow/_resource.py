@@ -17,7 +17,7 @@ import attrs
 from storeflow import _serde
 from storeflow import _validate as check
 from storeflow._operation import Arguments, Operation
-from storeflow._transport import Response, RetryPolicy, Transport
+from storeflow._transport import Response, RetryPolicy, Transport, text
 from storeflow.errors import DecodeError, ValidationError
 from storeflow.pagination import Listing, Page, RawPage, iterate
 
@@ -86,7 +86,7 @@ def _answer(response: Response) -> Any:
     try:
         return response.json()
     except DecodeError:
-        return response.body.decode("utf-8", "replace").strip()
+        return text(response.body).strip()
 
 
 def _ids(cls: type) -> tuple[str, ...]:
@@ -349,9 +349,9 @@ class Resource:
         response = await self._send_list(listing, listing.query(page, size, params or {}), retry)
         # A server may echo the key inside records: mask it in the JSON text, in every form, so
         # that no output (JSON Lines, or CSV with its own quoting) can carry it.
-        text = response.body.decode("utf-8", "replace")
-        masked = self._transport.redact(text)
-        body = response.json() if masked == text else _serde.loads(masked.encode())
+        raw = text(response.body)
+        masked = self._transport.redact(raw)
+        body = response.json() if masked == raw else _serde.loads(masked.encode())
 
         def fail(problem: str) -> DecodeError:
             # Names what is wrong, never a value; the excerpt is the body with the key masked.

@@ -24,7 +24,7 @@ from storeflow._config import DEFAULT_MAX_RESPONSE_SIZE, Timeout
 from storeflow._transport._origin import is_loopback
 from storeflow._transport._query import encode_query
 from storeflow._transport._redact import mask_key
-from storeflow._transport._response import Response, collecting, request_id
+from storeflow._transport._response import Response, collecting, request_id, text
 from storeflow._transport._retry import IDEMPOTENT_METHODS, MAX_RETRY_AFTER, RetryPolicy
 from storeflow._transport._stats import TransportStats
 from storeflow._transport._transport import Session, Transport, client_timeout
@@ -45,4 +45,5 @@ __all__ = [
     "is_loopback",
     "mask_key",
     "request_id",
+    "text",
 ]

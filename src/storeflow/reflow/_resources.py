@@ -192,7 +192,8 @@ class Products(_Resource):
             return None
         if not self._transport.has_api_key:
             raise ValidationError(
-                "fetch_hidden", "needs the API key: pass api_key or set REFLOW_API_KEY"
+                "fetch_hidden",
+                f"needs the API key: pass api_key or set {self._transport.api.key_env}",
             )
         return True
 
