@@ -29,7 +29,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
@@ -100,6 +100,20 @@ DATAMODEL_CODEGEN_OPTIONS: Mapping[str, Any] = {
 }
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def operations(
+    document: Mapping[str, Any],
+) -> Iterator[tuple[str, str, Mapping[str, Any], list[Any]]]:
+    """Each operation of the schema ``document`` as ``(path, method, operation, shared)``, in
+    the schema's order of paths and the HTTP methods' order within a path; ``shared`` holds the
+    parameters its path declares for all of its operations."""
+    for path, item in document.get("paths", {}).items():
+        for method in _HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method], item.get("parameters", [])
+
+
 # RFC 9110 section 9.2.2: what a method promises when the operation carries no `x-idempotent`.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
@@ -299,26 +313,22 @@ def render_operations(api: str, document: Mapping[str, Any]) -> str:
     default_security = document.get("security")
     entries: list[str] = []
     seen: set[str] = set()
-    for path, item in document.get("paths", {}).items():
-        for method in _HTTP_METHODS:
-            if method not in item:
-                continue
-            operation = item[method]
-            where = f"{method.upper()} {path} in schemas/{api}.yaml"
-            operation_id = operation.get("operationId")
-            if not operation_id:
-                raise CodegenError(f"{where} has no operationId")
-            if operation_id in seen:
-                raise CodegenError(f"{where} repeats operationId {operation_id!r}")
-            seen.add(operation_id)
-            idempotent = operation.get("x-idempotent", method.upper() in _IDEMPOTENT_METHODS)
-            if not isinstance(idempotent, bool):
-                raise CodegenError(f"{where}: x-idempotent must be a boolean")
-            auth = _auth(operation.get("security", default_security))
-            entries.append(
-                f"    {operation_id!r}: Operation(id={operation_id!r}, method={method.upper()!r},"
-                f" path={path!r}, idempotent={idempotent!r}, auth={auth!r}),"
-            )
+    for path, method, operation, _ in operations(document):
+        where = f"{method.upper()} {path} in schemas/{api}.yaml"
+        operation_id = operation.get("operationId")
+        if not operation_id:
+            raise CodegenError(f"{where} has no operationId")
+        if operation_id in seen:
+            raise CodegenError(f"{where} repeats operationId {operation_id!r}")
+        seen.add(operation_id)
+        idempotent = operation.get("x-idempotent", method.upper() in _IDEMPOTENT_METHODS)
+        if not isinstance(idempotent, bool):
+            raise CodegenError(f"{where}: x-idempotent must be a boolean")
+        auth = _auth(operation.get("security", default_security))
+        entries.append(
+            f"    {operation_id!r}: Operation(id={operation_id!r}, method={method.upper()!r},"
+            f" path={path!r}, idempotent={idempotent!r}, auth={auth!r}),"
+        )
     return TABLES["operations"].render(api, document, entries)
 
 
@@ -355,19 +365,15 @@ def render_responses(api: str, document: Mapping[str, Any], models: str) -> str:
     is neither a component schema nor an array of one.
     """
     entries: list[str] = []
-    for path, item in document.get("paths", {}).items():
-        for method in _HTTP_METHODS:
-            if method not in item:
-                continue
-            operation = item[method]
-            schema = _response_schema(document, operation)
-            if schema is None:
-                continue
-            where = f"the answer of {method.upper()} {path} in schemas/{api}.yaml"
-            array = schema.get("type") == "array"
-            ref = schema.get("items", {}).get("$ref") if array else schema.get("$ref")
-            model = _model_of(ref, models, where)
-            entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
+    for path, method, operation, _ in operations(document):
+        schema = _response_schema(document, operation)
+        if schema is None:
+            continue
+        where = f"the answer of {method.upper()} {path} in schemas/{api}.yaml"
+        array = schema.get("type") == "array"
+        ref = schema.get("items", {}).get("$ref") if array else schema.get("$ref")
+        model = _model_of(ref, models, where)
+        entries.append(f"    {operation['operationId']!r}: (models.{model}, {array!r}),")
     return TABLES["responses"].render(api, document, entries)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from codegen import _HTTP_METHODS, TABLES, CodegenError
+from codegen import TABLES, CodegenError, operations
 
 __all__ = ["render_params"]
 
@@ -117,12 +117,8 @@ def render_params(api: str, document: Mapping[str, Any]) -> str:
                 "",
             ]
     entries: list[str] = []
-    for item in document.get("paths", {}).values():
-        shared = item.get("parameters", [])
-        for method in _HTTP_METHODS:
-            if method in item:
-                operation = item[method]
-                entries.append(
-                    f"    {operation['operationId']!r}: {_arguments(document, shared, operation)},"
-                )
+    for _, _, operation, shared in operations(document):
+        entries.append(
+            f"    {operation['operationId']!r}: {_arguments(document, shared, operation)},"
+        )
     return TABLES["params"].render(api, document, entries, aliases)
