@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,32 @@ def fmt_spread(s: dict[str, Any], fmt: str = "{:.1f}") -> str:
         return "n/a"
     med, lo, hi = (fmt.format(s[k]) for k in ("median", "min", "max"))
     return med if s["n"] == 1 else f"{med} ({lo}-{hi})"
+
+
+PAGE_SIZE = 100
+"""The records of one page, as the benchmarks ask for them."""
+
+
+def order_pages(count: int) -> list[dict[str, Any]]:
+    """``count`` pages of 100 orders from a seeded sandbox store, as the sandbox serves them."""
+    from storeflow.sandbox import Clock, PocketsflowStore, Scale
+
+    store = PocketsflowStore(seed=0, scale=Scale(orders=count * PAGE_SIZE), clock=Clock())
+    return [
+        store.list_orders(start=None, end=None, product_id=None, page=p, page_size=PAGE_SIZE)
+        for p in range(1, count + 1)
+    ]
+
+
+def cpu_per_item(fn: Callable[[Any], Any], items: Sequence[Any], rounds: int = 3) -> float:
+    """The least CPU seconds per item that ``fn`` took over ``rounds`` passes of ``items``."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        for item in items:
+            fn(item)
+        best = min(best, time.process_time() - started)
+    return best / len(items)
 
 
 def log(message: str) -> None:

@@ -42,15 +42,14 @@ import msgspec
 import orjson
 
 from bench._benchmark import Benchmark, Settings, Table
-from bench._common import fmt_spread, log, spread
+from bench._common import PAGE_SIZE, cpu_per_item, fmt_spread, log, order_pages, spread
 from bench._peers import MSGSPEC, PYDANTIC
 from storeflow import _serde
 from storeflow.pocketsflow.models import OrderPage
 from storeflow.reflow.models import ProductPage
-from storeflow.sandbox import Clock, PocketsflowStore, ReflowStore, Scale
+from storeflow.sandbox import Clock, ReflowStore, Scale
 
 LIBRARIES = ("storeflow", "pydantic", "msgspec")
-PAGE_SIZE = 100
 CASES = ("orders, typical", "orders, distinct amounts", "products")
 
 
@@ -69,15 +68,6 @@ def decoders(case: str) -> dict[str, Callable[[bytes], Any]]:
 
 
 # -- the fixtures -------------------------------------------------------------------------------
-
-
-def order_pages(count: int) -> list[dict[str, Any]]:
-    """``count`` pages of 100 orders from a seeded sandbox store, as the sandbox serves them."""
-    store = PocketsflowStore(seed=0, scale=Scale(orders=count * PAGE_SIZE), clock=Clock())
-    return [
-        store.list_orders(start=None, end=None, product_id=None, page=p, page_size=PAGE_SIZE)
-        for p in range(1, count + 1)
-    ]
 
 
 def distinct(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -230,17 +220,6 @@ def _time(decode: Callable[[bytes], Any], bodies: list[bytes], passes: int) -> f
     return (time.process_time() - started) / (passes * len(bodies) * PAGE_SIZE)
 
 
-def _best(fn: Callable[[Any], Any], items: list[Any], rounds: int = 3) -> float:
-    """The least CPU seconds per item over ``rounds`` passes."""
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.process_time()
-        for item in items:
-            fn(item)
-        best = min(best, time.process_time() - started)
-    return best / len(items)
-
-
 def _drifted(body: bytes, key: str) -> bytes:
     """The page with one field no schema knows added to every record (the tolerant path)."""
     page = orjson.loads(body)
@@ -269,19 +248,23 @@ def components(case: str, bodies: list[bytes]) -> dict[str, float]:
     drifted = [_drifted(b, key) for b in bodies]
     storeflow = decoders(case)["storeflow"]
     pydantic = decoders(case)["pydantic"]
-    with_gc = _best(storeflow, bodies)
+
+    def tolerant(body: bytes) -> object:
+        return _serde.structure(orjson.loads(body), model)
+
+    with_gc = cpu_per_item(storeflow, bodies)
     gc.disable()
     try:
-        without_gc = _best(storeflow, bodies)
+        without_gc = cpu_per_item(storeflow, bodies)
     finally:
         gc.enable()
     return {
-        "orjson_loads_us": _best(orjson.loads, bodies) * 1e6,
-        "fast_parse_us": _best(fast.decoder.decode, bodies) * 1e6,
-        "fast_build_us": _best(fast.build, mirrors) * 1e6,
-        "tolerant_us": _best(lambda b: _serde.structure(orjson.loads(b), model), bodies) * 1e6,
-        "drift_us": _best(storeflow, drifted) * 1e6,
-        "drift_pydantic_us": _best(pydantic, drifted) * 1e6,
+        "orjson_loads_us": cpu_per_item(orjson.loads, bodies) * 1e6,
+        "fast_parse_us": cpu_per_item(fast.decoder.decode, bodies) * 1e6,
+        "fast_build_us": cpu_per_item(fast.build, mirrors) * 1e6,
+        "tolerant_us": cpu_per_item(tolerant, bodies) * 1e6,
+        "drift_us": cpu_per_item(storeflow, drifted) * 1e6,
+        "drift_pydantic_us": cpu_per_item(pydantic, drifted) * 1e6,
         "gc_share": max(0.0, 1 - without_gc / with_gc),
     }
 

@@ -33,7 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from bench._benchmark import Benchmark, ChildOption, Settings, Table
-from bench._common import SandboxProcess, fmt_spread, log, run_child, spread
+from bench._common import (
+    SandboxProcess,
+    cpu_per_item,
+    fmt_spread,
+    log,
+    order_pages,
+    run_child,
+    spread,
+)
 
 MB = 2**20
 
@@ -167,32 +175,21 @@ def components(key: str) -> dict[str, float]:
     from storeflow._transport import Transport
     from storeflow.export._engine import DEDUPE_PAGES, _RecentIds
     from storeflow.pocketsflow.client import API
-    from storeflow.sandbox import Clock, PocketsflowStore, Scale
 
-    store = PocketsflowStore(seed=0, scale=Scale(orders=2000), clock=Clock())
-    pages = [
-        store.list_orders(start=None, end=None, product_id=None, page=p, page_size=100)
-        for p in range(1, 21)
-    ]
+    pages = order_pages(20)
     texts = [orjson.dumps(p).decode() for p in pages]
     transport = Transport(
         base_url="http://127.0.0.1:1", api=API, api_key=key, options=ClientOptions(rate_limit=None)
     )
     recent = _RecentIds([], DEDUPE_PAGES)
 
-    def best(fn: Any, items: list[Any]) -> float:
-        least = float("inf")
-        for _ in range(5):
-            started = time.process_time()
-            for item in items:
-                fn(item)
-            least = min(least, time.process_time() - started)
-        return least / len(items) * 1e6
+    def dedupe(page: dict[str, Any]) -> object:
+        return recent.fresh(page["orders"], "_id")
 
     return {
-        "redact_us": best(transport.redact, texts),
-        "dedupe_us": best(lambda p: recent.fresh(p["orders"], "_id"), pages),
-        "loads_us": best(orjson.loads, texts),
+        "redact_us": cpu_per_item(transport.redact, texts, rounds=5) * 1e6,
+        "dedupe_us": cpu_per_item(dedupe, pages, rounds=5) * 1e6,
+        "loads_us": cpu_per_item(orjson.loads, texts, rounds=5) * 1e6,
     }
 
 

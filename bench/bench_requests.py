@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._benchmark import Benchmark, ChildOption, Settings, Table, print_table
-from bench._common import ROOT, SandboxProcess, fmt_spread, log, run_child, spread
+from bench._common import PAGE_SIZE, ROOT, SandboxProcess, fmt_spread, log, run_child, spread
 
 # The measured clients, in the order the first run measures them.
 LABELS = {
@@ -50,7 +50,6 @@ LABELS = {
     "openapi": "openapi-python-client",
 }
 CLIENTS = tuple(LABELS)
-PAGE_SIZE = 100
 CONCURRENCY = 32
 WARMUP = 50
 STORE_ORDERS = 20_000
